@@ -1,0 +1,24 @@
+// `warden-agent` command: dispatches to the subcommand modules (scan, enforce, run, quarantine,
+// install-service). Each subcommand is registered here by the module that implements it.
+export type Command = (args: string[]) => Promise<number>;
+
+const commands: Record<string, () => Promise<Command>> = {};
+
+export function usage(): string {
+  const names = Object.keys(commands).sort();
+  return `usage: warden-agent <command> [args]\ncommands: ${names.length ? names.join(', ') : '(none yet)'}\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const load = commands[name];
+  if (!load) {
+    process.stderr.write(`warden-agent: unknown command '${name}'\n${usage()}`);
+    return 2;
+  }
+  return (await load())(rest);
+}
