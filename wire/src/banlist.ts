@@ -1,0 +1,97 @@
+// A ban list: the fleet's rules as data. IT edits this (server console or JSON file); `warden policy
+// build --data <ban list>` puts it in the bundle's data.json, where policies/warden.rego reads it as
+// `data.rules`, `data.mode`, … Owned by the policy area; the server stores and serves these.
+import { Type, type Static } from '@sinclair/typebox';
+import { Action } from './decision.ts';
+import { UtcTime } from './utc-time.ts';
+
+export const BANLIST_SCHEMA = 'warden.banlist/v1';
+
+const SEMVER_PATTERN = '^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$';
+const Semver = Type.String({ pattern: SEMVER_PATTERN, description: 'full semver, e.g. 2.0.0' });
+const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' });
+const Names = Type.Array(Type.String({ minLength: 1 }), { minItems: 1 });
+
+/** Version bounds, all given ones must hold. "ban Claude Code < 2.0" = { lt: "2.0.0" }. */
+export const VersionRange = Type.Object(
+  { lt: Type.Optional(Semver), lte: Type.Optional(Semver), gt: Type.Optional(Semver), gte: Type.Optional(Semver) },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type VersionRange = Static<typeof VersionRange>;
+
+/**
+ * What a rule applies to. Every given criterion must hold (AND); within a list any entry may match (OR).
+ * An empty match applies to every finding. A finding whose version is unknown never matches a rule
+ * with a version range.
+ */
+export const RuleMatch = Type.Object(
+  {
+    tools: Type.Optional(Names),
+    vendors: Type.Optional(Names),
+    vendor_countries: Type.Optional(Names),
+    categories: Type.Optional(Names),
+    version: Type.Optional(VersionRange),
+    user_groups: Type.Optional(Names),
+    device_groups: Type.Optional(Names),
+  },
+  { additionalProperties: false },
+);
+export type RuleMatch = Static<typeof RuleMatch>;
+
+export const BanRule = Type.Object(
+  {
+    id: Id,
+    action: Action,
+    match: RuleMatch,
+    description: Type.Optional(Type.String()),
+    message: Type.Optional(Type.String({ description: "overrides the list's message" })),
+    alternative: Type.Optional(Type.String({ description: "overrides the list's alternative" })),
+    grace_until: Type.Optional(UtcTime),
+    monitor: Type.Optional(Type.Boolean({ description: 'decide and report only, for trying a new rule' })),
+    settings: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'managed settings (configure rules)' })),
+  },
+  { additionalProperties: false },
+);
+export type BanRule = Static<typeof BanRule>;
+
+/** A per-user or per-device exception for one tool, until `expires` (expired ones no longer apply). */
+export const PolicyException = Type.Object(
+  {
+    id: Id,
+    tool: Type.String({ minLength: 1 }),
+    user: Type.Optional(Type.String({ minLength: 1 })),
+    device: Type.Optional(Type.String({ minLength: 1 })),
+    expires: UtcTime,
+    reason: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false, anyOf: [{ required: ['user'] }, { required: ['device'] }] },
+);
+export type PolicyException = Static<typeof PolicyException>;
+
+export const BanList = Type.Object(
+  {
+    schema: Type.Literal(BANLIST_SCHEMA),
+    name: Type.String({ minLength: 1 }),
+    revision: Type.Optional(Type.String({ description: 'set by the server when it builds a bundle' })),
+    mode: Type.Union([Type.Literal('enforce'), Type.Literal('monitor')], { description: 'monitor: decide and report, act on nothing' }),
+    default_action: Action,
+    message: Type.String({ description: 'default message shown to the employee' }),
+    alternative: Type.String({ description: 'default approved alternative, "" when none' }),
+    rules: Type.Array(BanRule),
+    exceptions: Type.Array(PolicyException, { description: 'fleet-wide exceptions shipped in the bundle' }),
+  },
+  { additionalProperties: false },
+);
+export type BanList = Static<typeof BanList>;
+
+/** Schema checks cannot see duplicate ids; the policy needs them unique to name the winning rule. */
+export function banListProblems(list: BanList): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const r of list.rules) {
+    if (seen.has(r.id)) problems.push(`rule id '${r.id}' appears twice`);
+    seen.add(r.id);
+    if (r.action === 'configure' && !r.settings) problems.push(`rule '${r.id}' is a configure rule without settings`);
+  }
+  return problems;
+}
