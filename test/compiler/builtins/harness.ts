@@ -1,0 +1,91 @@
+// Compiles an AssemblyScript test entry (which exports thin wrappers over compiler/assembly/lib)
+// with asc in-process and gives tests typed access to its exports and memory.
+import asc from 'assemblyscript/asc';
+import { readFileSync } from 'node:fs';
+
+export interface LibModule {
+  exports: Record<string, unknown>;
+  memory: WebAssembly.Memory;
+  /** Copies bytes (or a UTF-8 string) into fresh scratch memory; returns [ptr, len]. */
+  put(s: string | Uint8Array): [number, number];
+  /** Reads len bytes at ptr as UTF-8. */
+  str(ptr: number, len: number): string;
+  bytes(ptr: number, len: number): Uint8Array;
+  /** Reads the byte string a lib function returned (pointer + out_len). */
+  out(ptr: number): string;
+  outBytes(ptr: number): Uint8Array;
+  fn(name: string): (...args: number[]) => number;
+  reset(): void;
+}
+
+export async function compileEntry(entryPath: string): Promise<LibModule> {
+  const outputs = new Map<string, Uint8Array | string>();
+  let stderr = '';
+  const { error } = await asc.main(
+    [entryPath, '--outFile', 'out.wasm', '--runtime', 'stub', '-O1'],
+    {
+      readFile: (name, baseDir) => {
+        try {
+          return readFileSync(baseDir === '' || name.startsWith('/') ? name : `${baseDir}/${name}`, 'utf8');
+        } catch {
+          return null;
+        }
+      },
+      writeFile: (name, contents) => {
+        outputs.set(name, contents);
+      },
+      listFiles: () => [],
+      stderr: {
+        write(s: string | Uint8Array) {
+          stderr += typeof s === 'string' ? s : new TextDecoder().decode(s);
+          return true;
+        },
+      } as never,
+    },
+  );
+  if (error) throw new Error(`asc failed: ${error.message}\n${stderr}`);
+  const bin = [...outputs.entries()].find(([k]) => k.endsWith('.wasm'))?.[1];
+  if (!(bin instanceof Uint8Array)) throw new Error(`asc produced no wasm\n${stderr}`);
+  let memRef: WebAssembly.Memory | undefined;
+  const readAsString = (p: number): string => {
+    if (!memRef || p === 0) return '';
+    const len = new Uint32Array(memRef.buffer, p - 4, 1)[0] ?? 0;
+    return String.fromCharCode(...new Uint16Array(memRef.buffer, p, len / 2));
+  };
+  const { instance } = await WebAssembly.instantiate(bin, {
+    env: {
+      abort: (msg: number, file: number, line: number, col: number) => {
+        throw new Error(`abort: ${readAsString(msg)} at ${readAsString(file)}:${line}:${col}`);
+      },
+    },
+  });
+  const exports = instance.exports as Record<string, unknown>;
+  const memory = exports['memory'] as WebAssembly.Memory;
+  memRef = memory;
+  const fn = (name: string): ((...args: number[]) => number) => {
+    const f = exports[name];
+    if (typeof f !== 'function') throw new Error(`no export ${name}`);
+    return f as (...args: number[]) => number;
+  };
+  const alloc = fn('lib_alloc');
+  const outLen = fn('get_out_len');
+  const bytes = (ptr: number, len: number): Uint8Array => new Uint8Array(memory.buffer, ptr, len).slice();
+  return {
+    exports,
+    memory,
+    put(s) {
+      const b = typeof s === 'string' ? new TextEncoder().encode(s) : s;
+      const p = alloc(b.length + 1);
+      new Uint8Array(memory.buffer, p, b.length).set(b);
+      return [p, b.length];
+    },
+    bytes,
+    str: (ptr, len) => new TextDecoder().decode(bytes(ptr, len)),
+    out: (ptr) => new TextDecoder().decode(bytes(ptr, outLen())),
+    outBytes: (ptr) => bytes(ptr, outLen()),
+    fn,
+    reset: () => {
+      fn('lib_reset')();
+    },
+  };
+}
