@@ -1,0 +1,95 @@
+// The OPA WASM ABI surface the SDK calls (ABI 1.2): versions, opa_eval fast path, the eval context
+// of the slow path, abort plumbing. The policy itself is linked in by the emitter: it replaces the
+// import `env.opa_rt_policy_eval` below with a generated function.
+
+import { opa_heap_ptr_set } from './alloc';
+import { opa_json_parse, opa_json_dump } from './json';
+import { malloc } from './alloc';
+
+export const opa_wasm_abi_version: i32 = 1;
+export const opa_wasm_abi_minor_version: i32 = 2;
+
+@external('env', 'opa_abort')
+declare function host_abort(msg: usize): void;
+
+@external('env', 'opa_println')
+declare function host_println(msg: usize): void;
+
+/** Evaluates entrypoint `ep`; returns the result set value. Replaced by the emitter. */
+@external('env', 'opa_rt_policy_eval')
+declare function policy_eval(ep: i32, input: usize, data: usize): usize;
+
+/** Aborts evaluation with a NUL-terminated ASCII message; the SDK throws it as a string. */
+export function opa_abort(msg: usize): void {
+  host_abort(msg);
+  unreachable();
+}
+
+export function opa_println(msg: usize): void {
+  host_println(msg);
+}
+
+const ABORT_BUF: usize = memory.data(256);
+
+/** Target of asc's `abort` (--use abort=…): narrows the UTF-16 message to ASCII for opa_abort. */
+export function rt_abort(message: string | null, fileName: string | null, line: u32, column: u32): void {
+  let n: i32 = 0;
+  if (message !== null) {
+    const p = changetype<usize>(message);
+    const len = message.length;
+    for (let i = 0; i < len && n < 255; i++) {
+      const c = load<u16>(p + (<usize>i << 1));
+      store<u8>(ABORT_BUF + n, c < 128 && c >= 32 ? <u8>c : 63);
+      n++;
+    }
+  }
+  store<u8>(ABORT_BUF + n, 0);
+  host_abort(ABORT_BUF);
+  unreachable();
+}
+
+/**
+ * ABI 1.2 fast path: the SDK has written the input JSON at inputAddr and passes the heap pointer
+ * to use (heapAddr). Returns the address of the NUL-terminated JSON result set. inputLen 0 means
+ * undefined input (the SDK passes 0 for any falsy input).
+ */
+export function opa_eval(
+  _addr: usize, ep: i32, data: usize, inputAddr: usize, inputLen: u32, heapAddr: usize, _format: i32,
+): usize {
+  opa_heap_ptr_set(heapAddr);
+  let input: usize = 0;
+  if (inputLen > 0) {
+    input = opa_json_parse(inputAddr, inputLen);
+    if (input == 0) abort_cstr(BAD_INPUT);
+  }
+  return opa_json_dump(policy_eval(ep, input, data));
+}
+
+const BAD_INPUT: usize = memory.data<u8>([105, 110, 118, 97, 108, 105, 100, 32, 105, 110, 112, 117, 116, 32, 106, 115, 111, 110, 0]); // "invalid input json"
+
+function abort_cstr(p: usize): void {
+  host_abort(p);
+  unreachable();
+}
+
+// ---- slow path (ABI 1.0/1.1): an evaluation context ---------------------------------------------
+// ctx layout: @0 input, @4 data, @8 entrypoint, @12 result set.
+
+export function opa_eval_ctx_new(): usize {
+  const c = malloc(16);
+  memory.fill(c, 0, 16);
+  return c;
+}
+export function opa_eval_ctx_set_input(c: usize, v: usize): void { store<u32>(c, <u32>v); }
+export function opa_eval_ctx_set_data(c: usize, v: usize): void { store<u32>(c, <u32>v, 4); }
+export function opa_eval_ctx_set_entrypoint(c: usize, ep: i32): void { store<i32>(c, ep, 8); }
+export function opa_eval_ctx_get_result(c: usize): usize { return <usize>load<u32>(c, 12); }
+
+export function eval(c: usize): i32 {
+  const rs = policy_eval(load<i32>(c, 8), <usize>load<u32>(c), <usize>load<u32>(c, 4));
+  store<u32>(c, <u32>rs, 12);
+  return 0;
+}
+
+
+
