@@ -1,0 +1,85 @@
+// Evaluates the fleet policy: the bundle's policy.wasm in the unmodified opa-wasm SDK, with the
+// bundle's data. Output is checked: a list of valid decisions, exactly one per input finding.
+import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
+import { Decisions, type Decision } from '../../../wire/src/decision.ts';
+import type { PolicyInput } from '../../../wire/src/policy-input.ts';
+import { validate } from '../../../wire/src/validate.ts';
+import { ENTRYPOINT, type PolicyBundle } from './bundle.ts';
+import { compareSemver } from './semver.ts';
+
+export class PolicyEvaluationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PolicyEvaluationError';
+  }
+}
+
+/** Builtins the SDK lacks and the policy may import; pure functions, no I/O. */
+const CUSTOM_BUILTINS = {
+  'semver.compare': (a: unknown, b: unknown): number => {
+    if (typeof a !== 'string' || typeof b !== 'string') throw new Error('semver.compare: operands must be strings');
+    return compareSemver(a, b);
+  },
+  'semver.is_valid': (a: unknown): boolean => {
+    if (typeof a !== 'string') return false;
+    try {
+      compareSemver(a, a);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+};
+
+function errorText(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'string') return e;
+  if (typeof e === 'object' && e !== null && 'message' in e) return String((e as { message: unknown }).message);
+  return String(e);
+}
+
+export class PolicyEngine {
+  private constructor(
+    private readonly policy: LoadedPolicy,
+    readonly revision: string,
+  ) {}
+
+  static async load(bundle: PolicyBundle): Promise<PolicyEngine> {
+    let policy: LoadedPolicy;
+    try {
+      policy = await loadPolicy(bundle.wasm, undefined, CUSTOM_BUILTINS);
+      policy.setData(bundle.data);
+    } catch (e) {
+      throw new PolicyEvaluationError(`cannot load policy.wasm: ${errorText(e)}`);
+    }
+    const eps = (policy as unknown as { entrypoints?: Record<string, number> }).entrypoints;
+    if (eps && !(ENTRYPOINT in eps)) {
+      throw new PolicyEvaluationError(`policy.wasm has no entrypoint ${ENTRYPOINT} (has: ${Object.keys(eps).join(', ') || 'none'})`);
+    }
+    return new PolicyEngine(policy, bundle.revision);
+  }
+
+  /** One decision per finding, in input order. */
+  evaluate(input: PolicyInput): Decision[] {
+    let results: unknown;
+    try {
+      results = this.policy.evaluate(input, ENTRYPOINT);
+    } catch (e) {
+      throw new PolicyEvaluationError(`policy evaluation failed: ${errorText(e)}`);
+    }
+    const first: unknown = Array.isArray(results) ? results[0] : undefined;
+    if (!first || typeof first !== 'object' || !('result' in first)) {
+      throw new PolicyEvaluationError(`policy returned no result for ${ENTRYPOINT} (undefined: check data.json has the ban list fields)`);
+    }
+    const decisions = validate(Decisions, (first as { result: unknown }).result, 'policy decisions');
+    const want = new Set(input.findings.map((f) => f.id));
+    const got = new Set<string>();
+    for (const d of decisions) {
+      if (!want.has(d.finding)) throw new PolicyEvaluationError(`policy decided on unknown finding '${d.finding}'`);
+      if (got.has(d.finding)) throw new PolicyEvaluationError(`policy returned two decisions for finding '${d.finding}'`);
+      got.add(d.finding);
+    }
+    for (const id of want) if (!got.has(id)) throw new PolicyEvaluationError(`policy returned no decision for finding '${id}'`);
+    return decisions;
+  }
+}

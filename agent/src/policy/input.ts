@@ -1,0 +1,56 @@
+// Builds the policy input from the inventory, the device's facts, the clock and the exceptions,
+// and validates it: policy sees only identities, versions and groups (no paths, no pids).
+import type { Inventory, Finding } from '../../../wire/src/inventory.ts';
+import type { PolicyException } from '../../../wire/src/banlist.ts';
+import { PolicyInput, type PolicyFinding } from '../../../wire/src/policy-input.ts';
+import { utcTime } from '../../../wire/src/utc-time.ts';
+import { validate } from '../../../wire/src/validate.ts';
+import { coerceSemver } from './semver.ts';
+
+export interface DeviceFacts {
+  /** Enrolled device id (the server's), or the hostname before enrollment. */
+  id: string;
+  groups: string[];
+  /** user name → the user's groups (from the directory, via the server). */
+  userGroups: Record<string, string[]>;
+}
+
+/** Stable id of a finding: one finding per tool × channel × user in the inventory. */
+export function findingId(f: Finding): string {
+  return `${f.tool_id}:${f.channel}:${f.user ?? '-'}`;
+}
+
+export function buildPolicyInput(inv: Inventory, device: DeviceFacts, now: Date, exceptions: PolicyException[]): PolicyInput {
+  const users: Record<string, { groups: string[] }> = {};
+  for (const u of inv.host.users) users[u] = { groups: device.userGroups[u] ?? [] };
+  const findings: PolicyFinding[] = [];
+  const seen = new Set<string>();
+  for (const f of inv.findings) {
+    let id = findingId(f);
+    // The inventory promises uniqueness; should it break, keep ids unique rather than merge decisions.
+    for (let n = 2; seen.has(id); n++) id = `${findingId(f)}#${n}`;
+    seen.add(id);
+    if (f.user !== null && !users[f.user]) users[f.user] = { groups: device.userGroups[f.user] ?? [] };
+    findings.push({
+      id,
+      tool: f.tool_id,
+      name: f.name,
+      vendor: f.vendor,
+      vendor_country: f.vendor_country,
+      category: f.category,
+      channel: f.channel,
+      user: f.user,
+      version: f.version,
+      semver: coerceSemver(f.version),
+      running: f.running.length > 0,
+    });
+  }
+  const input = {
+    now: utcTime(now),
+    device: { id: device.id, hostname: inv.host.hostname, os: inv.host.os.platform, groups: device.groups },
+    users,
+    findings,
+    exceptions,
+  };
+  return validate(PolicyInput, input, 'policy input');
+}

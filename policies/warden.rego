@@ -1,0 +1,234 @@
+# warden fleet policy: one decision per inventory finding.
+#
+# Entrypoint: warden/decisions (data.warden.decisions), a list in input.findings order of
+#   {finding, tool, action, reason, message, alternative, rule, grace_until, monitor, settings}
+#
+# input = wire/src/policy-input.ts (inventory findings + device facts + now + exceptions)
+# data  = wire/src/banlist.ts (rules, exceptions, mode, default action, message, alternative)
+#
+# How a decision is made, in order:
+#  1. A live exception (user or device, for this tool, expires after input.now) allows the finding.
+#  2. Otherwise every rule whose match holds is considered and the STRICTEST action wins:
+#     allow < observe < configure < notify < warn < block < quarantine. Ties go to the rule listed first.
+#  3. No rule matches: data.default_action.
+#  A block or quarantine rule with grace_until in the future decides "warn" until that date.
+#  Monitor mode (data.mode == "monitor", or the winning rule's monitor flag) sets monitor: the agent
+#  reports the decision and changes nothing.
+#
+# Times are UTC strings in one fixed layout (YYYY-MM-DDTHH:MM:SSZ), so "<" orders them.
+# Written with plain v1 constructs only (no else, no sprintf/object.get) so warden's own compiler
+# handles it.
+package warden
+
+rank := {
+	"allow": 0,
+	"observe": 1,
+	"configure": 2,
+	"notify": 3,
+	"warn": 4,
+	"block": 5,
+	"quarantine": 6,
+}
+
+decisions := [d | f := input.findings[_]; d := decision(f)]
+
+# ---- exceptions -----------------------------------------------------------------------------
+
+exception_for(f) := ex if {
+	ex := all_exceptions[_]
+	ex.tool == f.tool
+	exception_covers(ex, f)
+	input.now < ex.expires
+}
+
+all_exceptions contains ex if ex := input.exceptions[_]
+
+all_exceptions contains ex if ex := data.exceptions[_]
+
+exception_covers(ex, f) if ex.user == f.user
+
+exception_covers(ex, _) if ex.device == input.device.id
+
+excepted(f) if exception_for(f)
+
+# Several live exceptions may cover one finding: name the one with the smallest id.
+first_exception_id(f) := min({ex.id | ex := all_exceptions[_]; ex.tool == f.tool; exception_covers(ex, f); input.now < ex.expires})
+
+decision(f) := {
+	"finding": f.id,
+	"tool": f.tool,
+	"action": "allow",
+	"reason": concat("", ["exception ", first_exception_id(f), " allows ", f.tool, " until ", exception_expiry(f)]),
+	"message": data.message,
+	"alternative": "",
+	"rule": first_exception_id(f),
+	"grace_until": null,
+	"monitor": fleet_monitor,
+	"settings": null,
+} if excepted(f)
+
+exception_expiry(f) := ex.expires if {
+	ex := all_exceptions[_]
+	ex.id == first_exception_id(f)
+}
+
+# ---- rules ----------------------------------------------------------------------------------
+
+decision(f) := rule_decision(f, winner(f)) if {
+	not excepted(f)
+	matched(f)
+}
+
+decision(f) := {
+	"finding": f.id,
+	"tool": f.tool,
+	"action": data.default_action,
+	"reason": concat("", ["no rule matches ", f.tool, "; default action"]),
+	"message": data.message,
+	"alternative": data.alternative,
+	"rule": "",
+	"grace_until": null,
+	"monitor": fleet_monitor,
+	"settings": null,
+} if {
+	not excepted(f)
+	not matched(f)
+}
+
+matched(f) if {
+	rule := data.rules[_]
+	matches(rule.match, f)
+}
+
+# Index of the winning rule: strictest action, then first listed.
+winner(f) := min({i |
+	rule := data.rules[i]
+	matches(rule.match, f)
+	rank[rule.action] == strictest(f)
+})
+
+strictest(f) := max({rank[rule.action] | rule := data.rules[_]; matches(rule.match, f)})
+
+rule_decision(f, i) := {
+	"finding": f.id,
+	"tool": f.tool,
+	"action": effective_action(rule),
+	"reason": concat("", ["rule ", rule.id, " (", rule.action, ") matches ", f.tool, grace_note(rule)]),
+	"message": rule_message(rule),
+	"alternative": rule_alternative(rule),
+	"rule": rule.id,
+	"grace_until": grace(rule),
+	"monitor": monitored_flag(rule),
+	"settings": rule_settings(rule),
+} if rule := data.rules[i]
+
+# ---- matching: every criterion given must hold; an absent one holds ----------------------------
+
+matches(m, f) if {
+	tool_ok(m, f)
+	vendor_ok(m, f)
+	country_ok(m, f)
+	category_ok(m, f)
+	version_ok(m, f)
+	user_group_ok(m, f)
+	device_group_ok(m)
+}
+
+tool_ok(m, _) if not m.tools
+
+tool_ok(m, f) if m.tools[_] == f.tool
+
+vendor_ok(m, _) if not m.vendors
+
+vendor_ok(m, f) if m.vendors[_] == f.vendor
+
+country_ok(m, _) if not m.vendor_countries
+
+country_ok(m, f) if m.vendor_countries[_] == f.vendor_country
+
+category_ok(m, _) if not m.categories
+
+category_ok(m, f) if m.categories[_] == f.category
+
+user_group_ok(m, _) if not m.user_groups
+
+user_group_ok(m, f) if m.user_groups[_] == input.users[f.user].groups[_]
+
+device_group_ok(m) if not m.device_groups
+
+device_group_ok(m) if m.device_groups[_] == input.device.groups[_]
+
+# A version range needs a known version; every bound given must hold.
+version_ok(m, _) if not m.version
+
+version_ok(m, f) if {
+	f.semver != null
+	lt_ok(m.version, f.semver)
+	lte_ok(m.version, f.semver)
+	gt_ok(m.version, f.semver)
+	gte_ok(m.version, f.semver)
+}
+
+lt_ok(r, _) if not r.lt
+
+lt_ok(r, v) if semver.compare(v, r.lt) < 0
+
+lte_ok(r, _) if not r.lte
+
+lte_ok(r, v) if semver.compare(v, r.lte) <= 0
+
+gt_ok(r, _) if not r.gt
+
+gt_ok(r, v) if semver.compare(v, r.gt) > 0
+
+gte_ok(r, _) if not r.gte
+
+gte_ok(r, v) if semver.compare(v, r.gte) >= 0
+
+# ---- grace periods, monitor mode, texts -------------------------------------------------------
+
+in_grace(rule) if {
+	rank[rule.action] >= rank.block
+	input.now < rule.grace_until
+}
+
+effective_action(rule) := "warn" if in_grace(rule)
+
+effective_action(rule) := rule.action if not in_grace(rule)
+
+grace(rule) := rule.grace_until if in_grace(rule)
+
+grace(rule) := null if not in_grace(rule)
+
+grace_note(rule) := concat("", ["; grace period: warn until ", rule.grace_until]) if in_grace(rule)
+
+grace_note(rule) := "" if not in_grace(rule)
+
+fleet_monitor := true if data.mode == "monitor"
+
+fleet_monitor := false if data.mode != "monitor"
+
+monitored(_) if data.mode == "monitor"
+
+monitored(rule) if rule.monitor == true
+
+monitored_flag(rule) := true if monitored(rule)
+
+monitored_flag(rule) := false if not monitored(rule)
+
+rule_message(rule) := rule.message if rule.message
+
+rule_message(rule) := data.message if not rule.message
+
+rule_alternative(rule) := rule.alternative if rule.alternative
+
+rule_alternative(rule) := data.alternative if not rule.alternative
+
+rule_settings(rule) := rule.settings if {
+	rule.action == "configure"
+	rule.settings
+}
+
+rule_settings(rule) := null if rule.action != "configure"
+
+rule_settings(rule) := null if not rule.settings
