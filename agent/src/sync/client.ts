@@ -1,0 +1,171 @@
+// HTTP client for the agent's one configured server (axios). Relative paths only, absolute URLs and
+// redirects refused: the agent cannot be steered to another host. Every call returns the parsed
+// answer or throws a ServerError that says whether retrying can help.
+import { gzipSync } from 'node:zlib';
+import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
+
+export class ServerError extends Error {
+  constructor(
+    message: string,
+    /** HTTP status, 0 when the server could not be reached. */
+    readonly status: number,
+    /** True for network errors, timeouts, 5xx and 429: try again later. */
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = 'ServerError';
+  }
+}
+
+export interface EnrollRequest {
+  enroll_secret: string;
+  hardware_id: string;
+  hostname: string;
+  platform: string;
+  agent_version: string;
+}
+
+export interface EnrollAnswer {
+  device_id: string;
+  credential: string;
+}
+
+export interface CheckInAnswer {
+  /** What the server would serve now: lets the agent skip a bundle request when nothing changed. */
+  bundle_revision: string | null;
+  bundle_etag: string | null;
+}
+
+export interface BundleDownload {
+  archive: Buffer;
+  etag: string;
+  revision: string;
+}
+
+/** API paths the agent calls, all on the configured server. */
+export const AGENT_API = {
+  enroll: '/v1/enroll',
+  checkIn: '/v1/agent/checkin',
+  inventory: '/v1/agent/inventory',
+  events: '/v1/agent/events',
+  bundle: '/v1/bundles/warden',
+  bundleKey: '/v1/bundles/public-key',
+  push: '/v1/agent/push',
+} as const;
+
+function describe(res: AxiosResponse): string {
+  const d = res.data as unknown;
+  if (d && typeof d === 'object' && !Buffer.isBuffer(d) && typeof (d as { message?: unknown }).message === 'string') {
+    return (d as { message: string }).message;
+  }
+  if (Buffer.isBuffer(d)) {
+    try {
+      const j = JSON.parse(d.toString('utf8')) as { message?: unknown };
+      if (typeof j.message === 'string') return j.message;
+    } catch {
+      // not JSON
+    }
+  }
+  return res.statusText || 'error';
+}
+
+export class AgentClient {
+  private readonly http: AxiosInstance;
+  credential: string | null = null;
+
+  constructor(
+    readonly server: string,
+    timeoutMs: number,
+  ) {
+    this.http = axios.create({
+      baseURL: server.replace(/\/+$/, ''),
+      timeout: timeoutMs,
+      maxRedirects: 0,
+      allowAbsoluteUrls: false,
+      validateStatus: () => true,
+      headers: { 'user-agent': 'warden-agent' },
+      maxContentLength: 64 * 1024 * 1024,
+    });
+  }
+
+  private auth(): Record<string, string> {
+    if (!this.credential) throw new ServerError('the agent is not enrolled', 401, false);
+    return { authorization: `Bearer ${this.credential}` };
+  }
+
+  private async call(method: 'get' | 'post', path: string, opts: { body?: unknown; headers?: Record<string, string>; binary?: boolean } = {}): Promise<AxiosResponse> {
+    let res: AxiosResponse;
+    try {
+      let data: unknown = opts.body;
+      const headers: Record<string, string> = { ...opts.headers };
+      if (opts.body !== undefined) {
+        const json = Buffer.from(JSON.stringify(opts.body));
+        headers['content-type'] = 'application/json';
+        // Big uploads (event batches, full inventories) go gzipped, as OPA's decision logs do.
+        if (json.length > 16 * 1024) {
+          data = gzipSync(json);
+          headers['content-encoding'] = 'gzip';
+        } else data = json;
+      }
+      res = await this.http.request({ method, url: path, data, headers, responseType: opts.binary ? 'arraybuffer' : 'json' });
+    } catch (e) {
+      const ae = e as AxiosError;
+      throw new ServerError(`cannot reach ${this.server}: ${ae.code ?? ''} ${ae.message}`.trim(), 0, true);
+    }
+    if (res.status >= 200 && res.status < 300) return res;
+    if (res.status === 304) return res;
+    const retryable = res.status >= 500 || res.status === 429 || res.status === 408;
+    throw new ServerError(`${method.toUpperCase()} ${path}: ${res.status} ${describe(res)}`, res.status, retryable);
+  }
+
+  async enroll(req: EnrollRequest): Promise<EnrollAnswer> {
+    const res = await this.call('post', AGENT_API.enroll, { body: req });
+    const d = res.data as Partial<EnrollAnswer> | null;
+    if (!d || typeof d.device_id !== 'string' || typeof d.credential !== 'string') {
+      throw new ServerError('enrollment answer lacks device_id/credential', res.status, false);
+    }
+    return { device_id: d.device_id, credential: d.credential };
+  }
+
+  async bundlePublicKey(): Promise<string> {
+    const res = await this.call('get', AGENT_API.bundleKey, { headers: this.auth(), binary: true });
+    return Buffer.from(res.data as ArrayBuffer).toString('utf8');
+  }
+
+  async checkIn(status: Record<string, unknown>): Promise<CheckInAnswer> {
+    const res = await this.call('post', AGENT_API.checkIn, { body: status, headers: this.auth() });
+    const d = (res.data ?? {}) as Record<string, unknown>;
+    return {
+      bundle_revision: typeof d.bundle_revision === 'string' ? d.bundle_revision : null,
+      bundle_etag: typeof d.bundle_etag === 'string' ? d.bundle_etag : null,
+    };
+  }
+
+  async uploadInventory(body: unknown): Promise<void> {
+    await this.call('post', AGENT_API.inventory, { body, headers: this.auth() });
+  }
+
+  async uploadEvents(body: unknown): Promise<void> {
+    await this.call('post', AGENT_API.events, { body, headers: this.auth() });
+  }
+
+  /** Downloads the bundle unless `etag` is still current (→ null). */
+  async fetchBundle(etag: string | null): Promise<BundleDownload | null> {
+    const headers = this.auth();
+    if (etag) headers['if-none-match'] = etag;
+    const res = await this.call('get', AGENT_API.bundle, { headers, binary: true });
+    if (res.status === 304) return null;
+    return {
+      archive: Buffer.from(res.data as ArrayBuffer),
+      etag: String(res.headers.etag ?? ''),
+      revision: String(res.headers['x-warden-bundle-revision'] ?? ''),
+    };
+  }
+
+  /** WebSocket URL for push on the same server. */
+  pushUrl(): string {
+    const u = new URL(`${this.server.replace(/\/+$/, '')}${AGENT_API.push}`);
+    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+    return u.toString();
+  }
+}

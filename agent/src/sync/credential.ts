@@ -1,0 +1,51 @@
+// The agent's identity and its device credential. The hardware id is generated once per state folder
+// (stable across re-enrollment, so the server sees the same machine); the credential the server
+// issued at enrollment is kept owner-only (0600) and is the only secret the agent holds.
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Type } from '@sinclair/typebox';
+import { validate } from '../../../wire/src/validate.ts';
+import { readJsonFile, writeFileAtomic } from './state-files.ts';
+
+export const StoredCredential = Type.Object(
+  {
+    server: Type.String(),
+    device_id: Type.String({ minLength: 1 }),
+    credential: Type.String({ minLength: 1 }),
+    enrolled_at: Type.String(),
+    /** The bundle key pinned at enrollment (or given in the config). */
+    bundle_public_key: Type.String({ minLength: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type StoredCredential = typeof StoredCredential.static;
+
+export function hardwareId(stateDir: string): string {
+  const p = join(stateDir, 'hardware-id');
+  if (existsSync(p)) {
+    const id = readFileSync(p, 'utf8').trim();
+    if (/^[0-9a-f-]{36}$/.test(id)) return id;
+  }
+  const id = randomUUID();
+  writeFileAtomic(p, `${id}\n`, 0o600);
+  return id;
+}
+
+const credentialPath = (stateDir: string): string => join(stateDir, 'credential.json');
+
+export function loadCredential(stateDir: string, server: string): StoredCredential | null {
+  const raw = readJsonFile(credentialPath(stateDir));
+  if (raw === undefined) return null;
+  const c = validate(StoredCredential, raw, `agent credential ${credentialPath(stateDir)}`);
+  // A credential belongs to the server that issued it; pointing the agent elsewhere means re-enrolling.
+  return c.server === server ? c : null;
+}
+
+export function saveCredential(stateDir: string, c: StoredCredential): void {
+  writeFileAtomic(credentialPath(stateDir), JSON.stringify(c, null, 2), 0o600);
+}
+
+export function forgetCredential(stateDir: string): void {
+  rmSync(credentialPath(stateDir), { force: true });
+}

@@ -1,0 +1,130 @@
+// Push: agents hold a WebSocket to GET /v1/agent/push (device credential in the Authorization header).
+// The server never sends commands over it, only "a new signed bundle exists" ({type:"bundle", revision,
+// etag}); the agent then checks in and downloads the bundle through the normal, verified path.
+// Large fleets: notifications are spread over a jitter window that grows with the number of connected
+// agents (capped), like Santa's jittered tag pushes, so 10,000 agents do not download at the same
+// millisecond. Agents that cannot hold a WebSocket long-poll the bundle route instead (bundles.ts).
+// swagger's types add description/tags to route schemas (OpenAPI).
+import type {} from '@fastify/swagger';
+import type { FastifyInstance } from 'fastify';
+import websocket from '@fastify/websocket';
+import type { WebSocket } from 'ws';
+import type { BundleService, SignedBundle } from '../bundle-builder.ts';
+import type { DeviceAuthenticator } from './bundles.ts';
+
+export const PUSH_PATH = '/v1/agent/push';
+
+export interface PushMessage {
+  type: 'hello' | 'bundle';
+  revision: string | null;
+  etag: string | null;
+}
+
+export interface PushOptions {
+  bundles: BundleService;
+  authenticateDevice: DeviceAuthenticator;
+  /** Jitter per connected agent (ms); the window is min(agents × this, maxJitterMs). */
+  jitterPerAgentMs?: number;
+  maxJitterMs?: number;
+  /** Ping interval; agents that miss a pong are dropped. */
+  pingIntervalMs?: number;
+}
+
+/** Connected agents, for metrics and tests. */
+export class PushHub {
+  readonly sockets = new Map<WebSocket, string>();
+  notified = 0;
+
+  get connected(): number {
+    return this.sockets.size;
+  }
+
+  devices(): string[] {
+    return [...new Set(this.sockets.values())];
+  }
+}
+
+function message(type: PushMessage['type'], b: SignedBundle | null): string {
+  const m: PushMessage = { type, revision: b?.revision ?? null, etag: b?.etag ?? null };
+  return JSON.stringify(m);
+}
+
+export async function pushRoutes(app: FastifyInstance, opts: PushOptions & { hub?: PushHub }): Promise<void> {
+  const hub = opts.hub ?? new PushHub();
+  const perAgent = opts.jitterPerAgentMs ?? 0.5;
+  const maxJitter = opts.maxJitterMs ?? 10_000;
+  const pingEvery = opts.pingIntervalMs ?? 30_000;
+  const timers = new Set<NodeJS.Timeout>();
+
+  if (!app.hasDecorator('websocketServer')) {
+    await app.register(websocket, { options: { maxPayload: 4096 } });
+  }
+
+  const onBundle = (b: SignedBundle): void => {
+    const targets = [...hub.sockets.keys()];
+    const window = Math.min(targets.length * perAgent, maxJitter);
+    const text = message('bundle', b);
+    for (const ws of targets) {
+      const deliver = (): void => {
+        if (ws.readyState === ws.OPEN) {
+          ws.send(text);
+          hub.notified += 1;
+        }
+      };
+      if (window < 1) {
+        deliver();
+        continue;
+      }
+      const t = setTimeout(() => {
+        timers.delete(t);
+        deliver();
+      }, Math.random() * window);
+      timers.add(t);
+    }
+  };
+  opts.bundles.on('bundle', onBundle);
+
+  const alive = new WeakSet<WebSocket>();
+  const pinger = setInterval(() => {
+    for (const ws of hub.sockets.keys()) {
+      if (!alive.has(ws)) {
+        ws.terminate();
+        continue;
+      }
+      alive.delete(ws);
+      ws.ping();
+    }
+  }, pingEvery);
+  pinger.unref();
+
+  app.addHook('onClose', async () => {
+    opts.bundles.off('bundle', onBundle);
+    clearInterval(pinger);
+    for (const t of timers) clearTimeout(t);
+    for (const ws of hub.sockets.keys()) ws.close(1001, 'server shutting down');
+  });
+
+  app.get(
+    PUSH_PATH,
+    {
+      websocket: true,
+      schema: { description: 'WebSocket: the server announces new signed bundles; nothing else is ever sent', tags: ['agent'] },
+      preValidation: async (req, reply) => {
+        const device = await opts.authenticateDevice(req);
+        if (!device) return reply.code(401).send({ error: 'unauthorized', message: 'a device credential is required' });
+        (req as { wardenDevice?: string }).wardenDevice = device;
+      },
+    },
+    (socket, req) => {
+      const device = (req as { wardenDevice?: string }).wardenDevice ?? '';
+      hub.sockets.set(socket, device);
+      alive.add(socket);
+      socket.on('pong', () => alive.add(socket));
+      // Agents have nothing to say on this channel; anything they send is ignored.
+      socket.on('message', () => undefined);
+      socket.on('close', () => hub.sockets.delete(socket));
+      socket.on('error', () => hub.sockets.delete(socket));
+      socket.send(message('hello', opts.bundles.current()));
+    },
+  );
+}
