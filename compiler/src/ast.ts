@@ -375,3 +375,8 @@ export const INFIX_OPERATORS: Readonly<Record<string, string>> = {
 /** `x in xs` and `k, v in xs` as calls. */
 export const MEMBER_2 = 'internal.member_2';
 export const MEMBER_3 = 'internal.member_3';
+/**
+ * String interpolation `$"a {x} b"` is parsed as internal.template_string(["a ", {v | v = x}, " b"]):
+ * one set comprehension per embedded expression (empty set = undefined, printed `<undefined>`).
+ */
+export const TEMPLATE_STRING = 'internal.template_string';

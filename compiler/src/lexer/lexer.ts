@@ -2,7 +2,7 @@
 // recorded on the next token (`nl`, `ws`) because Rego separates body expressions by newlines.
 
 import { DiagnosticError, diagnostic } from '../diagnostics.ts';
-import type { Token, TokenKind } from './tokens.ts';
+import type { TemplatePart, Token, TokenKind } from './tokens.ts';
 
 const PUNCT2: readonly string[] = [':=', '==', '!=', '<=', '>='];
 const PUNCT1 = new Set('=<>+-*/%&|()[]{},;.:');
@@ -19,19 +19,24 @@ function isDigit(c: number): boolean {
 
 /** Tokenizes `source`; throws DiagnosticError (code rego_parse_error) on the first bad character. */
 export function tokenize(source: string, file: string): Token[] {
+  return tokenizeRange(source, file, 0, source.length, 1, 0);
+}
+
+/** Tokenizes source[from, to) whose first character sits on `startRow` (line starting at `lineStartAt`). */
+function tokenizeRange(source: string, file: string, from: number, to: number, startRow: number, lineStartAt: number): Token[] {
   const tokens: Token[] = [];
-  let i = 0;
-  let row = 1;
-  let lineStart = 0;
+  let i = from;
+  let row = startRow;
+  let lineStart = lineStartAt;
   let nl = false;
   let ws = false;
-  const n = source.length;
+  const n = to;
 
   const fail = (offset: number, message: string): never => {
     // Row/col of `offset`: count lines up to it (errors are rare, so recomputing is fine).
     let r = 1;
     let ls = 0;
-    for (let k = 0; k < offset && k < n; k++) {
+    for (let k = 0; k < offset && k < source.length; k++) {
       if (source.charCodeAt(k) === 10) {
         r++;
         ls = k + 1;
@@ -138,6 +143,16 @@ export function tokenize(source: string, file: string): Token[] {
       push('rawstring', start, i, startRow, col, source.slice(start + 1, i - 1));
       continue;
     }
+    if (c === 36 /* $ */ && (source.charCodeAt(i + 1) === 34 || source.charCodeAt(i + 1) === 96)) {
+      const parts: TemplatePart[] = [];
+      const startRow = row;
+      i = scanTemplate(i, parts);
+      const t: Token = { kind: 'template', text: source.slice(start, i), row: startRow, col, offset: start, end: i, nl, ws, template: parts };
+      tokens.push(t);
+      nl = false;
+      ws = false;
+      continue;
+    }
     const two = source.slice(i, i + 2);
     if (PUNCT2.includes(two)) {
       i += 2;
@@ -153,6 +168,96 @@ export function tokenize(source: string, file: string): Token[] {
     const cp = source.codePointAt(i) ?? c;
     fail(i, `illegal token: unexpected character ${JSON.stringify(String.fromCodePoint(cp))}`);
   }
+  // `$"text {expr} text"` (single-line, JSON escapes) or $`text {expr} text` (raw, multi-line):
+  // returns the offset after the closing quote. `\{` is a literal brace in both. Embedded
+  // expressions are tokenized here, with their true positions. With parts === null it only skips.
+  function scanTemplate(at: number, parts: TemplatePart[] | null): number {
+    const raw = source.charCodeAt(at + 1) === 96;
+    const close = raw ? 96 : 34;
+    let j = at + 2;
+    let chunk = '';
+    const flush = (): void => {
+      if (!parts || chunk === '') return;
+      let value: string;
+      if (raw) value = chunk;
+      else {
+        try {
+          value = JSON.parse('"' + chunk + '"') as string;
+        } catch {
+          value = fail(at, 'illegal template string literal');
+        }
+      }
+      parts.push({ kind: 'text', value });
+      chunk = '';
+    };
+    const newline = (k: number): void => {
+      if (!raw) fail(at, 'non-terminated template string');
+      row++;
+      lineStart = k + 1;
+    };
+    for (;;) {
+      if (j >= n) fail(at, 'non-terminated template string');
+      const d = source.charCodeAt(j);
+      if (d === 10) newline(j);
+      if (d === 92 /* backslash */) {
+        if (source.charCodeAt(j + 1) === 123) {
+          chunk += '{';
+          j += 2;
+          continue;
+        }
+        if (!raw) {
+          chunk += source.slice(j, j + 2);
+          j += 2;
+          continue;
+        }
+      }
+      if (d === close) {
+        flush();
+        return j + 1;
+      }
+      if (d === 123 /* { */) {
+        flush();
+        const exprStart = j + 1;
+        const exprRow = row;
+        const exprLineStart = lineStart;
+        let depth = 1;
+        let k = exprStart;
+        while (depth > 0) {
+          if (k >= n) fail(at, 'non-terminated template string');
+          const e = source.charCodeAt(k);
+          if (e === 10) newline(k);
+          if (e === 36 && (source.charCodeAt(k + 1) === 34 || source.charCodeAt(k + 1) === 96)) {
+            k = scanTemplate(k, null);
+            continue;
+          }
+          if (e === 34) {
+            k++;
+            while (k < n && source.charCodeAt(k) !== 34 && source.charCodeAt(k) !== 10) k += source.charCodeAt(k) === 92 ? 2 : 1;
+            k++;
+            continue;
+          }
+          if (e === 96) {
+            k++;
+            while (k < n && source.charCodeAt(k) !== 96) {
+              if (source.charCodeAt(k) === 10) newline(k);
+              k++;
+            }
+            k++;
+            continue;
+          }
+          if (e === 123) depth++;
+          else if (e === 125) depth--;
+          k++;
+        }
+        if (parts) parts.push({ kind: 'expr', tokens: tokenizeRange(source, file, exprStart, k - 1, exprRow, exprLineStart) });
+        j = k;
+        continue;
+      }
+      chunk += source[j];
+      j++;
+    }
+  }
+
   tokens.push({ kind: 'eof', text: '', row, col: i - lineStart + 1, offset: n, end: n, nl, ws });
   return tokens;
 }

@@ -5,6 +5,8 @@ export type TokenKind =
   | 'number'
   | 'string'
   | 'rawstring'
+  /** `$"…{expr}…"` string interpolation; parts in Token.template. */
+  | 'template'
   // punctuation / operators (the token's text is the kind)
   | ':='
   | '='
@@ -39,6 +41,8 @@ export interface Token {
   text: string;
   /** Decoded value for string and rawstring tokens. */
   value?: string;
+  /** Parts of a template string: decoded literal text, or the tokens of an embedded expression. */
+  template?: TemplatePart[];
   row: number;
   col: number;
   /** Offset of the first character in the source. */
@@ -50,6 +54,8 @@ export interface Token {
   /** Whitespace or a comment separates this token from the previous one. */
   ws: boolean;
 }
+
+export type TemplatePart = { kind: 'text'; value: string } | { kind: 'expr'; tokens: Token[] };
 
 /** Words that are keywords in Rego v1 (v0 modules with future.keywords imports see the same set). */
 export const KEYWORDS: ReadonlySet<string> = new Set([

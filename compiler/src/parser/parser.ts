@@ -10,6 +10,7 @@ import {
   INFIX_OPERATORS,
   MEMBER_2,
   MEMBER_3,
+  TEMPLATE_STRING,
   booleanTerm,
   isTermExpr,
   refTerm,
@@ -53,6 +54,8 @@ export function parseBody(source: string, file: string): Body {
 class Parser {
   private i = 0;
   private depth = 0;
+  private templateCount = 0;
+  private inDefault = false;
   private regoVersion: 0 | 1 = 0;
 
   constructor(
@@ -100,8 +103,8 @@ class Parser {
   private unexpected(expected: string): never {
     this.fail(`unexpected ${this.describe(this.tok)}: expected ${expected}`);
   }
-  expect(kind: TokenKind, what: string = kind): Token {
-    if (!this.at(kind)) this.unexpected(what);
+  expect(kind: TokenKind, what?: string): Token {
+    if (!this.at(kind)) this.fail(`unexpected ${this.describe(this.tok)}: expecting ${what ?? '`' + kind + '`'}`);
     return this.advance();
   }
   private enter(): void {
@@ -251,6 +254,7 @@ class Parser {
 
     if (isDefault) {
       if (head.value === null) this.fail(`default rule ${headName(head)} must have a value`, startTok);
+      validateDefaultValue(head.value, (t, m) => this.fail(m, tokenAt(t)));
       if (head.contains) this.fail('default rules cannot be multi-value (contains) rules', startTok);
       return [mkRule(head, trueBody(location), location)];
     }
@@ -267,6 +271,7 @@ class Parser {
       if (k.value.type !== 'string' && !isGroundScalar(k)) head.key = k;
       if (head.value === null) head.value = booleanTerm(true, head.location);
     }
+    const v0MultiValue = !hasIf && !head.contains && head.args === null && refLen === 2 && head.value === null;
     if (!hasIf && !head.contains && head.args === null && refLen === 2) {
       // v0 back-compat: `p[x] { … }` is a multi-value rule p; `p[k] = v { … }` a ref rule.
       head.key = head.ref[1]!;
@@ -281,12 +286,15 @@ class Parser {
       this.advance();
       body = this.parseIfBody();
     } else if (this.at('{')) {
+      if (this.regoVersion === 1) this.fail('`if` keyword is required before rule body');
       body = this.parseBraceBody();
+    } else if (this.regoVersion === 1 && v0MultiValue) {
+      this.fail('`contains` keyword is required for partial set rules', startTok);
     } else if (head.contains || explicitValue) {
       // `p contains x`, `p := 1`, `f(x) := x`: no body.
       body = trueBody(head.location);
     } else {
-      this.unexpected('rule body, `if`, `:=` or `=`');
+      this.fail('rule must have a body or assignment', startTok);
     }
 
     const rule = mkRule(head, body, location);
@@ -331,7 +339,8 @@ class Parser {
         this.advance();
         ref.push(this.parseTermIn(false, false));
         this.expect(']');
-      } else if (t.kind === '(' && !t.ws && args === null) {
+      } else if (t.kind === '(' && !t.nl && args === null) {
+        // Whitespace before the argument list is tolerated in heads (`sum (a, b) := c`), as regorus does.
         this.advance();
         args = this.parseTermList(')');
         this.expect(')');
@@ -365,7 +374,9 @@ class Parser {
             : `expected rule value term (e.g., ${headName(head)} := <VALUE> { ... })`,
         );
       }
+      this.inDefault = isDefault;
       head.value = this.parseTermIn(false, false);
+      this.inDefault = false;
       return head;
     }
     return head;
@@ -425,6 +436,7 @@ class Parser {
       this.advance();
       body = this.parseIfBody();
     } else if (this.at('{')) {
+      if (this.regoVersion === 1) this.fail('`if` keyword is required before rule body');
       body = this.parseBraceBody();
     } else {
       body = [generatedTrue(location)];
@@ -507,6 +519,7 @@ class Parser {
   private parseSome(): ExprTerms {
     const kw = this.advance();
     const location = this.loc(kw);
+    const save = this.i;
     const inForm = this.attempt(() => {
       const t = this.parseTermIn(true, false);
       if (t.value.type === 'call') {
@@ -521,6 +534,7 @@ class Parser {
       return null;
     });
     if (inForm) return inForm;
+    this.i = save;
     const vars: Term<{ type: 'var'; name: string }>[] = [];
     for (;;) {
       const t = this.tok;
@@ -655,7 +669,9 @@ class Parser {
       case '-': {
         this.advance();
         const n = this.tok;
-        if (n.kind !== 'number') this.unexpected('number after unary minus');
+        if (n.kind !== 'number') {
+          this.fail(`invalid \`unaryexpr\`${this.inDefault ? ' in default value' : ''}: unary minus applies to number literals only`, t);
+        }
         this.advance();
         const text = normalizeNumber(n.text);
         result = term({ type: 'number', text: '-' + text }, location);
@@ -665,6 +681,10 @@ class Parser {
       case 'rawstring':
         this.advance();
         result = term({ type: 'string', value: t.value ?? '' }, location);
+        break;
+      case 'template':
+        this.advance();
+        result = this.templateTerm(t);
         break;
       case 'ident':
         result = this.parseIdentTerm();
@@ -677,7 +697,7 @@ class Parser {
         break;
       case '(': {
         this.advance();
-        result = this.parseTermIn(false, false);
+        result = this.parseTermIn(true, false);
         this.expect(')');
         // Keep the paren's position only for error messages; the inner term keeps its own.
         break;
@@ -688,6 +708,47 @@ class Parser {
     result = this.parsePostfix(result);
     this.leave();
     return result;
+  }
+
+  /**
+   * `$"a {x} b"` → internal.template_string(["a ", {__tplN__ | __tplN__ = x}, " b"]): each embedded
+   * expression becomes a set comprehension (empty when undefined, which prints `<undefined>`).
+   */
+  private templateTerm(t: Token): Term {
+    const location = this.loc(t);
+    const items: Term[] = [];
+    for (const part of t.template ?? []) {
+      if (part.kind === 'text') {
+        items.push(stringTerm(part.value, location));
+        continue;
+      }
+      const sub = new Parser(part.tokens, this.file);
+      sub.depth = this.depth;
+      sub.templateCount = this.templateCount;
+      if (sub.at('eof')) this.fail('empty template expression', t);
+      const e = sub.parseLiteral();
+      sub.expect('eof', 'end of template expression');
+      this.templateCount = sub.templateCount;
+      let value: Term;
+      if (e.negated || (Array.isArray(e.terms) && (opName(e.terms[0]!) === 'assign' || opName(e.terms[0]!) === 'eq'))) {
+        this.fail('invalid template expression: expected a value', t);
+      }
+      if (Array.isArray(e.terms)) value = call(e.terms[0]!, e.terms.slice(1), e.location);
+      else if (isTermExpr(e)) value = e.terms;
+      else this.fail('invalid template expression: expected a value', t);
+      const v = varTerm(`__tpl${this.templateCount++}__`, e.location);
+      const body: Expr = {
+        type: 'expr',
+        terms: [refTerm('eq', e.location), v, value],
+        negated: false,
+        with: e.with,
+        index: 0,
+        location: e.location,
+        generated: true,
+      };
+      items.push(term({ type: 'setcomprehension', term: v, body: [body] }, e.location));
+    }
+    return call(refTerm(TEMPLATE_STRING, location), [term({ type: 'array', items }, location)], location);
   }
 
   private parseIdentTerm(): Term {
@@ -774,12 +835,19 @@ class Parser {
       this.advance();
       return term({ type: 'array', items: [] }, location);
     }
-    const first = this.parseTermIn(false, true);
+    const afterOpen = this.i;
+    let first = this.parseTermIn(false, true);
     if (this.at('|')) {
-      this.advance();
-      const body = this.parseQuery(']');
-      this.expect(']');
-      return term({ type: 'arraycomprehension', term: first, body }, location);
+      const compr = this.attempt(() => {
+        this.advance();
+        const body = this.parseQuery(']');
+        this.expect(']');
+        return term({ type: 'arraycomprehension', term: first, body }, location);
+      });
+      if (compr) return compr;
+      // `[x | y, 5]`: not a comprehension but an array whose first item is the union `x | y`.
+      this.i = afterOpen;
+      first = this.parseTermIn(false, false);
     }
     const items = [first];
     if (this.at(',')) {
@@ -797,15 +865,24 @@ class Parser {
       this.advance();
       return term({ type: 'object', items: [] }, location);
     }
-    const first = this.parseTermIn(false, true);
+    const afterOpen = this.i;
+    let first = this.parseTermIn(false, true);
     if (this.at(':')) {
       this.advance();
-      const value = this.parseTermIn(false, true);
+      const afterColon = this.i;
+      let value = this.parseTermIn(false, true);
       if (this.at('|')) {
-        this.advance();
-        const body = this.parseQuery('}');
-        this.expect('}');
-        return term({ type: 'objectcomprehension', key: first, value, body }, location);
+        const k = first;
+        const v = value;
+        const compr = this.attempt(() => {
+          this.advance();
+          const body = this.parseQuery('}');
+          this.expect('}');
+          return term({ type: 'objectcomprehension', key: k, value: v, body }, location);
+        });
+        if (compr) return compr;
+        this.i = afterColon;
+        value = this.parseTermIn(false, false);
       }
       const items: [Term, Term][] = [[first, value]];
       while (this.at(',')) {
@@ -820,10 +897,16 @@ class Parser {
       return term({ type: 'object', items }, location);
     }
     if (this.at('|')) {
-      this.advance();
-      const body = this.parseQuery('}');
-      this.expect('}');
-      return term({ type: 'setcomprehension', term: first, body }, location);
+      const t = first;
+      const compr = this.attempt(() => {
+        this.advance();
+        const body = this.parseQuery('}');
+        this.expect('}');
+        return term({ type: 'setcomprehension', term: t, body }, location);
+      });
+      if (compr) return compr;
+      this.i = afterOpen;
+      first = this.parseTermIn(false, false);
     }
     const items = [first];
     if (this.at(',')) {
@@ -837,6 +920,58 @@ class Parser {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
+
+function tokenAt(t: Term): Token {
+  const l = t.location;
+  return { kind: 'eof', text: '', row: l.row, col: l.col, offset: 0, end: 0, nl: false, ws: false };
+}
+
+const DEFAULT_CALL_KINDS: Readonly<Record<string, string>> = {
+  or: 'binexpr',
+  and: 'binexpr',
+  equal: 'boolexpr',
+  neq: 'boolexpr',
+  lt: 'boolexpr',
+  lte: 'boolexpr',
+  gt: 'boolexpr',
+  gte: 'boolexpr',
+  plus: 'arithexpr',
+  minus: 'arithexpr',
+  mul: 'arithexpr',
+  div: 'arithexpr',
+  rem: 'arithexpr',
+};
+
+/** A default value must be a constant: no vars, refs or calls outside comprehensions. */
+function validateDefaultValue(t: Term, fail: (at: Term, message: string) => never): void {
+  const v = t.value;
+  switch (v.type) {
+    case 'var':
+      fail(t, 'invalid `var` in default value');
+      break;
+    case 'ref':
+      fail(t, 'invalid `ref` in default value');
+      break;
+    case 'call': {
+      const name = opName(v.operator) ?? '';
+      if (name === MEMBER_2 || name === MEMBER_3) fail(v.operator, 'unexpected keyword `in` in default value');
+      fail(t, `invalid \`${DEFAULT_CALL_KINDS[name] ?? 'call'}\` in default value`);
+      break;
+    }
+    case 'array':
+    case 'set':
+      for (const x of v.items) validateDefaultValue(x, fail);
+      break;
+    case 'object':
+      for (const [k, x] of v.items) {
+        validateDefaultValue(k, fail);
+        validateDefaultValue(x, fail);
+      }
+      break;
+    default:
+      break;
+  }
+}
 
 function call(operator: Term, args: Term[], location: Location): Term {
   return term({ type: 'call', operator, args }, location);
