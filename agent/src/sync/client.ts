@@ -44,13 +44,13 @@ export interface BundleDownload {
 
 /** API paths the agent calls, all on the configured server. */
 export const AGENT_API = {
-  enroll: '/v1/enroll',
-  checkIn: '/v1/agent/checkin',
-  inventory: '/v1/agent/inventory',
-  events: '/v1/agent/events',
-  bundle: '/v1/bundles/warden',
-  bundleKey: '/v1/bundles/public-key',
-  push: '/v1/agent/push',
+  enroll: '/api/v1/enroll',
+  checkIn: '/api/v1/agent/status',
+  inventory: '/api/v1/agent/inventory',
+  events: '/api/v1/agent/events',
+  bundle: '/api/v1/bundles/warden',
+  bundleKey: '/api/v1/bundles/public-key',
+  push: '/api/v1/agent/push',
 } as const;
 
 function describe(res: AxiosResponse): string {

@@ -23,11 +23,17 @@ import { readJsonFile, writeFileAtomic } from './state-files.ts';
 
 export const AGENT_VERSION = '0.1.0';
 
+export interface PipelineContext {
+  deviceId: string;
+  /** The pinned key the bundle was verified with (the policy loader checks it again). */
+  publicKeyPem: string;
+}
+
 /** The stages the loop drives, provided by the inventory and policy/enforcement modules. */
 export interface AgentPipeline {
   scan(): Promise<Inventory>;
   /** Evaluates the bundle's policy for this inventory and carries out the decisions. */
-  decideAndEnforce(bundle: ActiveBundle, inventory: Inventory, device: { id: string }): Promise<{ decisions: Decision[]; events: EnforcementEvent[] }>;
+  decideAndEnforce(bundle: ActiveBundle, inventory: Inventory, ctx: PipelineContext): Promise<{ decisions: Decision[]; events: EnforcementEvent[]; ack?: () => void }>;
 }
 
 export type LogFn = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
@@ -63,6 +69,7 @@ export class SyncAgent {
   private lastBundleError: string | null = null;
   private lastError: string | null = null;
   private inventorySeq = 0;
+  private lastScanAt: string | null = null;
   /** Every finished cycle, newest last (bounded), for the demo and tests. */
   readonly history: CycleReport[] = [];
   private readonly listeners = new Set<(r: CycleReport) => void>();
@@ -73,8 +80,8 @@ export class SyncAgent {
     private readonly log: LogFn = jsonLog,
   ) {
     this.client = new AgentClient(config.server, config.request_timeout_ms);
-    this.events = new DurableQueue<EnforcementEvent>(join(config.state_dir, 'outbox', 'events'));
-    this.pendingInventoryPath = join(config.state_dir, 'outbox', 'inventory.json');
+    this.events = new DurableQueue<EnforcementEvent>(join(config.state_dir, 'upload-queue', 'events'));
+    this.pendingInventoryPath = join(config.state_dir, 'upload-queue', 'inventory.json');
     this.retry = new Backoff(config.backoff_min_ms, config.backoff_max_ms);
     const seq = readJsonFile(join(config.state_dir, 'inventory-seq.json'));
     this.inventorySeq = typeof seq === 'number' ? seq : 0;
@@ -225,18 +232,21 @@ export class SyncAgent {
       report.bundle = await this.refreshBundle();
       const inventory = await this.pipeline.scan();
       report.inventory = inventory;
+      this.lastScanAt = new Date().toISOString();
       this.queueInventory(inventory);
       const bundle = this.cache?.current() ?? null;
       if (bundle) {
-        const out = await this.pipeline.decideAndEnforce(bundle, inventory, { id: cred.device_id });
+        const out = await this.pipeline.decideAndEnforce(bundle, inventory, { deviceId: cred.device_id, publicKeyPem: cred.bundle_public_key });
         report.decisions = out.decisions;
         report.events = out.events;
         if (out.events.length) this.events.enqueue(out.events, this.config.upload_batch);
+        // The events are on disk in the upload queue now; the enforcement outbox may let them go.
+        out.ack?.();
       }
       const up = await this.flush();
       report.uploaded = up;
-      await this.client.checkIn(this.status());
       this.lastError = null;
+      await this.client.checkIn(this.status());
       this.retry.reset();
     } catch (e) {
       report.error = (e as Error).message;
@@ -296,7 +306,7 @@ export class SyncAgent {
     this.inventorySeq += 1;
     writeFileAtomic(join(this.config.state_dir, 'inventory-seq.json'), String(this.inventorySeq));
     // Only the newest inventory matters (it is state, not history): a newer scan replaces an unsent one.
-    writeFileAtomic(this.pendingInventoryPath, JSON.stringify({ seq: this.inventorySeq, inventory: inv }));
+    writeFileAtomic(this.pendingInventoryPath, JSON.stringify({ kind: 'full', seq: this.inventorySeq, inventory: inv }));
   }
 
   /** Uploads the pending inventory and every queued event batch; stops at the first failure. */
@@ -323,15 +333,16 @@ export class SyncAgent {
     return { inventory, eventBatches };
   }
 
+  /** The status document of a check-in (server/src/schemas/api.ts StatusUpload). */
   status(): Record<string, unknown> {
     const b = this.cache?.current();
+    const errors = [this.lastBundleError, this.lastError].filter((e): e is string => typeof e === 'string').map((e) => e.slice(0, 1000));
     return {
-      agent_version: AGENT_VERSION,
       bundle_revision: b?.revision ?? null,
-      bundle_error: this.lastBundleError,
-      last_error: this.lastError,
-      queued_event_batches: this.events.size(),
-      push_connected: this.push?.connected ?? false,
+      agent_version: AGENT_VERSION,
+      errors,
+      queue_length: this.events.size(),
+      last_scan_at: this.lastScanAt,
     };
   }
 

@@ -6,6 +6,7 @@
 // key (when its config did not already pin one).
 // swagger's types add description/tags to route schemas (OpenAPI).
 import type {} from '@fastify/swagger';
+import type {} from '../fastify-types.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BundleService, SignedBundle } from '../bundle-builder.ts';
 
@@ -20,8 +21,8 @@ export interface BundleRoutesOptions {
 }
 
 export const BUNDLE_NAME = 'warden';
-export const BUNDLE_PATH = `/v1/bundles/${BUNDLE_NAME}`;
-export const BUNDLE_KEY_PATH = '/v1/bundles/public-key';
+export const BUNDLE_PATH = `/api/v1/bundles/${BUNDLE_NAME}`;
+export const BUNDLE_KEY_PATH = '/api/v1/bundles/public-key';
 const LONG_POLL_TYPE = 'application/vnd.openpolicyagent.bundles';
 
 function requestedWait(req: FastifyRequest, max: number): number {
@@ -52,6 +53,7 @@ export async function bundleRoutes(app: FastifyInstance, opts: BundleRoutesOptio
   app.get(
     BUNDLE_PATH,
     {
+      config: { auth: 'device' },
       schema: {
         description: 'Signed policy bundle (OPA bundle API): ETag/304 and long polling with Prefer: wait=N',
         tags: ['agent'],
@@ -85,7 +87,7 @@ export async function bundleRoutes(app: FastifyInstance, opts: BundleRoutesOptio
 
   app.get(
     BUNDLE_KEY_PATH,
-    { schema: { description: 'The ed25519 public key (SPKI PEM) that signs bundles', tags: ['agent'] } },
+    { config: { auth: 'device' }, schema: { description: 'The ed25519 public key (SPKI PEM) that signs bundles', tags: ['agent'] } },
     async (req, reply) => {
       if (!(await opts.authenticateDevice(req))) return unauthorized(reply);
       return reply.type('application/x-pem-file').send(opts.bundles.publicKeyPem);

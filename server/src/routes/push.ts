@@ -1,4 +1,4 @@
-// Push: agents hold a WebSocket to GET /v1/agent/push (device credential in the Authorization header).
+// Push: agents hold a WebSocket to GET /api/v1/agent/push (device credential in the Authorization header).
 // The server never sends commands over it, only "a new signed bundle exists" ({type:"bundle", revision,
 // etag}); the agent then checks in and downloads the bundle through the normal, verified path.
 // Large fleets: notifications are spread over a jitter window that grows with the number of connected
@@ -6,13 +6,14 @@
 // millisecond. Agents that cannot hold a WebSocket long-poll the bundle route instead (bundles.ts).
 // swagger's types add description/tags to route schemas (OpenAPI).
 import type {} from '@fastify/swagger';
+import type {} from '../fastify-types.ts';
 import type { FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import type { BundleService, SignedBundle } from '../bundle-builder.ts';
 import type { DeviceAuthenticator } from './bundles.ts';
 
-export const PUSH_PATH = '/v1/agent/push';
+export const PUSH_PATH = '/api/v1/agent/push';
 
 export interface PushMessage {
   type: 'hello' | 'bundle';
@@ -108,6 +109,7 @@ export async function pushRoutes(app: FastifyInstance, opts: PushOptions & { hub
     PUSH_PATH,
     {
       websocket: true,
+      config: { auth: 'device' },
       schema: { description: 'WebSocket: the server announces new signed bundles; nothing else is ever sent', tags: ['agent'] },
       preValidation: async (req, reply) => {
         const device = await opts.authenticateDevice(req);
