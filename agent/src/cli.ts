@@ -2,7 +2,10 @@
 // install-service). Each subcommand is registered here by the module that implements it.
 export type Command = (args: string[]) => Promise<number>;
 
-const commands: Record<string, () => Promise<Command>> = {};
+const commands: Record<string, () => Promise<Command>> = {
+  scan: async () => (await import('./inventory/command.ts')).default,
+  'install-service': async () => (await import('./service/command.ts')).default,
+};
 
 export function usage(): string {
   const names = Object.keys(commands).sort();

@@ -1,0 +1,207 @@
+// Read-only, bounded filesystem access for the scan. Every failure that is not plain absence
+// (permission denied, symlink loop, oversized or vanished file) is recorded as a skip with its
+// reason, and the scan carries on. Nothing here executes, writes or follows a symlink twice.
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { dirname, isAbsolute, join, posix, resolve } from 'node:path';
+import type { Skipped } from '../../../wire/src/inventory.ts';
+
+export const MAX_MANIFEST_BYTES = 1024 * 1024; // package.json, Info.plist, manifest.json, METADATA
+export const MAX_DIR_ENTRIES = 20_000; // a folder bigger than this is read partially (recorded)
+const MAX_LINK_HOPS = 16;
+
+export type ReadHook = (path: string) => void;
+
+function code(e: unknown): string {
+  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'EUNKNOWN';
+}
+
+const ABSENT = new Set(['ENOENT', 'ENOTDIR']);
+
+export class ScanFs {
+  readonly skipped: Skipped[] = [];
+  private readonly skippedKeys = new Set<string>();
+  private readonly lists = new Map<string, Dirent[] | null>();
+  private readonly stats = new Map<string, Stats | null>();
+  /** Files read (manifests); used by the bench and tests to show the scan stays targeted. */
+  reads = 0;
+
+  constructor(
+    /** Absolute host path treated as the endpoint's filesystem root ('/' on a real endpoint). */
+    readonly root: string,
+    private readonly onRead?: ReadHook,
+  ) {}
+
+  skip(path: string, reason: string): void {
+    const key = `${path}\0${reason}`;
+    if (this.skippedKeys.has(key)) return;
+    this.skippedKeys.add(key);
+    this.skipped.push({ path, reason });
+  }
+
+  private failure(path: string, op: string, e: unknown): void {
+    const c = code(e);
+    if (ABSENT.has(c)) return;
+    const why: Record<string, string> = {
+      EACCES: 'permission denied',
+      EPERM: 'operation not permitted',
+      ELOOP: 'symlink loop',
+      ENAMETOOLONG: 'path too long',
+      EIO: 'I/O error',
+    };
+    this.skip(path, `${op}: ${why[c] ?? c}`);
+  }
+
+  /** Host path for an endpoint path (a path as it would be on the scanned machine). */
+  host(endpointPath: string): string {
+    return this.root === '/' ? endpointPath : join(this.root, endpointPath);
+  }
+
+  lstat(p: string): Stats | null {
+    try {
+      return lstatSync(p);
+    } catch (e) {
+      this.failure(p, 'lstat', e);
+      return null;
+    }
+  }
+
+  /** stat (follows links; a loop or dangling link gives null, loops are recorded). */
+  stat(p: string): Stats | null {
+    const hit = this.stats.get(p);
+    if (hit !== undefined) return hit;
+    let s: Stats | null = null;
+    try {
+      s = statSync(p);
+    } catch (e) {
+      this.failure(p, 'stat', e);
+    }
+    this.stats.set(p, s);
+    return s;
+  }
+
+  isDir(p: string): boolean {
+    return this.stat(p)?.isDirectory() ?? false;
+  }
+
+  exists(p: string): boolean {
+    return this.lstat(p) !== null;
+  }
+
+  /** Directory entries (cached, bounded). Null when absent or unreadable. */
+  list(p: string): Dirent[] | null {
+    const hit = this.lists.get(p);
+    if (hit !== undefined) return hit;
+    let out: Dirent[] | null = null;
+    try {
+      out = readdirSync(p, { withFileTypes: true });
+      if (out.length > MAX_DIR_ENTRIES) {
+        this.skip(p, `readdir: ${out.length} entries, only the first ${MAX_DIR_ENTRIES} examined`);
+        out = out.slice(0, MAX_DIR_ENTRIES);
+      }
+    } catch (e) {
+      this.failure(p, 'readdir', e);
+    }
+    this.lists.set(p, out);
+    return out;
+  }
+
+  /** Names of sub-folders (following links to folders; loops and dangling links are dropped). */
+  subdirs(p: string): string[] {
+    const entries = this.list(p);
+    if (!entries) return [];
+    const out: string[] = [];
+    for (const d of entries) {
+      if (d.isDirectory()) out.push(d.name);
+      else if (d.isSymbolicLink() && this.isDir(join(p, d.name))) out.push(d.name);
+    }
+    return out;
+  }
+
+  /** Reads a small file fully; null (with a recorded reason) when too big, unreadable or gone. */
+  readFile(p: string, maxBytes = MAX_MANIFEST_BYTES): Buffer | null {
+    // Absent is normal (not every install has every manifest); present-then-gone is recorded.
+    if (!this.lstat(p)) return null;
+    this.onRead?.(p);
+    let fd: number;
+    try {
+      fd = openSync(p, 'r');
+    } catch (e) {
+      if (code(e) === 'ENOENT') this.skip(p, 'vanished during scan');
+      else this.failure(p, 'open', e);
+      return null;
+    }
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile()) {
+        this.skip(p, 'not a regular file');
+        return null;
+      }
+      if (st.size > maxBytes) {
+        this.skip(p, `too large (${st.size} bytes > ${maxBytes})`);
+        return null;
+      }
+      const buf = Buffer.alloc(st.size);
+      let off = 0;
+      while (off < st.size) {
+        const n = readSync(fd, buf, off, st.size - off, off);
+        if (n === 0) break; // truncated while reading
+        off += n;
+      }
+      this.reads++;
+      return off === st.size ? buf : buf.subarray(0, off);
+    } catch (e) {
+      this.failure(p, 'read', e);
+      return null;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Parses a JSON manifest; records why when it is binary, truncated or malformed. */
+  readJson(p: string): Record<string, unknown> | null {
+    const buf = this.readFile(p);
+    if (!buf) return null;
+    if (buf.includes(0)) {
+      this.skip(p, 'malformed manifest: binary content');
+      return null;
+    }
+    try {
+      const v: unknown = JSON.parse(buf.toString('utf8').replace(/^\uFEFF/, ''));
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+        this.skip(p, 'malformed manifest: not a JSON object');
+        return null;
+      }
+      return v as Record<string, unknown>;
+    } catch (e) {
+      this.skip(p, `malformed manifest: ${(e as Error).message.slice(0, 120)}`);
+      return null;
+    }
+  }
+
+  /**
+   * Resolves a symlink chain without following it twice. Absolute targets are re-rooted under
+   * the scan root (a link in a scanned root points into that root, not into the scanning host).
+   */
+  resolveLink(p: string): { target: string; dangling: boolean } | null {
+    const seen = new Set<string>();
+    let cur = p;
+    for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
+      const st = this.lstat(cur);
+      if (!st) return hop === 0 ? null : { target: cur, dangling: true };
+      if (!st.isSymbolicLink()) return { target: cur, dangling: false };
+      if (seen.has(cur)) break;
+      seen.add(cur);
+      let t: string;
+      try {
+        t = readlinkSync(cur);
+      } catch (e) {
+        this.failure(cur, 'readlink', e);
+        return null;
+      }
+      t = t.replace(/\\/g, '/');
+      cur = isAbsolute(t) || /^[A-Za-z]:\//.test(t) ? this.host(posix.normalize(t.replace(/^[A-Za-z]:/, ''))) : resolve(dirname(cur), t);
+    }
+    this.skip(p, 'symlink loop');
+    return null;
+  }
+}
