@@ -1,0 +1,159 @@
+// Loads the two Rego conformance corpora (regorus YAML, OPA JSON) into one case shape and turns
+// each case's query into a query plan the compiler can build (see compiler/src/index.ts `queries`).
+
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+/** CI clones the repo next to shared/: the corpus lives at ../shared/conformance. */
+export const CORPUS_ROOT = resolve(REPO_ROOT, '../shared/conformance');
+
+/** Name of the value a single-expression regorus query reports. */
+export const VALUE_VAR = 'wardenvalue';
+
+export type Expect =
+  | { kind: 'results'; values: unknown[]; ordered: boolean }
+  | { kind: 'error'; message?: string; code?: string };
+
+export interface Case {
+  /** Stable id: corpus/relative-file#index. */
+  id: string;
+  corpus: 'regorus' | 'opa';
+  folder: string;
+  note: string;
+  modules: string[];
+  data: unknown;
+  /** One evaluation per input; `undefined` = no input. */
+  inputs: unknown[];
+  /** The query as compiled (rewritten from the case's query). */
+  query: string;
+  /** regorus: results are values (single-expression queries) or bindings (see toRegorusResult). */
+  mode: 'regorus-value' | 'regorus-bindings' | 'opa-bindings';
+  expect: Expect;
+  /** Set when the runner cannot express the case; the reason is reported. */
+  inexpressible?: string;
+  /** Marked `skip: true` in the corpus itself. */
+  skipped?: boolean;
+}
+
+function walk(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else out.push(p);
+  }
+  return out;
+}
+
+function folderOf(rel: string): string {
+  const parts = rel.split('/');
+  return parts.length > 1 ? parts.slice(0, -1).join('/') : '.';
+}
+
+/** `1 == 2` or `data.x.y` (one expression, no unification or assignment): report its value. */
+function isSingleValueQuery(q: string): boolean {
+  const t = q.trim();
+  if (t.includes(';') || t.includes('\n')) return false;
+  if (/:=/.test(t)) return false;
+  // A bare `=` (unification) outside of ==, !=, <=, >=.
+  if (/(^|[^=!<>:])=($|[^=])/.test(t.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) return false;
+  return true;
+}
+
+function isFalsy(v: unknown): boolean {
+  return v === false || v === 0 || v === '' || v === null;
+}
+
+export function loadRegorus(root = join(CORPUS_ROOT, 'regorus')): Case[] {
+  const cases: Case[] = [];
+  for (const file of walk(root)) {
+    if (!file.endsWith('.yaml')) continue;
+    const rel = relative(root, file);
+    const doc = YAML.parse(readFileSync(file, 'utf8')) as { cases?: Record<string, unknown>[] };
+    (doc.cases ?? []).forEach((c, i) => {
+      const rawQuery = String(c.query ?? '');
+      const single = isSingleValueQuery(rawQuery);
+      let query = single ? `${VALUE_VAR} := (${rawQuery})` : rawQuery;
+      const input = c.input as unknown;
+      let inputs: unknown[] = [undefined];
+      if (input !== undefined) {
+        const many = input && typeof input === 'object' && 'many!' in input ? (input as { 'many!': unknown[] })['many!'] : undefined;
+        inputs = many ?? [input];
+      }
+      let inexpressible: string | undefined;
+      if (inputs.some((x) => x !== undefined && isFalsy(x))) {
+        if (query.includes(';') || query.includes('\n') || inputs.length > 1) inexpressible = 'falsy input in a multi-expression query';
+        else {
+          query = `${query} with input as ${JSON.stringify(inputs[0])}`;
+          inputs = [undefined];
+        }
+      }
+      let expect: Expect;
+      if (typeof c.error === 'string') expect = { kind: 'error', message: c.error };
+      else if (c.no_result === true) expect = { kind: 'results', values: [], ordered: true };
+      else {
+        const w = c.want_result as unknown;
+        const many = w && typeof w === 'object' && 'many!' in w ? (w as { 'many!': unknown[] })['many!'] : undefined;
+        expect = { kind: 'results', values: many ?? [w], ordered: true };
+      }
+      cases.push({
+        id: `regorus/${rel}#${i}`,
+        corpus: 'regorus',
+        folder: folderOf(rel),
+        note: String(c.note ?? ''),
+        modules: (c.modules as string[] | undefined) ?? [],
+        data: c.data ?? {},
+        inputs,
+        query,
+        mode: single ? 'regorus-value' : 'regorus-bindings',
+        expect,
+        inexpressible,
+        skipped: c.skip === true,
+      });
+    });
+  }
+  return cases;
+}
+
+export function loadOpa(root = join(CORPUS_ROOT, 'opa')): Case[] {
+  const cases: Case[] = [];
+  for (const file of walk(root)) {
+    if (!file.endsWith('.json')) continue;
+    const rel = relative(root, file);
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { cases?: Record<string, unknown>[] };
+    (doc.cases ?? []).forEach((c, i) => {
+      let query = String(c.query ?? '');
+      let inputs: unknown[] = [c.input];
+      let inexpressible: string | undefined;
+      const withInput = (term: string): void => {
+        if (query.includes(';') || query.includes('\n')) inexpressible = 'input term with a multi-expression query';
+        else query = `${query} with input as ${term}`;
+        inputs = [undefined];
+      };
+      if (typeof c.input_term === 'string') withInput(c.input_term);
+      else if (c.input !== undefined && isFalsy(c.input)) withInput(JSON.stringify(c.input));
+      let expect: Expect;
+      if (typeof c.want_error_code === 'string' || typeof c.want_error === 'string') {
+        expect = { kind: 'error', message: c.want_error as string | undefined, code: c.want_error_code as string | undefined };
+      } else {
+        expect = { kind: 'results', values: (c.want_result as unknown[] | undefined) ?? [], ordered: false };
+      }
+      cases.push({
+        id: `opa/${rel}#${i}`,
+        corpus: 'opa',
+        folder: folderOf(rel),
+        note: String(c.note ?? ''),
+        modules: (c.modules as string[] | undefined) ?? [],
+        data: c.data ?? {},
+        inputs,
+        query,
+        mode: 'opa-bindings',
+        expect,
+        inexpressible,
+      });
+    });
+  }
+  return cases;
+}
