@@ -1,0 +1,49 @@
+// Small durable-file helpers: every state file enforcement writes must survive kill -9 and power loss
+// in a known state, so writes go to a temp file that is fsynced and renamed, then the folder is fsynced.
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** fsync a folder so a rename or unlink inside it is on disk. */
+export function fsyncDir(dir: string): void {
+  let fd: number;
+  try {
+    fd = openSync(dir, 'r');
+  } catch {
+    return; // folder gone: nothing to make durable
+  }
+  try {
+    fsyncSync(fd);
+  } catch {
+    // some filesystems refuse fsync on folders; the rename is still atomic
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function writeFileDurable(path: string, data: string | Buffer, mode = 0o600): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w', mode);
+  try {
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  fsyncDir(dirname(path));
+}
+
+/** Appends one line and fsyncs before returning (append-only logs: outbox, audit). */
+export function appendLineDurable(path: string, line: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const fd = openSync(path, 'a', 0o600);
+  try {
+    writeSync(fd, `${line}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

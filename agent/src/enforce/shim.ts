@@ -1,0 +1,52 @@
+// The notice shim left where a quarantined command was: running `claude` prints the company's message
+// and the approved alternative and exits non-zero (like Santa's TTY message). It holds text only;
+// nothing in it is interpolated by a shell (single-quoted printf arguments / escaped cmd echo).
+import { readFileSync } from 'node:fs';
+
+export const SHIM_MARKER = 'warden-quarantine-shim';
+/** Exit status of a shim: 126 = "found but cannot execute", what shells use for a blocked command. */
+export const SHIM_EXIT = 126;
+
+export interface ShimText {
+  id: string;
+  toolName: string;
+  message: string;
+  alternative: string;
+}
+
+function lines(t: ShimText): string[] {
+  const clean = (s: string): string[] =>
+    s
+      .replace(/[^\P{Cc}\n]/gu, '') // no control characters except newlines
+      .split('\n')
+      .map((l) => l.trimEnd())
+      .filter((l) => l !== '');
+  const out = [`warden: ${t.toolName} is blocked on this device by company policy.`, ...clean(t.message)];
+  if (t.alternative) out.push(...clean(`Approved alternative: ${t.alternative}`));
+  out.push(`(quarantine ${t.id}; ask IT if you need an exception)`);
+  return out;
+}
+
+export function shimFor(path: string, t: ShimText): string {
+  if (/\.(cmd|bat)$/i.test(path)) {
+    const esc = (l: string): string => l.replace(/%/g, '%%').replace(/[\^&|<>()]/g, '^$&');
+    return ['@echo off', `rem ${SHIM_MARKER} ${t.id}`, ...lines(t).map((l) => `echo ${esc(l)} 1>&2`), `exit /b ${SHIM_EXIT}`, ''].join('\r\n');
+  }
+  const q = (l: string): string => `'${l.replace(/'/g, `'\\''`)}'`;
+  return ['#!/bin/sh', `# ${SHIM_MARKER} ${t.id}`, `printf '%s\\n' ${lines(t).map(q).join(' ')} >&2`, `exit ${SHIM_EXIT}`, ''].join('\n');
+}
+
+/** Is the file at `path` our shim for quarantine `id` (so it may be removed on restore)? */
+export function isOurShim(path: string, id: string): boolean {
+  try {
+    const head = readFileSync(path, 'utf8').slice(0, 200);
+    return head.includes(`${SHIM_MARKER} ${id}`);
+  } catch {
+    return false;
+  }
+}
+
+/** Windows executables cannot be replaced by a text notice: only scripts and extension-less commands get one. */
+export function canShim(path: string): boolean {
+  return !/\.(exe|dll|com)$/i.test(path);
+}
