@@ -230,3 +230,8 @@ export function opa_set_of_array(v: usize): usize {
   for (let i: u32 = 0; i < n; i++) opa_set_add(s, arr_get(v, i));
   return s;
 }
+
+/** LenStmt: the length of v (see opa_value_length) as a number value. */
+export function opa_length_value(v: usize): usize {
+  return opa_number_int(<i64>opa_value_length(v));
+}

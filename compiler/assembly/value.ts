@@ -203,3 +203,8 @@ export function coll_reserve(v: usize, slots: u32): usize {
   store<u32>(v, <u32>items, 12);
   return items;
 }
+
+/** The type tag of v, 0 for undefined (used by Is*Stmt). */
+export function opa_value_type(v: usize): u32 {
+  return v == 0 ? 0 : <u32>load<u8>(v);
+}

@@ -1,6 +1,7 @@
 // Compiles a regex AST (regex_parse) into a program for the backtracking matcher (regex_exec).
 // Instruction layout (16 bytes): op, a, b, c.
 import { lib_alloc } from './alloc';
+import { re_exec_reset } from './regex_exec';
 import { N_EMPTY, N_LIT, N_ANY, N_CLASS, N_CAT, N_ALT, N_REPEAT, N_GROUP, N_ASSERT, E_TOO_BIG, re_parse, re_error, re_ncap, re_names } from './regex_parse';
 
 export const OP_MATCH = 0;
@@ -100,7 +101,7 @@ function gen(n: usize): void {
 }
 
 // A split whose preferred branch depends on greediness: `into` is the loop body / optional part.
-function split_to(greedy: bool): i32 {
+function split_to(): i32 {
   return emit(OP_SPLIT, 0, 0, 0);
 }
 
@@ -122,7 +123,7 @@ function gen_repeat(n: usize): void {
   if (max < 0) {
     if (min == 0) {
       // L: split body, out; body; jmp L
-      const l = split_to(greedy);
+      const l = split_to();
       gen(sub);
       emit(OP_JMP, l, 0, 0);
       set_split(l, greedy, l + 1, pc);
@@ -132,7 +133,7 @@ function gen_repeat(n: usize): void {
     // L: body; split L, out
     const l = pc;
     gen(sub);
-    const s = split_to(greedy);
+    const s = split_to();
     set_split(s, greedy, l, pc);
     return;
   }
@@ -142,7 +143,7 @@ function gen_repeat(n: usize): void {
   if (opt == 0) return;
   const splits = lib_alloc(<usize>opt << 2);
   for (let i = 0; i < opt; i++) {
-    const s = split_to(greedy);
+    const s = split_to();
     store<i32>(splits + (<usize>i << 2), s);
     gen(sub);
   }
@@ -155,6 +156,7 @@ function gen_repeat(n: usize): void {
 /** Parses and compiles; returns a program header pointer or 0 (error in re_compile_error). */
 export function re_compile(p: usize, len: usize): usize {
   re_compile_error = 0;
+  re_exec_reset();
   const root = re_parse(p, len);
   if (root == 0) {
     re_compile_error = re_error;

@@ -168,7 +168,10 @@ export function re_exec(h: usize, text: usize, len: i32, from: i32): bool {
   return false;
 }
 
-/** Forgets cached scratch blocks (call when the allocator was reset). */
+/**
+ * Forgets cached scratch blocks. re_compile calls it, so scratch never outlives one builtin call
+ * (the runtime resets its heap between evaluations).
+ */
 export function re_exec_reset(): void {
   visited = 0;
   visitedCap = 0;
