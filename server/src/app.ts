@@ -1,0 +1,211 @@
+// warden's central server: the Fastify app factory.
+//
+//   const store = await openStore({ dataDir });           // or { database: 'postgres://…' }
+//   const app = await buildServer({ store });
+//   await app.register(myRoutes, { …, authenticateDevice: app.warden.authenticateDevice });
+//   await app.listen({ host: '127.0.0.1', port: 0 });
+//
+// Registering more routes (e.g. the bundle service and push in routes/bundles.ts, routes/push.ts):
+// call app.register(plugin, opts) after buildServer() and before listen()/ready(). Every route
+// declares who may call it in `config.auth` (see fastify-types.ts: 'public' | 'enroll' | 'device' |
+// Role[]); a route that declares nothing requires a DEVICE credential, so nothing is ever open by
+// accident. The hook sets `req.principal`. Ban-list changes are announced on
+// `app.warden.banlist.on('change', ({ snapshot }) => …)` (snapshot.list is the data.json document).
+//
+// What the core guarantees on every route: schema validation (TypeBox / JSON Schema), a body size
+// limit, gzip request bodies (Content-Encoding: gzip, limit applied after decompression), errors as
+// { statusCode, error, message } and never a stack trace, Authorization headers redacted from logs.
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import rateLimit from '@fastify/rate-limit';
+import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import './fastify-types.ts';
+import type { RouteAuth } from './fastify-types.ts';
+import { HttpError } from './http-error.ts';
+import { Authenticator } from './auth/authenticator.ts';
+import { actorName, type Principal } from './auth/principal.ts';
+import type { Repository } from './store/types.ts';
+import { BanlistService } from './banlist/service.ts';
+import { Metrics } from './metrics.ts';
+import type { PolicyEvaluator } from './policy/evaluator.ts';
+import { coreRoutes } from './routes/index.ts';
+
+export interface ServerOptions {
+  store: Repository;
+  /** Fastify logger options; false (default) for tests. Authorization headers are always redacted. */
+  logger?: boolean | { level: string };
+  /** Largest JSON body in bytes after decompression (default 1 MiB; uploads get 16 MiB). */
+  bodyLimit?: number;
+  uploadBodyLimit?: number;
+  /** Enrollment/login attempts per client IP per minute (default 30). The fleet bench raises it. */
+  enrollPerMinute?: number;
+  /** How often approved exceptions past their expiry are marked expired (default 60 s; 0 = never). */
+  exceptionSweepMs?: number;
+  /** Evaluates ban lists against device inventories (impact preview, compliance report). */
+  evaluator?: PolicyEvaluator;
+  now?: () => number;
+}
+
+export interface WardenCore {
+  store: Repository;
+  now: () => number;
+  auth: Authenticator;
+  banlist: BanlistService;
+  metrics: Metrics;
+  evaluator: PolicyEvaluator | null;
+  /** For plugins that authenticate themselves: the device id of a valid device credential, or null. */
+  authenticateDevice: (req: FastifyRequest) => Promise<string | null>;
+  /** Appends to the audit log (every admin action goes through here). */
+  audit: (req: FastifyRequest, action: string, target: string, detail?: Record<string, unknown>) => Promise<void>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    warden: WardenCore;
+  }
+}
+
+function describeAuth(auth: RouteAuth): string {
+  if (auth === 'device') return 'a device credential';
+  if (typeof auth === 'string') return auth;
+  return `an API token with role ${auth.join(' or ')}`;
+}
+
+export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
+  const now = opts.now ?? Date.now;
+  const bodyLimit = opts.bodyLimit ?? 1024 * 1024;
+  const fastifyOpts: FastifyServerOptions = {
+    bodyLimit,
+    logger: opts.logger ? { ...(typeof opts.logger === 'object' ? opts.logger : {}), redact: ['req.headers.authorization', 'req.headers.cookie'] } : false,
+    // Agents behind one NAT share an address; rate limits still key on it (no proxy trust by default).
+    trustProxy: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    routerOptions: { maxParamLength: 200 },
+  };
+  const app = Fastify(fastifyOpts);
+
+  const auth = new Authenticator(opts.store, now);
+  const core: WardenCore = {
+    store: opts.store,
+    now,
+    auth,
+    banlist: new BanlistService(opts.store, now),
+    metrics: new Metrics(opts.store),
+    evaluator: opts.evaluator ?? null,
+    authenticateDevice: async (req) => {
+      const p = req.principal ?? (await auth.resolve(req.headers.authorization));
+      return p?.kind === 'device' ? p.deviceId : null;
+    },
+    audit: async (req, action, target, detail = {}) => {
+      await opts.store.appendAudit({ at: now(), actor: req.principal ? actorName(req.principal) : 'anonymous', action, target, detail, ip: req.ip });
+    },
+  };
+  app.decorate('warden', core);
+  app.decorateRequest('principal', null);
+
+  // Errors: a clear 4xx for anything the client got wrong, a bare 500 (logged) for our own faults.
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown; validationContext?: string }, req, reply) => {
+    let status = 500;
+    let code = 'internal';
+    let message = 'internal server error';
+    if (err instanceof HttpError) [status, code, message] = [err.statusCode, err.code, err.message];
+    else if (err.validation) [status, code, message] = [400, 'bad_request', `invalid request: ${err.message}`];
+    else if (typeof err.code === 'string' && err.code.startsWith('Z_')) [status, code, message] = [400, 'bad_encoding', `invalid gzip body: ${err.message}`];
+    else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      status = err.statusCode;
+      code = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'too_large' : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type' : status === 429 ? 'rate_limited' : 'bad_request';
+      message = err.message;
+    }
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    core.metrics.errors.inc({ code });
+    void reply.code(status).send({ statusCode: status, error: code, message });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send({ statusCode: 404, error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+  });
+
+  // PostgreSQL text cannot hold NUL; refuse it up front on both databases so they behave alike.
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (typeof body === 'string' && body.includes('\\u0000')) {
+      done(new HttpError(400, 'bad_request', 'JSON strings must not contain NUL (\\u0000)'), undefined);
+      return;
+    }
+    jsonParser(req, typeof body === 'string' ? body : body.toString('utf8'), done);
+  });
+
+  // gzip request bodies; fastify applies bodyLimit to the decompressed stream (zip bombs stop there)
+  // and checks Content-Length against the compressed byte count we report.
+  app.addHook('preParsing', async (req, _reply, payload) => {
+    const enc = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+    if (enc === 'identity') return payload;
+    if (enc !== 'gzip') throw new HttpError(415, 'unsupported_encoding', `Content-Encoding '${enc}' is not supported (use gzip or identity)`);
+    const gunzip = createGunzip() as ReturnType<typeof createGunzip> & { receivedEncodedLength: number };
+    gunzip.receivedEncodedLength = 0;
+    payload.on('data', (chunk: Buffer) => {
+      gunzip.receivedEncodedLength += chunk.length;
+    });
+    payload.on('error', (e) => gunzip.destroy(e));
+    payload.pipe(gunzip);
+    return gunzip as unknown as Readable & typeof payload;
+  });
+
+  // Authentication and authorization, from each route's declared config.auth.
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.is404) return;
+    const need: RouteAuth = req.routeOptions.config.auth ?? 'device';
+    if (need === 'public' || need === 'enroll') return;
+    const p: Principal | null = await auth.resolve(req.headers.authorization);
+    req.principal = p;
+    const ok = need === 'device' ? p?.kind === 'device' : p?.kind === 'user' && need.includes(p.role);
+    if (ok) return;
+    const status = p ? 403 : 401;
+    return reply
+      .code(status)
+      .header(status === 401 ? 'www-authenticate' : 'x-warden-required', status === 401 ? 'Bearer' : describeAuth(need))
+      .send({ statusCode: status, error: status === 401 ? 'unauthorized' : 'forbidden', message: `${req.method} ${req.routeOptions.url} needs ${describeAuth(need)}${p ? '' : ' (Authorization: Bearer …)'}` });
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    core.metrics.observe(req.method, req.routeOptions.url ?? 'unknown', reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'warden server API', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  await app.register(coreRoutes, { core, uploadBodyLimit: opts.uploadBodyLimit ?? 16 * 1024 * 1024, enrollPerMinute: opts.enrollPerMinute ?? 30 });
+
+  app.get('/api/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
+  // Approved exceptions expire on their own; the policy also compares expiry with input.now.
+  const sweepMs = opts.exceptionSweepMs ?? 60_000;
+  if (sweepMs > 0) {
+    const timer = setInterval(() => {
+      void expireExceptions(app).catch((err: unknown) => app.log.error({ err }, 'exception sweep failed'));
+    }, sweepMs);
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+  }
+  return app;
+}
+
+/** Marks approved exceptions whose expiry passed as expired, audits it and announces the change. */
+export async function expireExceptions(app: FastifyInstance): Promise<number> {
+  const { store, now, banlist } = app.warden;
+  const expired = await store.expireExceptions(now());
+  if (expired.length === 0) return 0;
+  await store.bumpCounter('exception_revision');
+  for (const e of expired) {
+    await store.appendAudit({ at: now(), actor: 'system', action: 'exception.expire', target: `exception:${e.id}`, detail: { device: e.deviceId, tool: e.toolId, expires_at: e.expiresAt }, ip: '' });
+  }
+  await banlist.changed('system');
+  return expired.length;
+}

@@ -1,0 +1,68 @@
+// Resolves the Authorization header to a Principal. scrypt costs ~tens of ms, too much for every
+// check-in, so a verified credential is remembered for a short TTL keyed by its SHA-256 (the raw
+// token is never kept). Revocation on this node drops the cache entry at once; other nodes see it
+// within the TTL.
+import { createHash } from 'node:crypto';
+import type { Repository } from '../store/types.ts';
+import type { Principal } from './principal.ts';
+import { credentialKind, parseCredential, verifySecret } from './secrets.ts';
+
+const TTL_MS = 30_000;
+const MAX_ENTRIES = 50_000;
+
+export class Authenticator {
+  private readonly cache = new Map<string, { p: Principal; until: number }>();
+
+  constructor(
+    private readonly store: Repository,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  static bearer(header: string | undefined): string | null {
+    if (typeof header !== 'string') return null;
+    const m = /^Bearer ([A-Za-z0-9._-]{1,200})$/.exec(header.trim());
+    return m ? (m[1] as string) : null;
+  }
+
+  async resolve(header: string | undefined): Promise<Principal | null> {
+    const token = Authenticator.bearer(header);
+    if (!token) return null;
+    const key = createHash('sha256').update(token).digest('base64url');
+    const hit = this.cache.get(key);
+    const now = this.now();
+    if (hit && hit.until > now) return hit.p;
+    if (hit) this.cache.delete(key);
+    const v = await this.verify(token, now);
+    if (v) {
+      if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
+      this.cache.set(key, { p: v.p, until: Math.min(now + TTL_MS, v.expiresAt ?? Infinity) });
+    }
+    return v?.p ?? null;
+  }
+
+  private async verify(token: string, now: number): Promise<{ p: Principal; expiresAt: number | null } | null> {
+    const kind = credentialKind(token);
+    if (kind === 'device') {
+      const c = parseCredential('device', token);
+      if (!c) return null;
+      const d = await this.store.getDeviceByCredentialId(c.id);
+      if (!d || d.state !== 'active' || !(await verifySecret(c.secret, d.credentialHash))) return null;
+      return { p: { kind: 'device', deviceId: d.id, credentialId: c.id }, expiresAt: null };
+    }
+    if (kind === 'api') {
+      const c = parseCredential('api', token);
+      if (!c) return null;
+      const t = await this.store.getApiToken(c.id);
+      if (!t || t.revokedAt !== null || (t.expiresAt !== null && t.expiresAt <= now)) return null;
+      const u = await this.store.getUserById(t.userId);
+      if (!u || u.disabled || !(await verifySecret(c.secret, t.secretHash))) return null;
+      return { p: { kind: 'user', userId: u.id, username: u.username, role: u.role, tokenId: t.id }, expiresAt: t.expiresAt };
+    }
+    return null;
+  }
+
+  /** Forgets cached principals matching pred (after a revocation, role change or disable). */
+  forget(pred: (p: Principal) => boolean): void {
+    for (const [k, v] of this.cache) if (pred(v.p)) this.cache.delete(k);
+  }
+}

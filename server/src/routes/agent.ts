@@ -1,0 +1,108 @@
+// Agent check-in: inventory (full or delta), enforcement events (batched, gzip accepted), status,
+// and the employee's exception requests. Each answer is sent only after the database committed.
+import type { FastifyInstance } from 'fastify';
+import type { Finding } from '../../../wire/src/inventory.ts';
+import { ErrorReply, EventsReply, EventsUpload, ExceptionRequest, InventoryReply, InventoryUpload, StatusUpload, type EventsUpload as EventsBody, type ExceptionRequest as ExceptionBody, type InventoryUpload as InventoryBody, type StatusUpload as StatusBody } from '../schemas/api.ts';
+import { HttpError, badRequest } from '../http-error.ts';
+import { newId } from '../auth/secrets.ts';
+import type { EventRow, InventoryRow } from '../store/types.ts';
+import { exceptionDto } from './dto.ts';
+import type { RouteContext } from './context.ts';
+
+/** Same id as the policy input's finding id (agent/src/policy/input.ts). */
+export function findingKey(f: Finding): string {
+  return `${f.tool_id}:${f.channel}:${f.user ?? '-'}`;
+}
+
+function toRows(findings: Finding[]): InventoryRow[] {
+  const seen = new Set<string>();
+  return findings.map((f) => {
+    const key = findingKey(f);
+    if (seen.has(key)) throw badRequest(`finding ${key} appears twice (one finding per tool × channel × user)`);
+    seen.add(key);
+    return { key, toolId: f.tool_id, name: f.name, vendor: f.vendor, version: f.version ?? '', kind: f.channel, detail: f as unknown as Record<string, unknown> };
+  });
+}
+
+const deviceOf = (p: unknown): string => {
+  const pr = p as { kind?: string; deviceId?: string } | null;
+  if (pr?.kind !== 'device' || !pr.deviceId) throw new HttpError(401, 'unauthorized', 'a device credential is required');
+  return pr.deviceId;
+};
+
+export async function agentRoutes(app: FastifyInstance, { core, uploadBodyLimit }: RouteContext): Promise<void> {
+  const { store, now, metrics } = core;
+  const tags = ['agent'];
+
+  app.post<{ Body: InventoryBody }>(
+    '/api/v1/agent/inventory',
+    { bodyLimit: uploadBodyLimit, config: { auth: 'device' }, schema: { tags, description: 'Upload the inventory: full, or a delta on top of base_seq', body: InventoryUpload, response: { 200: InventoryReply, '4xx': ErrorReply } } },
+    async (req) => {
+      const deviceId = deviceOf(req.principal);
+      const b = req.body;
+      metrics.checkins.inc({ kind: `inventory_${b.kind}` });
+      if (b.kind === 'full') {
+        const rows = toRows(b.inventory.findings);
+        const r = await store.replaceInventory(deviceId, b.seq, rows, now());
+        return { result: r, seq: b.seq, items: rows.length };
+      }
+      if (b.seq <= b.base_seq) throw badRequest(`seq (${b.seq}) must be greater than base_seq (${b.base_seq})`);
+      const rows = toRows(b.upserts);
+      if (new Set(b.removed).size !== b.removed.length) throw badRequest('removed lists a key twice');
+      const r = await store.applyInventoryDelta(deviceId, b.base_seq, b.seq, rows, b.removed, now());
+      if (r === 'gap') {
+        const d = await store.getDevice(deviceId);
+        throw new HttpError(409, 'inventory_gap', `the server holds inventory seq ${d?.inventorySeq ?? 0}, not base_seq ${b.base_seq}: send a full inventory`);
+      }
+      return { result: r, seq: b.seq, items: rows.length };
+    },
+  );
+
+  app.post<{ Body: EventsBody }>(
+    '/api/v1/agent/events',
+    { bodyLimit: uploadBodyLimit, config: { auth: 'device' }, schema: { tags, description: 'Upload a batch of enforcement events (idempotent per batch_id and event id; gzip accepted)', body: EventsUpload, response: { 200: EventsReply, '4xx': ErrorReply } } },
+    async (req) => {
+      const deviceId = deviceOf(req.principal);
+      const rows: EventRow[] = req.body.events.map((e, i) => {
+        const at = Date.parse(e.time);
+        if (!Number.isFinite(at)) throw badRequest(`events/${i}/time is not a usable instant`);
+        return { eventId: e.id, at, kind: e.kind, toolId: e.tool, action: e.action, detail: e as unknown as Record<string, unknown> };
+      });
+      const r = await store.insertEvents(deviceId, req.body.batch_id, rows, now());
+      metrics.checkins.inc({ kind: 'events' });
+      metrics.eventsIngested.inc(r.duplicate ? 0 : r.stored);
+      return { batch_id: req.body.batch_id, stored: r.stored, duplicate: r.duplicate };
+    },
+  );
+
+  app.post<{ Body: StatusBody }>(
+    '/api/v1/agent/status',
+    { config: { auth: 'device' }, schema: { tags, description: 'Report the applied bundle revision and recent errors', body: StatusUpload, response: { 200: { type: 'object', properties: { ok: { type: 'boolean' } } }, '4xx': ErrorReply } } },
+    async (req) => {
+      const deviceId = deviceOf(req.principal);
+      const { bundle_revision, ...rest } = req.body;
+      await store.setDeviceStatus(deviceId, now(), bundle_revision, rest);
+      metrics.checkins.inc({ kind: 'status' });
+      return { ok: true };
+    },
+  );
+
+  app.get('/api/v1/agent/exceptions', { config: { auth: 'device' }, schema: { tags, description: "This device's exception requests and their state" } }, async (req) => {
+    const deviceId = deviceOf(req.principal);
+    return { exceptions: (await store.listExceptions({ deviceId })).map(exceptionDto) };
+  });
+
+  app.post<{ Body: ExceptionBody }>(
+    '/api/v1/agent/exceptions',
+    { config: { auth: 'device' }, schema: { tags, description: 'The employee asks for an exception for one tool on this device', body: ExceptionRequest } },
+    async (req, reply) => {
+      const deviceId = deviceOf(req.principal);
+      const pending = await store.listExceptions({ deviceId, state: 'pending' });
+      if (pending.length >= 20) throw new HttpError(429, 'too_many_requests', 'this device already has 20 pending exception requests');
+      const rec = { id: newId(), deviceId, toolId: req.body.tool, reason: req.body.reason, requestedBy: req.body.requested_by ?? `device:${deviceId}`, requestedAt: now(), state: 'pending' as const, decidedBy: null, decidedAt: null, decisionNote: null, expiresAt: null };
+      await store.createException(rec);
+      await core.audit(req, 'exception.request', `exception:${rec.id}`, { device: deviceId, tool: rec.toolId });
+      return reply.code(201).send(exceptionDto(rec));
+    },
+  );
+}

@@ -1,0 +1,103 @@
+// Ban-list administration: every change is a versioned entry with who/when/why, applied in one
+// transaction that bumps the list revision; then the bundle publisher is told (banlist 'change').
+// Reads and previews are open to every admin role; changes need admin or policy-editor.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import type { BanList } from '../../../wire/src/banlist.ts';
+import { EDIT_ROLES, READ_ROLES, actorName } from '../auth/principal.ts';
+import { HttpError, badRequest, conflict, notFound } from '../http-error.ts';
+import { DeleteQuery, DraftBody, IdParam, ListBody, PageQuery, RuleBody, Strict, type DeleteQuery as DeleteQ, type DraftBody as Draft, type IdParam as Id, type ListBody as ListB, type RuleBody as RuleB } from '../schemas/api.ts';
+import { draftProblems } from '../banlist/service.ts';
+import { previewImpact } from '../policy/impact.ts';
+import type { BanChange } from '../store/types.ts';
+import { banEntryDto, banVersionDto } from './dto.ts';
+import type { RouteContext } from './context.ts';
+
+const HistoryQuery = Type.Object({ entry: Type.Optional(Type.String({ maxLength: 200 })), ...PageQuery }, Strict);
+
+export async function banRoutes(app: FastifyInstance, { core }: RouteContext): Promise<void> {
+  const { store, now, banlist, evaluator } = core;
+  const tags = ['ban list'];
+
+  const checkDraft = (list: BanList): void => {
+    const problems = draftProblems(list);
+    if (problems.length > 0) throw badRequest(`invalid ban list: ${problems.slice(0, 5).join('; ')}`, 'invalid_ban_list');
+  };
+
+  /** Applies changes, audits each, announces the new list. */
+  const commit = async (req: FastifyRequest, changes: BanChange[], expectRevision: number | undefined) => {
+    const by = actorName(req.principal!);
+    const r = await store.changeBans(changes, by, now(), expectRevision);
+    if (r === 'conflict') throw conflict('the ban list changed meanwhile (revision mismatch): reload and try again', 'revision_conflict');
+    if ('missing' in r) throw notFound(`no ban-list entry ${r.missing}`);
+    if ('exists' in r) throw conflict(`ban-list entry ${r.exists} already exists`);
+    for (const c of changes) await core.audit(req, `ban.${c.op}`, `ban:${c.id}`, { revision: r.revision, why: c.why });
+    const snapshot = changes.length > 0 ? await banlist.changed(by) : await banlist.snapshot();
+    return { revision: snapshot.revision, ban_revision: r.revision, changes: changes.map((c) => ({ op: c.op, id: c.id })) };
+  };
+
+  app.get('/api/v1/bans', { config: { auth: READ_ROLES }, schema: { tags, description: 'The current ban list document and its versioned entries' } }, async () => {
+    const s = await banlist.snapshot();
+    return { revision: s.revision, ban_revision: s.banRevision, list: s.list, entries: s.entries.map(banEntryDto) };
+  });
+
+  app.get<{ Querystring: Static<typeof HistoryQuery> }>('/api/v1/bans/history', { config: { auth: READ_ROLES }, schema: { tags, querystring: HistoryQuery } }, async (req) => ({
+    history: (await store.banHistory(req.query.entry, req.query)).map(banVersionDto),
+  }));
+
+  app.post<{ Body: RuleB }>('/api/v1/bans/rules', { config: { auth: EDIT_ROLES }, schema: { tags, description: 'Add a rule', body: RuleBody } }, async (req, reply) => {
+    const out = await commit(req, [{ op: 'create', id: req.body.rule.id, entry: req.body.rule as unknown as Record<string, unknown>, why: req.body.why }], undefined);
+    return reply.code(201).send(out);
+  });
+
+  app.put<{ Params: Id; Body: RuleB }>('/api/v1/bans/rules/:id', { config: { auth: EDIT_ROLES }, schema: { tags, description: 'Replace a rule (expect_version makes it compare-and-set)', params: IdParam, body: RuleBody } }, async (req) => {
+    if (req.body.rule.id !== req.params.id) throw badRequest(`rule.id '${req.body.rule.id}' differs from the path id '${req.params.id}'`);
+    const cur = await store.getBan(req.params.id);
+    if (!cur || req.params.id.startsWith('@')) throw notFound(`no rule ${req.params.id}`);
+    if (req.body.expect_version !== undefined && cur.version !== req.body.expect_version) throw conflict(`rule ${cur.id} is at version ${cur.version}, not ${req.body.expect_version}`, 'version_conflict');
+    const list = (await banlist.snapshot()).list;
+    checkDraft({ ...list, rules: list.rules.map((r) => (r.id === req.params.id ? req.body.rule : r)) });
+    return commit(req, [{ op: 'update', id: cur.id, entry: req.body.rule as unknown as Record<string, unknown>, why: req.body.why }], await store.banRevision());
+  });
+
+  app.delete<{ Params: Id; Querystring: DeleteQ }>('/api/v1/bans/rules/:id', { config: { auth: EDIT_ROLES }, schema: { tags, description: 'Remove a rule (why is required)', params: IdParam, querystring: DeleteQuery } }, async (req) => {
+    const cur = await store.getBan(req.params.id);
+    if (!cur || req.params.id.startsWith('@')) throw notFound(`no rule ${req.params.id}`);
+    if (req.query.expect_version !== undefined && cur.version !== req.query.expect_version) throw conflict(`rule ${cur.id} is at version ${cur.version}, not ${req.query.expect_version}`, 'version_conflict');
+    return commit(req, [{ op: 'delete', id: cur.id, entry: null, why: req.query.why }], await store.banRevision());
+  });
+
+  app.put<{ Body: ListB }>('/api/v1/bans', { config: { auth: EDIT_ROLES }, schema: { tags, description: 'Replace the whole list with a document (warden bans apply)', body: ListBody } }, async (req) => {
+    checkDraft(req.body.list);
+    const changes = (await banlist.diff(req.body.list)).map((c) => ({ ...c, why: req.body.why }));
+    return commit(req, changes, req.body.expect_revision ?? (await store.banRevision()));
+  });
+
+  // Read-only: what applying this document would change, and what it would do to the fleet.
+  app.post<{ Body: Draft }>('/api/v1/bans/diff', { config: { auth: READ_ROLES }, schema: { tags, description: 'Changes and impact preview of a draft list (changes nothing)', body: DraftBody } }, async (req) => {
+    checkDraft(req.body.list);
+    const snap = await banlist.snapshot();
+    const changes = await banlist.diff(req.body.list);
+    let impact: unknown = null;
+    let impact_error: string | null = null;
+    try {
+      impact = await previewImpact(store, evaluator, snap.list, withGranted(req.body.list, snap.list), new Date(now()));
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      impact_error = err.message;
+    }
+    return { revision: snap.revision, ban_revision: snap.banRevision, changes: changes.map((c) => ({ op: c.op, id: c.id, entry: c.entry })), impact, impact_error };
+  });
+
+  app.post<{ Body: Draft }>('/api/v1/bans/preview', { config: { auth: READ_ROLES }, schema: { tags, description: 'Impact preview: evaluate a draft list against every device\'s latest inventory', body: DraftBody } }, async (req) => {
+    checkDraft(req.body.list);
+    const snap = await banlist.snapshot();
+    return previewImpact(store, evaluator, snap.list, withGranted(req.body.list, snap.list), new Date(now()));
+  });
+}
+
+/** A draft keeps the exceptions granted through the approval workflow (they are not in the file). */
+function withGranted(draft: BanList, current: BanList): BanList {
+  const granted = current.exceptions.filter((e) => e.id.startsWith('x-'));
+  return { ...draft, revision: 'draft', exceptions: [...draft.exceptions.filter((e) => !e.id.startsWith('x-')), ...granted] };
+}

@@ -1,0 +1,16 @@
+// Registers the core's routes (the bundle service and push are registered by their own plugins).
+import type { FastifyInstance } from 'fastify';
+import type { RouteContext } from './context.ts';
+import { enrollRoutes } from './enroll.ts';
+import { agentRoutes } from './agent.ts';
+import { accessRoutes } from './access.ts';
+import { deviceRoutes } from './devices.ts';
+import { banRoutes } from './bans.ts';
+import { exceptionRoutes } from './exceptions.ts';
+import { reportRoutes } from './reports.ts';
+
+export async function coreRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
+  for (const routes of [enrollRoutes, agentRoutes, accessRoutes, deviceRoutes, banRoutes, exceptionRoutes, reportRoutes]) {
+    await routes(app, ctx);
+  }
+}

@@ -1,0 +1,81 @@
+// Schema migrations, applied in order on start. One portable text per step; `{{serial}}` is the
+// dialect's auto-increment key. Dialect-only statements (append-only triggers) go in `sqlite` /
+// `postgres`. Never edit a released step: add a new one.
+import type { Dialect } from './sql-driver.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  common: string;
+  sqlite?: string;
+  postgres?: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    common: `
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE users (
+  id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, role TEXT NOT NULL, password_hash TEXT NOT NULL,
+  created_at BIGINT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), name TEXT NOT NULL, secret_hash TEXT NOT NULL,
+  created_at BIGINT NOT NULL, expires_at BIGINT, revoked_at BIGINT);
+CREATE TABLE enroll_tokens (
+  id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, created_by TEXT NOT NULL, created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL, used_at BIGINT, used_by_device TEXT, note TEXT NOT NULL);
+CREATE TABLE devices (
+  id TEXT PRIMARY KEY, hardware_id TEXT NOT NULL UNIQUE, hostname TEXT NOT NULL, platform TEXT NOT NULL,
+  agent_version TEXT NOT NULL, credential_id TEXT NOT NULL UNIQUE, credential_hash TEXT NOT NULL,
+  state TEXT NOT NULL, enrolled_at BIGINT NOT NULL, last_seen_at BIGINT, revoked_at BIGINT,
+  bundle_revision TEXT, status_json TEXT, inventory_seq BIGINT NOT NULL DEFAULT 0, inventory_at BIGINT);
+CREATE TABLE inventory_items (
+  device_id TEXT NOT NULL REFERENCES devices(id), item_key TEXT NOT NULL, tool_id TEXT NOT NULL,
+  name TEXT NOT NULL, vendor TEXT NOT NULL, version TEXT NOT NULL, kind TEXT NOT NULL,
+  detail_json TEXT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (device_id, item_key));
+CREATE INDEX inventory_items_tool ON inventory_items (tool_id);
+CREATE INDEX inventory_items_vendor ON inventory_items (vendor);
+CREATE TABLE event_batches (
+  device_id TEXT NOT NULL, batch_id TEXT NOT NULL, received_at BIGINT NOT NULL, stored INTEGER NOT NULL,
+  PRIMARY KEY (device_id, batch_id));
+CREATE TABLE events (
+  seq {{serial}}, device_id TEXT NOT NULL REFERENCES devices(id), event_id TEXT NOT NULL, at BIGINT NOT NULL,
+  kind TEXT NOT NULL, tool_id TEXT, action TEXT, detail_json TEXT NOT NULL, received_at BIGINT NOT NULL,
+  UNIQUE (device_id, event_id));
+CREATE INDEX events_kind ON events (kind);
+CREATE TABLE ban_entries (
+  id TEXT PRIMARY KEY, entry_json TEXT NOT NULL, position INTEGER NOT NULL, version INTEGER NOT NULL, created_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL, updated_by TEXT NOT NULL, updated_at BIGINT NOT NULL, why TEXT NOT NULL);
+CREATE TABLE ban_versions (
+  seq {{serial}}, revision INTEGER NOT NULL, entry_id TEXT NOT NULL, version INTEGER NOT NULL, op TEXT NOT NULL,
+  entry_json TEXT, by_actor TEXT NOT NULL, at BIGINT NOT NULL, why TEXT NOT NULL);
+CREATE INDEX ban_versions_entry ON ban_versions (entry_id);
+CREATE TABLE exceptions (
+  id TEXT PRIMARY KEY, device_id TEXT NOT NULL REFERENCES devices(id), tool_id TEXT NOT NULL, reason TEXT NOT NULL,
+  requested_by TEXT NOT NULL, requested_at BIGINT NOT NULL, state TEXT NOT NULL, decided_by TEXT,
+  decided_at BIGINT, decision_note TEXT, expires_at BIGINT);
+CREATE INDEX exceptions_state ON exceptions (state);
+CREATE TABLE audit_log (
+  seq {{serial}}, at BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL,
+  detail_json TEXT NOT NULL, ip TEXT NOT NULL);
+INSERT INTO settings (key, value) VALUES ('ban_revision', '0');
+`,
+    // The audit log is append-only in the database itself, not just by API convention.
+    sqlite: `
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+`,
+    postgres: `
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$;
+CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+`,
+  },
+];
+
+export function migrationSql(m: Migration, dialect: Dialect): string {
+  const serial = dialect === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'BIGSERIAL PRIMARY KEY';
+  return m.common.replaceAll('{{serial}}', serial) + (m[dialect] ?? '');
+}

@@ -1,0 +1,255 @@
+// The one repository interface the server talks to. Two real implementations share it:
+// SqlRepository over SQLite (libsql, the embedded default) and over PostgreSQL (pg).
+// Times are epoch milliseconds; JSON-valued fields are parsed objects.
+
+export type Role = 'admin' | 'policy-editor' | 'auditor';
+export const ROLES: readonly Role[] = ['admin', 'policy-editor', 'auditor'];
+
+export interface User {
+  id: string;
+  username: string;
+  role: Role;
+  passwordHash: string;
+  createdAt: number;
+  disabled: boolean;
+}
+
+export interface ApiToken {
+  id: string;
+  userId: string;
+  name: string;
+  secretHash: string;
+  createdAt: number;
+  expiresAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface EnrollToken {
+  id: string;
+  secretHash: string;
+  createdBy: string;
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | null;
+  usedByDevice: string | null;
+  note: string;
+}
+
+export type DeviceState = 'active' | 'revoked';
+
+export interface Device {
+  id: string;
+  hardwareId: string;
+  hostname: string;
+  platform: string;
+  agentVersion: string;
+  credentialId: string;
+  credentialHash: string;
+  state: DeviceState;
+  enrolledAt: number;
+  lastSeenAt: number | null;
+  revokedAt: number | null;
+  bundleRevision: string | null;
+  /** Last status the agent reported (errors, counters), as sent. */
+  status: Record<string, unknown> | null;
+  inventorySeq: number;
+  inventoryAt: number | null;
+}
+
+export interface InventoryRow {
+  /** Stable key of the item within its device (tool id + install path). */
+  key: string;
+  toolId: string;
+  name: string;
+  vendor: string;
+  version: string;
+  kind: string;
+  /** The item as the agent sent it (wire inventory item). */
+  detail: Record<string, unknown>;
+}
+
+export interface DeviceInventoryRow extends InventoryRow {
+  deviceId: string;
+  hostname: string;
+  updatedAt: number;
+}
+
+export interface EventRow {
+  eventId: string;
+  at: number;
+  kind: string;
+  toolId: string | null;
+  action: string | null;
+  detail: Record<string, unknown>;
+}
+
+export interface StoredEvent extends EventRow {
+  seq: number;
+  deviceId: string;
+  receivedAt: number;
+}
+
+export interface BanEntryRecord {
+  id: string;
+  entry: Record<string, unknown>;
+  /** Order in the list (ties between equally strict rules go to the earlier one). */
+  position: number;
+  version: number;
+  createdBy: string;
+  createdAt: number;
+  updatedBy: string;
+  updatedAt: number;
+  why: string;
+}
+
+export type BanOp = 'create' | 'update' | 'delete';
+
+export interface BanVersion {
+  revision: number;
+  entryId: string;
+  version: number;
+  op: BanOp;
+  entry: Record<string, unknown> | null;
+  by: string;
+  at: number;
+  why: string;
+}
+
+export interface BanChange {
+  op: BanOp;
+  id: string;
+  entry: Record<string, unknown> | null;
+  why: string;
+  /** create: defaults to after the last entry; update: unchanged when absent. */
+  position?: number;
+}
+
+export type ExceptionState = 'pending' | 'approved' | 'denied' | 'expired';
+
+export interface ExceptionRecord {
+  id: string;
+  deviceId: string;
+  toolId: string;
+  reason: string;
+  requestedBy: string;
+  requestedAt: number;
+  state: ExceptionState;
+  decidedBy: string | null;
+  decidedAt: number | null;
+  decisionNote: string | null;
+  expiresAt: number | null;
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  detail: Record<string, unknown>;
+  ip: string;
+}
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+export interface InventoryFilter extends Partial<Page> {
+  toolId?: string;
+  vendor?: string;
+  version?: string;
+  deviceId?: string;
+}
+
+export interface EventFilter extends Partial<Page> {
+  deviceId?: string;
+  kind?: string;
+  since?: number;
+}
+
+export interface CountRow {
+  [column: string]: string | number;
+  devices: number;
+}
+
+export type InventoryGrouping = 'tool' | 'version' | 'vendor' | 'device';
+
+export interface Repository {
+  readonly dialect: 'sqlite' | 'postgres';
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  getSetting(key: string): Promise<string | null>;
+  setSetting(key: string, value: string): Promise<void>;
+  /** Atomically increments an integer setting (created at 0) and returns the new value. */
+  bumpCounter(key: string): Promise<number>;
+
+  createUser(u: User): Promise<void>;
+  getUserById(id: string): Promise<User | null>;
+  getUserByName(username: string): Promise<User | null>;
+  listUsers(): Promise<User[]>;
+  countUsers(): Promise<number>;
+  updateUser(id: string, patch: { role?: Role; disabled?: boolean; passwordHash?: string }): Promise<boolean>;
+
+  createApiToken(t: ApiToken): Promise<void>;
+  getApiToken(id: string): Promise<ApiToken | null>;
+  listApiTokens(userId?: string): Promise<ApiToken[]>;
+  revokeApiToken(id: string, at: number): Promise<boolean>;
+
+  createEnrollToken(t: EnrollToken): Promise<void>;
+  getEnrollToken(id: string): Promise<EnrollToken | null>;
+  listEnrollTokens(): Promise<EnrollToken[]>;
+
+  /**
+   * Enrolls (or re-enrolls) the device with this hardware id in one transaction: a consumed
+   * one-time token (if given) is marked used only when the enrollment succeeds.
+   * Returns null when the one-time token was already used (race) or the device is revoked and no
+   * token was given.
+   */
+  enrollDevice(d: Omit<Device, 'id' | 'state' | 'lastSeenAt' | 'revokedAt' | 'bundleRevision' | 'status' | 'inventorySeq' | 'inventoryAt'> & { newId: string }, enrollTokenId: string | null): Promise<{ device: Device; reenrolled: boolean } | { refused: 'token-used' | 'revoked' }>;
+  getDevice(id: string): Promise<Device | null>;
+  getDeviceByCredentialId(credentialId: string): Promise<Device | null>;
+  listDevices(page?: Partial<Page>): Promise<Device[]>;
+  countDevices(): Promise<number>;
+  revokeDevice(id: string, at: number): Promise<boolean>;
+  touchDevice(id: string, at: number): Promise<void>;
+  setDeviceStatus(id: string, at: number, bundleRevision: string | null, status: Record<string, unknown>): Promise<void>;
+
+  /** Replaces the device's inventory; seq orders uploads (an older seq than stored is refused). */
+  replaceInventory(deviceId: string, seq: number, items: InventoryRow[], at: number): Promise<'ok' | 'stale'>;
+  /** Applies a delta on top of baseSeq; 'gap' when the server's inventory is not at baseSeq. */
+  applyInventoryDelta(deviceId: string, baseSeq: number, seq: number, upserts: InventoryRow[], removedKeys: string[], at: number): Promise<'ok' | 'stale' | 'gap'>;
+  getInventory(deviceId: string): Promise<InventoryRow[]>;
+  queryInventory(f: InventoryFilter): Promise<DeviceInventoryRow[]>;
+  inventoryReport(by: InventoryGrouping): Promise<CountRow[]>;
+
+  /**
+   * Stores a batch of events atomically, idempotent per (device, batchId) and per event id: a batch
+   * re-sent after a lost acknowledgement is stored once.
+   */
+  insertEvents(deviceId: string, batchId: string, events: EventRow[], at: number): Promise<{ stored: number; duplicate: boolean }>;
+  queryEvents(f: EventFilter): Promise<StoredEvent[]>;
+  countEvents(): Promise<number>;
+
+  listBans(): Promise<BanEntryRecord[]>;
+  getBan(id: string): Promise<BanEntryRecord | null>;
+  /**
+   * Applies changes in one transaction and bumps the ban-list revision once. expectRevision (if set)
+   * makes it a compare-and-set: 'conflict' when someone else changed the list meanwhile.
+   */
+  changeBans(changes: BanChange[], by: string, at: number, expectRevision?: number): Promise<{ revision: number } | 'conflict' | { missing: string } | { exists: string }>;
+  banRevision(): Promise<number>;
+  banHistory(entryId?: string, page?: Partial<Page>): Promise<BanVersion[]>;
+
+  createException(e: ExceptionRecord): Promise<void>;
+  getException(id: string): Promise<ExceptionRecord | null>;
+  listExceptions(f?: { deviceId?: string; state?: ExceptionState } & Partial<Page>): Promise<ExceptionRecord[]>;
+  /** Decides a pending exception; false when it is not pending any more. */
+  decideException(id: string, state: 'approved' | 'denied', by: string, at: number, note: string, expiresAt: number | null): Promise<boolean>;
+  /** Marks approved exceptions whose expiry passed as expired; returns them. */
+  expireExceptions(now: number): Promise<ExceptionRecord[]>;
+
+  appendAudit(e: Omit<AuditEntry, 'seq'>): Promise<void>;
+  listAudit(f?: { actor?: string; action?: string } & Partial<Page>): Promise<AuditEntry[]>;
+}
