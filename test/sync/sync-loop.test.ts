@@ -14,6 +14,7 @@ import { packBundle } from '../../wire/src/bundle-archive.ts';
 import { generateSigningKey, signBundle } from '../../wire/src/bundle-signing.ts';
 import type { BanList } from '../../wire/src/banlist.ts';
 import type { EnforcementEvent } from '../../wire/src/event.ts';
+import { PostgresDriver } from '../../server/src/store/postgres-driver.ts';
 import { agentConfig, applyBanList, eventually, pgSchema, pgUrl, startServer, tempDir, transportCompile, type TestServer } from './helpers.ts';
 
 const banClaude = JSON.parse(readFileSync('policies/examples/ban-claude-code.json', 'utf8')) as BanList;
@@ -49,13 +50,22 @@ function event(tool: string): EnforcementEvent {
   };
 }
 
+async function dropSchema(server: TestServer): Promise<void> {
+  const d = server.store.driver;
+  if (d instanceof PostgresDriver) await d.dropSchema();
+}
+
 const backends: { name: string; database?: string }[] = [{ name: 'sqlite' }];
 const pg = pgUrl();
 if (pg) backends.push({ name: 'postgres', database: pg });
 
 for (const backend of backends) {
   describe(`sync loop (${backend.name})`, () => {
+    // Each test gets its own PostgreSQL schema (a restart reuses it), dropped by the test.
+    const schemas = new Map<string, string>();
     const setup = async (dir: string, port?: number, enrollSecret?: string): Promise<TestServer> => {
+      const schema = schemas.get(dir) ?? pgSchema();
+      schemas.set(dir, schema);
       const dataDir = join(dir, 'server');
       mkdirSync(dataDir, { recursive: true });
       return startServer({
@@ -66,7 +76,6 @@ for (const backend of backends) {
         ...(backend.database ? { database: backend.database, pgSchema: schema } : {}),
       });
     };
-    const schema = pgSchema();
 
     test('enroll → upload → ban change pushed → bundle verified and applied → status on the server', async () => {
       const t = tempDir('sync');
@@ -104,6 +113,7 @@ for (const backend of backends) {
         await eventually(async () => (await server.store.getDevice(deviceId))?.bundleRevision === second.revision, 'server sees the new revision');
       } finally {
         await agent?.stop();
+        await dropSchema(server);
         await server.close();
         t.cleanup();
       }
@@ -164,6 +174,7 @@ for (const backend of backends) {
         agent = restarted;
       } finally {
         await agent?.stop();
+        await dropSchema(server);
         await server.close();
         t.cleanup();
       }
@@ -207,6 +218,7 @@ for (const backend of backends) {
         assert.deepEqual(new Set(stored.map((e) => e.eventId)), new Set(offline.map((e) => e.id)));
       } finally {
         await agent?.stop();
+        await dropSchema(server);
         await server.close();
         t.cleanup();
       }
