@@ -2,6 +2,7 @@
 // checked by its own compiler (asc), not by tsc/eslint, because its types (i32, usize…) are not TS.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'build/**', 'compiler/assembly/**', '**/*.d.ts', '.tmp/**'] },
@@ -14,5 +15,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' }],
       'no-constant-condition': ['error', { checkLoops: false }],
     },
+  },
+  {
+    // The tray app's pages run in the browser (Chromium / Electron's renderer), not in node.
+    files: ['tray-app/web/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
   },
 );

@@ -1,0 +1,126 @@
+// The tray app's pages in a real browser (Debian's Chromium via playwright-core) against the real
+// local page server over a temp state folder: notices written by the agent's own notice recorder
+// appear with message and alternative, dismissing one persists, and the API refuses callers
+// without the session token.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { recordNotice, readNotices } from '../../agent/src/enforce/notices.ts';
+import type { Decision } from '../../wire/src/decision.ts';
+import { startTrayServer, type TrayServer } from '../../tray-app/src/server.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const dir = mkdtempSync(join(tmpdir(), 'warden-tray-'));
+const noticesPath = join(dir, 'notices.json');
+const reportPath = join(dir, 'last-report.json');
+let server: TrayServer;
+let browser: Browser;
+
+function decision(tool: string, action: Decision['action'], alternative: string): Decision {
+  return {
+    finding: `${tool}:npm:alice`,
+    tool,
+    action,
+    reason: `${tool} is on the ban list`,
+    message: `${tool} is not approved at Example Corp.`,
+    alternative,
+    rule: `ban-${tool}`,
+    grace_until: action === 'warn' ? '2026-12-01T00:00:00Z' : null,
+    monitor: false,
+    settings: null,
+  };
+}
+
+before(async () => {
+  const now = new Date('2026-11-24T10:00:00Z');
+  recordNotice(noticesPath, decision('claude-code', 'block', 'Qoder'), 'rev-1', now);
+  recordNotice(noticesPath, decision('cursor', 'warn', ''), 'rev-1', new Date('2026-11-24T11:00:00Z'));
+  writeFileSync(
+    reportPath,
+    JSON.stringify({
+      sent_at: '2026-11-24T11:00:00Z',
+      inventory: {
+        findings: [
+          { tool_id: 'claude-code', name: 'Claude Code (CLI)', version: '2.0.14', channel: 'npm', user: 'alice' },
+          { tool_id: 'aider', name: 'Aider', version: '0.86.1', channel: 'pipx', user: 'alice' },
+        ],
+      },
+      decisions: [decision('claude-code', 'block', 'Qoder')],
+    }),
+  );
+  server = await startTrayServer({ noticesPath, reportPath, token: 'test-token-123' });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('notices show what was blocked, why, and what to use instead', async () => {
+  const page = await browser.newPage();
+  await page.goto(server.url);
+  await page.waitForSelector('li.notice');
+  const items = page.locator('li.notice');
+  assert.equal(await items.count(), 2);
+  // newest first: the cursor warning was recorded after the claude-code block
+  assert.equal(await items.nth(0).getAttribute('data-action'), 'warn');
+  // the display name comes from the report when the tool is in it
+  assert.equal(await page.locator('li.notice[data-action="block"] .tool').textContent(), 'Claude Code (CLI)');
+  const blocked = page.locator('li.notice[data-action="block"]');
+  assert.match(await blocked.locator('.badge').textContent() ?? '', /Blocked/);
+  assert.equal(await blocked.locator('.message').textContent(), 'claude-code is not approved at Example Corp.');
+  assert.equal(await blocked.locator('.alt').textContent(), 'Use instead: Qoder');
+  assert.match(await page.locator('li.notice[data-action="warn"] .grace').textContent() ?? '', /then blocked/);
+  if (process.env.WARDEN_SCREENSHOT) await page.screenshot({ path: process.env.WARDEN_SCREENSHOT, fullPage: true });
+  await page.close();
+});
+
+test('the report table lists every finding with its decision', async () => {
+  const page = await browser.newPage();
+  await page.goto(server.url);
+  await page.waitForSelector('#report tbody tr');
+  const rows = await page.locator('#report tbody tr').allTextContents();
+  assert.equal(rows.length, 2);
+  assert.ok(rows[0]?.includes('Claude Code (CLI)') && rows[0].includes('Blocked'), rows[0]);
+  assert.ok(rows[1]?.includes('Aider') && rows[1].includes('Allowed'), rows[1]);
+  await page.close();
+});
+
+test('dismissing a notice persists in the agent notice file', async () => {
+  const page = await browser.newPage();
+  await page.goto(server.url);
+  await page.click('li.notice[data-action="block"] button.dismiss');
+  await page.waitForSelector('li.notice[data-action="block"]:not(.unread)');
+  const stored = readNotices(noticesPath).find((n) => n.tool === 'claude-code');
+  assert.equal(stored?.read, true);
+  assert.equal(readNotices(noticesPath).find((n) => n.tool === 'cursor')?.read, false);
+  await page.close();
+});
+
+test('the API refuses requests without the session token', async () => {
+  const base = server.url.split('#')[0];
+  const none = await fetch(`${base}api/notices`);
+  assert.equal(none.status, 401);
+  const wrong = await fetch(`${base}api/notices`, { headers: { 'x-warden-tray-token': 'nope' } });
+  assert.equal(wrong.status, 401);
+  const ok = await fetch(`${base}api/notices`, { headers: { 'x-warden-tray-token': 'test-token-123' } });
+  assert.equal(ok.status, 200);
+  assert.ok(existsSync(noticesPath));
+});
+
+test('a page with a broken report file shows "no report" rather than failing', async () => {
+  writeFileSync(reportPath, '{"inventory": ');
+  const page = await browser.newPage();
+  await page.goto(server.url);
+  await page.waitForSelector('#report-empty:not([hidden])');
+  assert.equal(await page.locator('#error').isHidden(), true);
+  await page.close();
+});
