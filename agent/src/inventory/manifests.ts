@@ -37,6 +37,21 @@ export function distMetadata(fs: ScanFs, file: string): { name: string | null; v
   return { name, version };
 }
 
+/**
+ * plist's XML parser (xmldom) reports malformed input on the console and offers no hook; the scan
+ * records the problem itself, so those console lines are held back while it parses (synchronously).
+ */
+function quietly<T>(fn: () => T): T {
+  const saved = [console.error, console.warn, console.log];
+  const drop = () => {};
+  console.error = console.warn = console.log = drop;
+  try {
+    return fn();
+  } finally {
+    [console.error, console.warn, console.log] = saved;
+  }
+}
+
 /** Info.plist, XML or binary. */
 export function infoPlist(fs: ScanFs, file: string): { version: string | null; bundleId: string | null } | null {
   const buf = fs.readFile(file);
@@ -47,7 +62,7 @@ export function infoPlist(fs: ScanFs, file: string): { version: string | null; b
       obj = parseBinaryPlist(buf);
     } else {
       if (buf.includes(0)) throw new Error('binary content that is not a binary plist');
-      obj = parsePlist(buf.toString('utf8'));
+      obj = quietly(() => parsePlist(buf.toString('utf8')));
     }
   } catch (e) {
     fs.skip(file, `malformed plist: ${String((e as Error).message ?? e).slice(0, 120)}`);

@@ -117,6 +117,12 @@ export function matchProcesses(fs: ScanFs, catalog: Catalog, procs: ProcInfo[]):
       if (p.user) hit.running!.user = p.user;
       if (origin?.version) hit.version = origin.version;
       hits.push(hit);
+      // The folder it runs from is an install in its own right (its manifest was read).
+      if (origin) {
+        const install: Hit = { tool: tool.id, user: p.user ?? null, channel: origin.channel, signal: origin.signal, path: origin.path, strong: true, detail: 'install of a running process' };
+        if (origin.version) install.version = origin.version;
+        hits.push(install);
+      }
     }
   }
   return hits;
