@@ -5,6 +5,7 @@ export type Command = (args: string[]) => Promise<number>;
 const commands: Record<string, () => Promise<Command>> = {
   scan: async () => (await import('./inventory/command.ts')).default,
   'install-service': async () => (await import('./service/command.ts')).default,
+  run: async () => (await import('./sync/run-command.ts')).default,
 };
 
 export function usage(): string {
