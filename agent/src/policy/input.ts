@@ -20,16 +20,24 @@ export function findingId(f: Finding): string {
   return `${f.tool_id}:${f.channel}:${f.user ?? '-'}`;
 }
 
+/** Ids for every inventory finding, in order (suffixes keep them unique should the inventory repeat one). */
+export function findingIds(inv: Inventory): string[] {
+  const seen = new Set<string>();
+  return inv.findings.map((f) => {
+    let id = findingId(f);
+    for (let n = 2; seen.has(id); n++) id = `${findingId(f)}#${n}`;
+    seen.add(id);
+    return id;
+  });
+}
+
 export function buildPolicyInput(inv: Inventory, device: DeviceFacts, now: Date, exceptions: PolicyException[]): PolicyInput {
   const users: Record<string, { groups: string[] }> = {};
   for (const u of inv.host.users) users[u] = { groups: device.userGroups[u] ?? [] };
   const findings: PolicyFinding[] = [];
-  const seen = new Set<string>();
-  for (const f of inv.findings) {
-    let id = findingId(f);
-    // The inventory promises uniqueness; should it break, keep ids unique rather than merge decisions.
-    for (let n = 2; seen.has(id); n++) id = `${findingId(f)}#${n}`;
-    seen.add(id);
+  const ids = findingIds(inv);
+  for (const [i, f] of inv.findings.entries()) {
+    const id = ids[i] as string;
     if (f.user !== null && !users[f.user]) users[f.user] = { groups: device.userGroups[f.user] ?? [] };
     findings.push({
       id,

@@ -1,0 +1,245 @@
+// The enforcement stage: decisions (+ the inventory they were made on) → local actions → events.
+// A fixed, local, audited set of actions: notice, kill, quarantine, configure. Every action and its
+// result is appended to the durable outbox before the next one starts. Monitor mode and dry runs
+// change nothing on disk except (monitor) the outbox.
+import { join } from 'node:path';
+import type { Decision } from '../../../wire/src/decision.ts';
+import type { EnforcementEvent } from '../../../wire/src/event.ts';
+import type { Finding, Inventory } from '../../../wire/src/inventory.ts';
+import { findingIds } from '../policy/input.ts';
+import { applyManagedSettings, managedSettingsPath, type Os } from './configure.ts';
+import { firstToday } from './daily.ts';
+import { terminateAll } from './kill.ts';
+import { recordNotice } from './notices.ts';
+import { appendEvent, makeEvent, type NewEvent } from './outbox.ts';
+import { enforceState, type EnforceState } from './state.ts';
+import { quarantineTargets } from './targets.ts';
+import { quarantine, recoverInterrupted } from './vault.ts';
+import { saveWatchList, type WatchTarget } from './watch.ts';
+
+export interface EnforceOptions {
+  stateDir: string;
+  /** File-system root the inventory scanned ("/" on a real endpoint). */
+  root: string;
+  os: Os;
+  bundleRevision: string;
+  dryRun?: boolean;
+  now?: Date;
+  termTimeoutMs?: number;
+  procRoot?: string;
+}
+
+export interface ActionReport {
+  finding: string;
+  tool: string;
+  action: Decision['action'];
+  monitor: boolean;
+  /** What was done (or, in a dry run, would be done), one line each. */
+  steps: string[];
+  events: EnforcementEvent[];
+}
+
+export interface EnforceReport {
+  recovered: EnforcementEvent[];
+  actions: ActionReport[];
+  watch: WatchTarget[];
+}
+
+const NOTICE_ACTIONS = new Set(['notify', 'warn', 'block', 'quarantine']);
+
+class Recorder {
+  constructor(
+    private readonly state: EnforceState,
+    private readonly dryRun: boolean,
+    private readonly now: Date,
+  ) {}
+  record(report: ActionReport | null, e: NewEvent): EnforcementEvent {
+    const ev = makeEvent(e, this.now);
+    if (!this.dryRun) appendEvent(this.state.outbox, ev);
+    report?.events.push(ev);
+    return ev;
+  }
+}
+
+export async function enforceDecisions(decisions: Decision[], inventory: Inventory, opts: EnforceOptions): Promise<EnforceReport> {
+  const state = enforceState(opts.stateDir);
+  const now = opts.now ?? new Date();
+  const dry = opts.dryRun === true;
+  const rec = new Recorder(state, dry, now);
+  const homes = inventory.host.users.map((u) => (opts.os === 'darwin' ? join(opts.root, 'Users', u) : opts.os === 'win32' ? join(opts.root, 'Users', u) : join(opts.root, 'home', u)));
+
+  // Finish what a crash interrupted before acting again (never in a dry run: it changes files).
+  const recovered: EnforcementEvent[] = [];
+  if (!dry) {
+    for (const r of recoverInterrupted(state)) {
+      recovered.push(
+        rec.record(null, {
+          kind: 'recover',
+          tool: r.tool,
+          finding: '',
+          action: 'quarantine',
+          rule: '',
+          reason: `interrupted ${r.op} found at start`,
+          bundle_revision: opts.bundleRevision,
+          result: r.outcome === 'failed' ? 'failed' : 'ok',
+          detail: r.outcome === 'failed' ? `${r.op} ${r.id}: ${r.error ?? ''}` : `${r.op} ${r.id} ${r.outcome.replace('_', ' ')}`,
+          quarantine_id: r.id,
+        }),
+      );
+    }
+  }
+
+  const ids = findingIds(inventory);
+  const byId = new Map<string, Finding>();
+  inventory.findings.forEach((f, i) => byId.set(ids[i] as string, f));
+  const actions: ActionReport[] = [];
+  const watch: WatchTarget[] = [];
+
+  for (const d of decisions) {
+    const f = byId.get(d.finding);
+    const report: ActionReport = { finding: d.finding, tool: d.tool, action: d.action, monitor: d.monitor, steps: [], events: [] };
+    actions.push(report);
+    const base = { tool: d.tool, finding: d.finding, action: d.action, rule: d.rule, reason: d.reason, bundle_revision: opts.bundleRevision };
+    if (d.action === 'allow') {
+      report.steps.push('allowed: nothing to do');
+      continue;
+    }
+    if (!f) {
+      rec.record(report, { ...base, kind: 'decision', result: 'failed', detail: 'decision names a finding the inventory does not have' });
+      continue;
+    }
+    if (d.monitor) {
+      report.steps.push(`monitor mode: would ${d.action}, changing nothing`);
+      if (dry || firstToday(join(state.dir, 'reported.json'), `monitor:${d.finding}:${d.action}`, now)) {
+        rec.record(report, { ...base, kind: 'decision', result: dry ? 'dry_run' : 'monitor', detail: `monitor mode: would ${d.action}` });
+      }
+      continue;
+    }
+    if (d.action === 'observe') {
+      report.steps.push('observed: reported only');
+      if (dry || firstToday(join(state.dir, 'reported.json'), `observe:${d.finding}`, now)) {
+        rec.record(report, { ...base, kind: 'decision', result: dry ? 'dry_run' : 'ok', detail: `observed ${f.name} ${f.version ?? '(version unknown)'}` });
+      }
+      continue;
+    }
+    if (d.action === 'configure') {
+      await configureStep(d, f, opts, state, rec, report, base, dry);
+      continue;
+    }
+    if (NOTICE_ACTIONS.has(d.action)) noticeStep(d, opts, state, rec, report, base, dry, now);
+    if (d.action === 'block' || d.action === 'quarantine') {
+      await killStep(f, opts, rec, report, base, dry);
+    }
+    const targets = quarantineTargets(f, opts.root, homes);
+    if (d.action === 'block') {
+      const paths = [...new Set([...targets.paths, ...f.running.map((p) => p.matched).filter((p) => p.startsWith('/') && p.length > 1)])];
+      if (paths.length) {
+        watch.push({ tool: d.tool, finding: d.finding, rule: d.rule, reason: d.reason, bundle_revision: opts.bundleRevision, paths });
+        report.steps.push(`process watch: kill ${d.tool} if started again from ${paths.join(', ')}`);
+      }
+    }
+    if (d.action === 'quarantine') quarantineStep(d, f, targets, opts, state, rec, report, base, dry, now);
+  }
+  if (!dry) saveWatchList(state.watchList, watch);
+  return { recovered, actions, watch };
+}
+
+type Base = Pick<EnforcementEvent, 'tool' | 'finding' | 'action' | 'rule' | 'reason' | 'bundle_revision'>;
+
+function noticeStep(d: Decision, opts: EnforceOptions, state: EnforceState, rec: Recorder, report: ActionReport, base: Base, dry: boolean, now: Date): void {
+  const text = d.grace_until ? `${d.message} (enforced from ${d.grace_until})` : d.message;
+  if (dry) {
+    report.steps.push(`would notify the employee: "${text}"`);
+    rec.record(report, { ...base, kind: 'notice', result: 'dry_run', detail: text });
+    return;
+  }
+  const outcome = recordNotice(state.notices, d, opts.bundleRevision, now);
+  report.steps.push(outcome === 'new' ? `notice for the employee: "${text}"` : 'notice already shown today (updated)');
+  if (outcome === 'new') rec.record(report, { ...base, kind: 'notice', result: 'ok', detail: text });
+}
+
+async function killStep(f: Finding, opts: EnforceOptions, rec: Recorder, report: ActionReport, base: Base, dry: boolean): Promise<void> {
+  if (f.running.length === 0) {
+    report.steps.push('no running process attributed');
+    return;
+  }
+  const pids = f.running.map((p) => p.pid);
+  if (dry) {
+    report.steps.push(`would terminate pids ${pids.join(', ')}`);
+    rec.record(report, { ...base, kind: 'kill', result: 'dry_run', detail: `would terminate pids ${pids.join(', ')}`, pids });
+    return;
+  }
+  const results = await terminateAll(f.running, {
+    ...(opts.termTimeoutMs !== undefined ? { termTimeoutMs: opts.termTimeoutMs } : {}),
+    ...(opts.procRoot ? { procRoot: opts.procRoot } : {}),
+  });
+  const failed = results.filter((r) => r.outcome === 'failed');
+  const detail = results.map((r) => `${r.pid} ${r.outcome.replace('_', ' ')}${r.outcome === 'terminated' || r.outcome === 'killed' ? ` in ${Math.round(r.ms)} ms` : ''}${r.error ? ` (${r.error})` : ''}`).join('; ');
+  report.steps.push(`terminate: ${detail}`);
+  rec.record(report, { ...base, kind: 'kill', result: failed.length ? 'failed' : 'ok', detail, pids });
+}
+
+function quarantineStep(
+  d: Decision,
+  f: Finding,
+  targets: ReturnType<typeof quarantineTargets>,
+  opts: EnforceOptions,
+  state: EnforceState,
+  rec: Recorder,
+  report: ActionReport,
+  base: Base,
+  dry: boolean,
+  now: Date,
+): void {
+  for (const r of targets.refused) report.steps.push(`not moving ${r.path}: ${r.reason}`);
+  if (targets.paths.length === 0) {
+    report.steps.push('nothing left to quarantine');
+    return;
+  }
+  if (dry) {
+    report.steps.push(`would quarantine ${targets.paths.join(', ')}${targets.commands.length ? `; notice shim at ${targets.commands.join(', ')}` : ''}`);
+    rec.record(report, { ...base, kind: 'quarantine', result: 'dry_run', detail: 'would quarantine', paths: targets.paths });
+    return;
+  }
+  try {
+    const m = quarantine(state, {
+      tool: d.tool,
+      toolName: f.name,
+      finding: d.finding,
+      decision: d,
+      bundleRevision: opts.bundleRevision,
+      paths: targets.paths,
+      commands: targets.commands,
+      now,
+    });
+    report.steps.push(`quarantined as ${m.id}: ${targets.paths.join(', ')}${targets.commands.length ? `; notice shim at ${targets.commands.join(', ')}` : ''}`);
+    rec.record(report, { ...base, kind: 'quarantine', result: 'ok', detail: `moved ${targets.paths.length} item(s) into the vault as ${m.id}`, paths: targets.paths, quarantine_id: m.id });
+  } catch (e) {
+    report.steps.push(`quarantine failed: ${(e as Error).message}`);
+    rec.record(report, { ...base, kind: 'quarantine', result: 'failed', detail: (e as Error).message, paths: targets.paths });
+  }
+}
+
+async function configureStep(d: Decision, f: Finding, opts: EnforceOptions, state: EnforceState, rec: Recorder, report: ActionReport, base: Base, dry: boolean): Promise<void> {
+  void f;
+  const path = managedSettingsPath(d.tool, opts.root, opts.os);
+  if (!d.settings || !path) {
+    const why = !d.settings ? 'decision carries no settings' : `no managed-settings location known for ${d.tool} on ${opts.os}`;
+    report.steps.push(`cannot configure: ${why}`);
+    rec.record(report, { ...base, kind: 'configure', result: 'failed', detail: why });
+    return;
+  }
+  if (dry) {
+    report.steps.push(`would merge managed settings into ${path}`);
+    rec.record(report, { ...base, kind: 'configure', result: 'dry_run', detail: `would write ${path}`, paths: [path] });
+    return;
+  }
+  try {
+    const r = applyManagedSettings(state, { tool: d.tool, settings: d.settings, root: opts.root, os: opts.os, rule: d.rule, bundleRevision: opts.bundleRevision });
+    report.steps.push(r.changed ? `managed settings written to ${r.path}` : `managed settings at ${r.path} already as required`);
+    if (r.changed) rec.record(report, { ...base, kind: 'configure', result: 'ok', detail: `merged managed settings into ${r.path}`, paths: [r.path] });
+  } catch (e) {
+    report.steps.push(`configure failed: ${(e as Error).message}`);
+    rec.record(report, { ...base, kind: 'configure', result: 'failed', detail: (e as Error).message, paths: [path] });
+  }
+}
