@@ -42,13 +42,15 @@ export function distMetadata(fs: ScanFs, file: string): { name: string | null; v
  * records the problem itself, so those console lines are held back while it parses (synchronously).
  */
 function quietly<T>(fn: () => T): T {
-  const saved = [console.error, console.warn, console.log];
+  const { error, warn, log } = console;
   const drop = () => {};
   console.error = console.warn = console.log = drop;
   try {
     return fn();
   } finally {
-    [console.error, console.warn, console.log] = saved;
+    console.error = error;
+    console.warn = warn;
+    console.log = log;
   }
 }
 
