@@ -147,7 +147,8 @@ export class FuncGen {
       case 'NotStmt': {
         const label = this.label('not');
         // Body completes → the negation is undefined; body breaks out (undefined) → continue.
-        return [m.block(label, [this.block(s.block, [...stack, label], this.label('nb')), m.br(fail)], this.b.none)];
+        const body = s.block.stmts.flatMap((st) => this.stmt(st, [...stack, label]));
+        return [m.block(label, [...body, m.br(fail)], this.b.none)];
       }
       case 'ScanStmt': return this.scan(s, stack);
       case 'NopStmt': return [];

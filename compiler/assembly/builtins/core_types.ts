@@ -1,0 +1,43 @@
+// Type builtins and to_number.
+import {
+  TYPE_NULL, TYPE_BOOLEAN, TYPE_NUMBER, TYPE_STRING, TYPE_ARRAY, TYPE_OBJECT, TYPE_SET, vtype, bool_get,
+  opa_boolean, opa_number_int, opa_string, str_len, str_ptr,
+} from '../value';
+import { opa_number_parse } from '../number';
+
+export function opa_builtin_is_number(v: usize): usize { return opa_boolean(vtype(v) == TYPE_NUMBER); }
+export function opa_builtin_is_string(v: usize): usize { return opa_boolean(vtype(v) == TYPE_STRING); }
+export function opa_builtin_is_boolean(v: usize): usize { return opa_boolean(vtype(v) == TYPE_BOOLEAN); }
+export function opa_builtin_is_array(v: usize): usize { return opa_boolean(vtype(v) == TYPE_ARRAY); }
+export function opa_builtin_is_set(v: usize): usize { return opa_boolean(vtype(v) == TYPE_SET); }
+export function opa_builtin_is_object(v: usize): usize { return opa_boolean(vtype(v) == TYPE_OBJECT); }
+export function opa_builtin_is_null(v: usize): usize { return opa_boolean(vtype(v) == TYPE_NULL); }
+
+// "null" "boolean" "number" "string" "array" "object" "set", concatenated; offsets/lengths by tag.
+const NAMES: usize = memory.data<u8>([
+  110, 117, 108, 108, 98, 111, 111, 108, 101, 97, 110, 110, 117, 109, 98, 101, 114, 115, 116, 114, 105, 110, 103,
+  97, 114, 114, 97, 121, 111, 98, 106, 101, 99, 116, 115, 101, 116,
+]);
+const NAME_OFF: usize = memory.data<u8>([0, 0, 4, 11, 17, 23, 28, 34]);
+const NAME_LEN: usize = memory.data<u8>([0, 4, 7, 6, 6, 5, 6, 3]);
+
+export function opa_builtin_type_name(v: usize): usize {
+  const t = <usize>vtype(v);
+  if (t < 1 || t > 7) return 0;
+  return opa_string(NAMES + <usize>load<u8>(NAME_OFF + t), <u32>load<u8>(NAME_LEN + t));
+}
+
+/** to_number: numbers as is, null → 0, booleans → 0/1, numeric strings parsed; else undefined. */
+export function opa_builtin_to_number(v: usize): usize {
+  const t = vtype(v);
+  if (t == TYPE_NUMBER) return v;
+  if (t == TYPE_NULL) return opa_number_int(0);
+  if (t == TYPE_BOOLEAN) return opa_number_int(bool_get(v) ? 1 : 0);
+  if (t == TYPE_STRING) {
+    let p = str_ptr(v);
+    let n = str_len(v);
+    if (n > 0 && load<u8>(p) == 43) { p++; n--; } // leading '+'
+    return opa_number_parse(p, n);
+  }
+  return 0;
+}
