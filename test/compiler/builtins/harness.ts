@@ -52,13 +52,32 @@ export async function compileEntry(entryPath: string): Promise<LibModule> {
     const len = new Uint32Array(memRef.buffer, p - 4, 1)[0] ?? 0;
     return String.fromCharCode(...new Uint16Array(memRef.buffer, p, len / 2));
   };
-  const { instance } = await WebAssembly.instantiate(bin, {
-    env: {
-      abort: (msg: number, file: number, line: number, col: number) => {
-        throw new Error(`abort: ${readAsString(msg)} at ${readAsString(file)}:${line}:${col}`);
-      },
+  const cstr = (p: number): string => {
+    if (!memRef) return '';
+    const mem = new Uint8Array(memRef.buffer);
+    let e = p;
+    while (mem[e] !== 0) e++;
+    return new TextDecoder().decode(mem.slice(p, e));
+  };
+  const env: Record<string, WebAssembly.ImportValue> = {
+    abort: (msg: number, file: number, line: number, col: number) => {
+      throw new Error(`abort: ${readAsString(msg)} at ${readAsString(file)}:${line}:${col}`);
     },
-  });
+    // The runtime's ABI imports: opa_abort's message is what the SDK would throw.
+    opa_abort: (p: number) => {
+      throw new Error(cstr(p));
+    },
+    opa_println: () => undefined,
+  };
+  const module = await WebAssembly.compile(bin);
+  for (const imp of WebAssembly.Module.imports(module)) {
+    if (imp.module === 'env' && imp.kind === 'function' && !(imp.name in env)) {
+      env[imp.name] = () => {
+        throw new Error(`unexpected call of import ${imp.name}`);
+      };
+    }
+  }
+  const instance = await WebAssembly.instantiate(module, { env });
   const exports = instance.exports as Record<string, unknown>;
   const memory = exports['memory'] as WebAssembly.Memory;
   memRef = memory;
@@ -68,6 +87,7 @@ export async function compileEntry(entryPath: string): Promise<LibModule> {
     return f as (...args: number[]) => number;
   };
   const alloc = fn('lib_alloc');
+  fn('lib_reset')();
   const outLen = fn('get_out_len');
   const bytes = (ptr: number, len: number): Uint8Array => new Uint8Array(memory.buffer, ptr, len).slice();
   return {
