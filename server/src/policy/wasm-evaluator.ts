@@ -6,6 +6,7 @@ import type { Decision } from '../../../wire/src/decision.ts';
 import type { PolicyInput } from '../../../wire/src/policy-input.ts';
 import { PolicyEngine } from '../../../agent/src/policy/evaluate.ts';
 import type { PolicyEvaluator } from './evaluator.ts';
+import { HttpError } from '../http-error.ts';
 
 export class WasmPolicyEvaluator implements PolicyEvaluator {
   private wasm: Promise<Buffer> | null = null;
@@ -16,8 +17,8 @@ export class WasmPolicyEvaluator implements PolicyEvaluator {
   async evaluate(list: BanList, inputs: PolicyInput[]): Promise<Decision[][]> {
     this.wasm ??= this.loadWasm();
     const wasm = await this.wasm.catch((err: unknown) => {
-      this.wasm = null;
-      throw err;
+      this.wasm = null; // try again next time (the policy may be fixed meanwhile)
+      throw new HttpError(503, 'policy_unavailable', `cannot evaluate the fleet policy: ${err instanceof Error ? err.message : String(err)}`);
     });
     const engine = await PolicyEngine.load({ wasm, data: list as unknown as Record<string, unknown>, banList: list, revision: list.revision ?? 'draft', signed: false, digest: '' });
     return inputs.map((i) => engine.evaluate(i));

@@ -1,0 +1,94 @@
+// `warden server start [--data DIR] [--database URL] [--port N] [--host H]`: runs the central
+// server. First start prints the bootstrap admin's password and API token and the fleet enroll
+// secret ONCE (they are stored only as hashes).
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { openStore } from '../store/open.ts';
+import { buildServer } from '../app.ts';
+import { createUser, issueApiToken, rotateEnrollSecret } from '../routes/access.ts';
+import { ENROLL_SECRET_SETTING } from '../routes/enroll.ts';
+import { newSecret } from '../auth/secrets.ts';
+import { WasmPolicyEvaluator } from '../policy/wasm-evaluator.ts';
+import { compileFleetPolicy } from '../policy/fleet-policy.ts';
+import type { Repository } from '../store/types.ts';
+
+const USAGE = `usage: warden server start [--data DIR] [--database postgres://…] [--port 8443] [--host 127.0.0.1] [--log-level info]
+  --data       folder for the embedded SQLite database and the bundle signing key (default ./data)
+  --database   postgres://user:pass@host/db to use PostgreSQL instead of the embedded database
+  --no-bundles run without the bundle service (admin API and check-ins only)
+`;
+
+export interface Bootstrap {
+  admin?: { username: string; password: string; token: string };
+  enrollSecret?: string;
+}
+
+/** First start: an admin user with a random password and token, and a fleet enroll secret. */
+export async function bootstrap(store: Repository, now = Date.now()): Promise<Bootstrap> {
+  const out: Bootstrap = {};
+  if ((await store.countUsers()) === 0) {
+    const password = newSecret().slice(0, 24);
+    const id = await createUser(store, 'admin', 'admin', password, now);
+    const { token } = await issueApiToken(store, id, 'bootstrap', null, now);
+    await store.appendAudit({ at: now, actor: 'system', action: 'user.create', target: 'user:admin', detail: { role: 'admin', bootstrap: true }, ip: '' });
+    out.admin = { username: 'admin', password, token };
+  }
+  if ((await store.getSetting(ENROLL_SECRET_SETTING)) === null) {
+    out.enrollSecret = await rotateEnrollSecret(store);
+    await store.appendAudit({ at: now, actor: 'system', action: 'enroll_secret.rotate', target: 'enroll-secret', detail: { bootstrap: true }, ip: '' });
+  }
+  return out;
+}
+
+export default async function serverCommand(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'start') {
+    process.stderr.write(USAGE);
+    return sub === '--help' || sub === '-h' ? 0 : 2;
+  }
+  let v;
+  try {
+    v = parseArgs({
+      args: rest,
+      options: { data: { type: 'string' }, database: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'log-level': { type: 'string' }, 'no-bundles': { type: 'boolean' } },
+      strict: true,
+    }).values;
+  } catch (e) {
+    process.stderr.write(`warden server: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const port = Number(v.port ?? '8443');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`warden server: --port must be 0..65535\n`);
+    return 2;
+  }
+  const dataDir = resolve(v.data ?? 'data');
+  const store = await openStore({ dataDir, ...(v.database ? { database: v.database } : {}) });
+  const boot = await bootstrap(store);
+  const evaluator = new WasmPolicyEvaluator(() => compileFleetPolicy());
+  const app = await buildServer({ store, evaluator, logger: { level: v['log-level'] ?? 'info' } });
+  if (!v['no-bundles']) {
+    // Signed bundles and push (server/src/bundle-distribution.ts), compiled with warden's compiler.
+    const { installBundleDistribution } = await import('../bundle-distribution.ts');
+    const { compileCurrentPolicy } = await import('./compile-bundle.ts');
+    await installBundleDistribution(app, { dataDir, compile: compileCurrentPolicy });
+  }
+  const address = await app.listen({ host: v.host ?? '127.0.0.1', port });
+  const where = v.database ? v.database.replace(/\/\/[^@/]*@/, '//***@') : `${dataDir}/warden.db`;
+  process.stdout.write(`warden server listening on ${address} (database: ${where})\n`);
+  if (boot.admin) process.stdout.write(`bootstrap admin: ${boot.admin.username} / ${boot.admin.password}\nadmin API token (shown once): ${boot.admin.token}\n`);
+  if (boot.enrollSecret) process.stdout.write(`fleet enroll secret (shown once): ${boot.enrollSecret}\n`);
+
+  return new Promise<number>((done) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void app
+        .close()
+        .then(() => store.close())
+        .then(() => done(0), () => done(1));
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
