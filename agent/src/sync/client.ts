@@ -76,8 +76,11 @@ export class AgentClient {
   constructor(
     readonly server: string,
     timeoutMs: number,
+    /** Connection pool to share (bench: thousands of simulated agents in one process). */
+    pool?: { httpAgent?: unknown; httpsAgent?: unknown },
   ) {
     this.http = axios.create({
+      ...(pool ?? {}),
       baseURL: server.replace(/\/+$/, ''),
       timeout: timeoutMs,
       maxRedirects: 0,

@@ -1,0 +1,67 @@
+// Child process of bench/fleet.ts: one warden server (buildServer + signed bundles + push) on
+// 127.0.0.1, so its RSS is measured apart from the simulated agents. Prints one JSON line with the
+// port, enroll secret and an admin API token, then answers {cmd:'rss'} over IPC.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildServer } from '../server/src/app.ts';
+import { openStore } from '../server/src/store/open.ts';
+import { installBundleDistribution } from '../server/src/bundle-distribution.ts';
+import { compilerBundle } from '../server/src/bundle-compile.ts';
+import { createUser, issueApiToken, rotateEnrollSecret } from '../server/src/routes/access.ts';
+import type { CompileBundle } from '../server/src/bundle-builder.ts';
+import { PostgresDriver } from '../server/src/store/postgres-driver.ts';
+import type { SqlRepository } from '../server/src/store/sql-repository.ts';
+
+const dataDir = process.env.BENCH_DATA_DIR as string;
+const database = process.env.BENCH_DATABASE || undefined;
+const pgSchema = process.env.BENCH_PG_SCHEMA || undefined;
+mkdirSync(dataDir, { recursive: true });
+
+// The real compiler when it can build the fleet policy; otherwise the bench says so and ships the
+// ban list with a minimal module (the figures measure distribution, not evaluation).
+let compile: CompileBundle = compilerBundle();
+let policy = 'policies/warden.rego compiled by warden';
+try {
+  await compile({ source: 'probe', data: {}, revision: 'probe' });
+} catch (e) {
+  policy = `minimal policy.wasm (the compiler cannot build policies/warden.rego yet: ${(e as Error).message.slice(0, 160)})`;
+  compile = async ({ data, revision }) =>
+    new Map([
+      ['.manifest', Buffer.from(JSON.stringify({ revision, roots: [''], wasm: [{ entrypoint: 'warden/decisions', module: '/policy.wasm' }] }))],
+      ['policy.wasm', Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00])],
+      ['data.json', Buffer.from(JSON.stringify(data))],
+    ]);
+}
+
+const store = (await openStore({ dataDir, ...(database ? { database } : {}), ...(pgSchema ? { pgSchema } : {}) })) as SqlRepository;
+const app = await buildServer({ store, exceptionSweepMs: 0, enrollPerMinute: 1_000_000 });
+await installBundleDistribution(app, {
+  dataDir: join(dataDir, 'keys'),
+  compile,
+  jitterPerAgentMs: Number(process.env.BENCH_JITTER_PER_AGENT_MS ?? '0.25'),
+  maxJitterMs: 10_000,
+});
+const enrollSecret = await rotateEnrollSecret(store);
+const uid = await createUser(store, 'bench-admin', 'admin', `bench-${Date.now()}-password`, Date.now());
+const { token } = await issueApiToken(store, uid, 'bench', null, Date.now());
+await app.listen({ host: '127.0.0.1', port: 0 });
+const addr = app.server.address();
+const port = typeof addr === 'object' && addr ? addr.port : 0;
+process.stdout.write(`${JSON.stringify({ port, enrollSecret, token, policy, dialect: store.dialect })}\n`);
+
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 200);
+process.on('message', (m: { cmd?: string }) => {
+  if (m.cmd === 'rss') process.send?.({ rss: process.memoryUsage().rss, peakRss });
+  if (m.cmd === 'stop') {
+    clearInterval(sampler);
+    void (async () => {
+      await app.close();
+      if (store.driver instanceof PostgresDriver) await store.driver.dropSchema();
+      await store.close();
+      process.exit(0);
+    })();
+  }
+});

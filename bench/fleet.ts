@@ -1,0 +1,212 @@
+// bench/fleet: N simulated agents against a real warden server on loopback.
+//
+//   node --import tsx bench/fleet.ts [--agents 1000] [--db sqlite|postgres] [--seconds 10] [--concurrency 64]
+//
+// The server runs in a child process (bench/fleet-server.ts) so its RSS is its own. Each simulated
+// agent speaks the real protocol with the agent's own client code: enroll, download + verify the
+// signed bundle (ed25519, every file hash), report status, hold the push WebSocket. Prints:
+//   - check-ins/s sustained and latency p50/p99 (status POSTs from `concurrency` workers for `seconds`)
+//   - server RSS (after all agents connected, and peak)
+//   - time from the ban change request until every agent verified + applied the new bundle and
+//     reported it (p50/p99/max)
+// PostgreSQL: --db postgres uses WARDEN_TEST_PG_URL (a fresh schema, dropped afterwards).
+import { fork } from 'node:child_process';
+import http from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { randomBytes, randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+import axios from 'axios';
+import { AgentClient } from '../agent/src/sync/client.ts';
+import { openSignedBundle } from '../wire/src/bundle-signing.ts';
+import type { BanList } from '../wire/src/banlist.ts';
+
+const { values } = parseArgs({
+  options: {
+    agents: { type: 'string', default: '1000' },
+    db: { type: 'string', default: 'sqlite' },
+    seconds: { type: 'string', default: '10' },
+    concurrency: { type: 'string', default: '64' },
+  },
+});
+const N = Number(values.agents);
+const SECONDS = Number(values.seconds);
+const CONC = Number(values.concurrency);
+const pgUrl = process.env.WARDEN_TEST_PG_URL;
+if (values.db === 'postgres' && !pgUrl) {
+  process.stderr.write('bench/fleet: --db postgres needs WARDEN_TEST_PG_URL (bash scripts/ci-postgres.sh prints one)\n');
+  process.exit(2);
+}
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+const ms = (x: number): string => `${x.toFixed(1)} ms`;
+const mb = (x: number): string => `${(x / 1024 / 1024).toFixed(0)} MB`;
+
+async function pool<T>(items: T[], width: number, fn: (x: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i] as T, i);
+      }
+    }),
+  );
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'warden-bench-fleet-'));
+const schema = `bench_${randomBytes(4).toString('hex')}`;
+const child = fork(new URL('./fleet-server.ts', import.meta.url).pathname, [], {
+  execArgv: ['--import', 'tsx'],
+  env: {
+    ...process.env,
+    BENCH_DATA_DIR: join(dir, 'server'),
+    ...(values.db === 'postgres' ? { BENCH_DATABASE: pgUrl, BENCH_PG_SCHEMA: schema } : {}),
+  },
+  stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+});
+const info = await new Promise<{ port: number; enrollSecret: string; token: string; policy: string; dialect: string }>((resolve, reject) => {
+  let buf = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    buf += c.toString();
+    const nl = buf.indexOf('\n');
+    if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)));
+  });
+  child.once('exit', (code) => reject(new Error(`server exited (${code})`)));
+});
+const server = `http://127.0.0.1:${info.port}`;
+const rss = (): Promise<{ rss: number; peakRss: number }> =>
+  new Promise((resolve) => {
+    child.once('message', (m) => resolve(m as { rss: number; peakRss: number }));
+    child.send({ cmd: 'rss' });
+  });
+
+// One connection pool for all simulated agents: a fleet of machines would each have their own, but
+// one process cannot hold 2 × N sockets under the file-descriptor limit.
+const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+interface Sim {
+  client: AgentClient;
+  etag: string | null;
+  revision: string | null;
+  ws?: WebSocket;
+  appliedAt?: number;
+}
+
+process.stdout.write(`bench/fleet: ${N} agents, ${info.dialect}, server ${server}\n  policy: ${info.policy}\n`);
+
+// 1. Enroll every agent (the real enrollment route: scrypt-verified secret, credential minted).
+const t0 = performance.now();
+const sims: Sim[] = Array.from({ length: N }, () => ({ client: new AgentClient(server, 60_000, { httpAgent }), etag: null, revision: null }));
+await pool(sims, 32, async (s, i) => {
+  const a = await s.client.enroll({ enroll_secret: info.enrollSecret, hardware_id: randomUUID(), hostname: `sim-${i}`, platform: 'linux', agent_version: 'bench' });
+  s.client.credential = a.credential;
+});
+const enrollS = (performance.now() - t0) / 1000;
+const publicKey = await sims[0]!.client.bundlePublicKey();
+
+async function sync(s: Sim): Promise<void> {
+  const dl = await s.client.fetchBundle(s.etag);
+  if (dl) {
+    const v = await openSignedBundle(dl.archive, publicKey); // throws on anything not signed by the pinned key
+    s.etag = dl.etag;
+    s.revision = JSON.parse((v.files.get('.manifest') as Buffer).toString()).revision as string;
+  }
+  await s.client.checkIn({ bundle_revision: s.revision, agent_version: 'bench', errors: [] });
+}
+
+// 2. First sync of every agent (download + verify the current bundle).
+const t1 = performance.now();
+await pool(sims, CONC, (s) => sync(s));
+const firstSyncS = (performance.now() - t1) / 1000;
+
+// 3. Sustained check-ins: `CONC` workers post status round-robin over the fleet for SECONDS.
+const lat: number[] = [];
+let errors = 0;
+const until = performance.now() + SECONDS * 1000;
+let rr = 0;
+await Promise.all(
+  Array.from({ length: CONC }, async () => {
+    while (performance.now() < until) {
+      const s = sims[rr++ % N] as Sim;
+      const a = performance.now();
+      try {
+        await s.client.checkIn({ bundle_revision: s.revision, agent_version: 'bench', errors: [] });
+        lat.push(performance.now() - a);
+      } catch {
+        errors++;
+      }
+    }
+  }),
+);
+const checkinsPerS = lat.length / SECONDS;
+
+// 4. Every agent holds the push WebSocket.
+let hellos = 0;
+let applied = 0;
+let tBan = 0;
+let allApplied: () => void = () => undefined;
+const done = new Promise<void>((r) => (allApplied = r));
+const wsUrl = sims[0]!.client.pushUrl();
+await pool(sims, 200, (s) =>
+  new Promise<void>((resolve, reject) => {
+    const ws = new WebSocket(wsUrl, { headers: { authorization: `Bearer ${s.client.credential}` } });
+    s.ws = ws;
+    ws.on('message', (data) => {
+      const m = JSON.parse(data.toString()) as { type: string; etag: string | null };
+      if (m.type === 'hello') {
+        hellos++;
+        resolve();
+      } else if (m.type === 'bundle' && m.etag !== s.etag && tBan > 0) {
+        void sync(s).then(
+          () => {
+            s.appliedAt = performance.now() - tBan;
+            if (++applied === N) allApplied();
+          },
+          (e: unknown) => process.stderr.write(`agent sync failed: ${(e as Error).message}\n`),
+        );
+      }
+    });
+    ws.once('error', reject);
+  }),
+);
+const rssConnected = await rss();
+
+// 5. IT bans a tool through the admin API; measure until every agent applied the new bundle.
+const list = JSON.parse(readFileSync('policies/examples/ban-claude-code.json', 'utf8')) as BanList;
+list.rules.push({ id: `bench-${Date.now()}`, action: 'block', match: { tools: ['cursor'] } });
+tBan = performance.now();
+const put = await axios.put(`${server}/api/v1/bans`, { list, why: 'bench: ban change' }, { headers: { authorization: `Bearer ${info.token}` }, validateStatus: () => true });
+const putMs = performance.now() - tBan;
+if (put.status !== 200) throw new Error(`ban change refused: ${put.status} ${JSON.stringify(put.data)}`);
+const timeout = setTimeout(() => allApplied(), 120_000);
+await done;
+clearTimeout(timeout);
+const apply = sims.map((s) => s.appliedAt).filter((x): x is number => x !== undefined);
+const revisions = new Set(sims.map((s) => s.revision));
+const rssEnd = await rss();
+
+process.stdout.write(
+  [
+    `  enroll:            ${N} agents in ${enrollS.toFixed(1)} s (${(N / enrollS).toFixed(0)}/s)`,
+    `  first sync:        ${N} signed bundles downloaded + verified in ${firstSyncS.toFixed(1)} s`,
+    `  check-ins:         ${checkinsPerS.toFixed(0)}/s sustained over ${SECONDS} s (${CONC} concurrent), p50 ${ms(pct(lat, 50))}, p99 ${ms(pct(lat, 99))}, errors ${errors}`,
+    `  push connections:  ${hellos}/${N}`,
+    `  ban change:        admin PUT /api/v1/bans answered in ${ms(putMs)} (load average ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores)`,
+    `  ban → applied:     ${apply.length}/${N} agents, min ${ms(Math.min(...apply))}, p50 ${ms(pct(apply, 50))}, p99 ${ms(pct(apply, 99))}, max ${ms(Math.max(...apply))} (revisions held: ${revisions.size})`,
+    `  server RSS:        ${mb(rssConnected.rss)} with ${N} agents connected, peak ${mb(rssEnd.peakRss)}`,
+    '',
+  ].join('\n'),
+);
+
+for (const s of sims) s.ws?.terminate();
+child.send({ cmd: 'stop' });
+await new Promise((r) => child.once('exit', r));
+httpAgent.destroy();
+rmSync(dir, { recursive: true, force: true });
+process.exit(apply.length === N ? 0 : 1);
