@@ -1,11 +1,11 @@
 // Public API of the compiler: Rego sources → checks → plan (IR) → policy.wasm, plus an OPA
 // bundle. Problems come back as diagnostics with file:line:col; nothing here throws for bad input.
 
-import type { Body, Module } from './ast.ts';
+import type { Module, Term } from './ast.ts';
 import { diagnostic, type Diagnostic } from './diagnostics.ts';
 import { checkModules, parseModule } from './frontend.ts';
 import type { Policy } from './ir/types.ts';
-import { planPolicy, queryVars } from './planner/index.ts';
+import { planPolicy, queryVars, type QuerySpec } from './planner/index.ts';
 
 export type { Diagnostic } from './diagnostics.ts';
 export { formatDiagnostic } from './diagnostics.ts';
@@ -54,12 +54,21 @@ export function planSources(opts: CompileOptions): PlanOutput {
     if (r.module) parsed.push(r.module);
   }
   // Queries are parsed as the body of a rule in a synthetic module, so that the checks order
-  // them safely too; the synthetic module is dropped before planning.
+  // and rewrite them like any body; the synthetic module is dropped before planning. The checks
+  // rename local variables, so the rule's head lists the query's variables (as written) in
+  // order: after the checks it holds their new names.
   const queryFiles: string[] = [];
+  const queryNames: string[][] = [];
   for (const q of opts.queries ?? []) {
     const file = `<query ${q.name}>`;
     queryFiles.push(file);
-    const src = `package ${QUERY_PACKAGE}\n__query__ if {\n${q.query}\n}\n`;
+    const first = parseModule(`package ${QUERY_PACKAGE}\n__query__ if {\n${q.query}\n}\n`, file);
+    for (const d of first.diagnostics) diagnostics.push({ ...d, row: Math.max(1, d.row - 2) });
+    const body = first.module?.rules[0]?.body;
+    const names = body ? queryVars(body) : [];
+    queryNames.push(names);
+    if (!body) continue;
+    const src = `package ${QUERY_PACKAGE}\n__query__ contains [${names.join(', ')}] if {\n${q.query}\n}\n`;
     const r = parseModule(src, file);
     for (const d of r.diagnostics) diagnostics.push({ ...d, row: Math.max(1, d.row - 2) });
     if (r.module) parsed.push(r.module);
@@ -69,12 +78,17 @@ export function planSources(opts: CompileOptions): PlanOutput {
   if (checked.diagnostics.length > 0) return { diagnostics: checked.diagnostics.map((d) => (queryFiles.includes(d.file) ? { ...d, row: Math.max(1, d.row - 2) } : d)) };
 
   const modules = checked.modules.filter((m) => !queryFiles.includes(m.file));
-  const queries: { name: string; body: Body; vars: string[] }[] = [];
+  const queries: QuerySpec[] = [];
   for (const [i, q] of (opts.queries ?? []).entries()) {
     const m = checked.modules.find((x) => x.file === queryFiles[i]);
-    const body = m?.rules[0]?.body;
-    if (!body) return { diagnostics: [diagnostic('rego_parse_error', { file: queryFiles[i] ?? '<query>', row: 1, col: 1 }, 'empty query')] };
-    queries.push({ name: q.name, body, vars: queryVars(body) });
+    const rule = m?.rules[0];
+    const key = rule?.head.key;
+    if (!rule || !key || key.value.type !== 'array') {
+      return { diagnostics: [diagnostic('rego_parse_error', { file: queryFiles[i] ?? '<query>', row: 1, col: 1 }, 'invalid query')] };
+    }
+    const terms = key.value.items;
+    const names = queryNames[i] ?? [];
+    queries.push({ name: q.name, body: rule.body, vars: names.map((name, j) => ({ name, term: terms[j] })).filter((v): v is { name: string; term: Term } => v.term !== undefined) });
   }
   const planned = planPolicy(modules, { entrypoints: opts.entrypoints, queries });
   return planned;
@@ -96,4 +110,38 @@ export async function compile(opts: CompileOptions): Promise<CompileOutput> {
       diagnostics: [diagnostic('rego_compile_error', { file: opts.modules[0]?.file ?? '<policy>', row: 1, col: 1 }, `wasm emit failed: ${message}`)],
     };
   }
+}
+
+export interface BundleOptions {
+  modules: SourceFile[];
+  entrypoints: string[];
+  /** The bundle's data.json (an object; {} when omitted). */
+  data?: Record<string, unknown>;
+  revision?: string;
+}
+
+export interface BundleOutput {
+  /** The OPA bundle (.tar.gz): /.manifest, /policy.wasm, /data.json. */
+  bundle?: Buffer;
+  wasm?: Uint8Array;
+  diagnostics: Diagnostic[];
+}
+
+/** Compiles the modules and packs an OPA bundle, as `opa build -t wasm -e … ` does. */
+export async function buildBundle(opts: BundleOptions): Promise<BundleOutput> {
+  const entrypoints = opts.entrypoints.map((e) => e.replace(/^data[./]/, '').replace(/\./g, '/'));
+  const r = await compile({ modules: opts.modules, entrypoints });
+  if (!r.wasm) return { diagnostics: r.diagnostics };
+  const { packBundle } = await import('../../wire/src/bundle-archive.ts');
+  const manifest = {
+    revision: opts.revision ?? '',
+    roots: [''],
+    wasm: entrypoints.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })),
+  };
+  const files = new Map<string, Buffer>([
+    ['.manifest', Buffer.from(JSON.stringify(manifest))],
+    ['policy.wasm', Buffer.from(r.wasm)],
+    ['data.json', Buffer.from(JSON.stringify(opts.data ?? {}))],
+  ]);
+  return { bundle: packBundle(files), wasm: r.wasm, diagnostics: [] };
 }

@@ -4,7 +4,7 @@ import type { Body, Module, Term } from '../ast.ts';
 import { isCallExpr, isEveryExpr, isSomeExpr, isTermExpr } from '../ast.ts';
 import { DiagnosticError, diagnostic, type Diagnostic } from '../diagnostics.ts';
 import type { Policy } from '../ir/types.ts';
-import { Planner, type PlanOptions, type QuerySpec } from './planner.ts';
+import { Planner, type PlanOptions } from './planner.ts';
 
 export type { QuerySpec, PlanOptions } from './planner.ts';
 
@@ -77,6 +77,3 @@ export function queryVars(body: Body): string[] {
   return [...out].sort();
 }
 
-export function querySpec(name: string, body: Body, vars?: string[]): QuerySpec {
-  return { name, body, vars: vars ?? queryVars(body) };
-}

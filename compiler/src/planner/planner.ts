@@ -45,8 +45,8 @@ export interface QuerySpec {
   /** Plan name (the SDK's entrypoint name). */
   name: string;
   body: Body;
-  /** Result keys: variables whose bindings each result object holds. */
-  vars: string[];
+  /** Result keys (variable names as written) and the terms whose values they report. */
+  vars: { name: string; term: Term }[];
 }
 
 export interface PlanOptions {
@@ -150,16 +150,21 @@ export class Planner {
   private planQuerySpec(q: QuerySpec): void {
     const block: ir.Block = { stmts: [] };
     this.resetBodyState(block, moduleCtx(undefined));
-    const keys = q.vars.map((v) => this.str(v));
     this.planQuery(q.body, 0, () => {
       const lr = this.newLocal();
       this.emit({ type: 'MakeObjectStmt', target: lr });
-      q.vars.forEach((v, i) => {
-        const l = this.vars.get(v);
-        const key = keys[i];
-        if (l !== undefined && key) this.emit({ type: 'ObjectInsertStmt', key, value: this.local(l), object: lr });
-      });
-      this.emit({ type: 'ResultSetAddStmt', value: lr });
+      const rec = (i: number): void => {
+        const v = q.vars[i];
+        if (!v) {
+          this.emit({ type: 'ResultSetAddStmt', value: lr });
+          return;
+        }
+        this.planTerm(v.term, () => {
+          this.emit({ type: 'ObjectInsertStmt', key: this.str(v.name), value: this.ltarget, object: lr });
+          rec(i + 1);
+        });
+      };
+      rec(0);
     });
     this.plans.push({ name: q.name, blocks: [block] });
   }

@@ -5,13 +5,14 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
+import { isSingleValueQuery, VALUE_QUERY_VAR } from '../../../compiler/src/query.ts';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 /** CI clones the repo next to shared/: the corpus lives at ../shared/conformance. */
 export const CORPUS_ROOT = resolve(REPO_ROOT, '../shared/conformance');
 
 /** Name of the value a single-expression regorus query reports. */
-export const VALUE_VAR = 'wardenvalue';
+export const VALUE_VAR = VALUE_QUERY_VAR;
 
 export type Expect =
   | { kind: 'results'; values: unknown[]; ordered: boolean }
@@ -50,16 +51,6 @@ function walk(dir: string, out: string[] = []): string[] {
 function folderOf(rel: string): string {
   const parts = rel.split('/');
   return parts.length > 1 ? parts.slice(0, -1).join('/') : '.';
-}
-
-/** `1 == 2` or `data.x.y` (one expression, no unification or assignment): report its value. */
-function isSingleValueQuery(q: string): boolean {
-  const t = q.trim();
-  if (t.includes(';') || t.includes('\n')) return false;
-  if (/:=/.test(t)) return false;
-  // A bare `=` (unification) outside of ==, !=, <=, >=.
-  if (/(^|[^=!<>:])=($|[^=])/.test(t.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) return false;
-  return true;
 }
 
 function isFalsy(v: unknown): boolean {
