@@ -56,6 +56,8 @@ export interface WardenCore {
   evaluator: PolicyEvaluator | null;
   /** For plugins that authenticate themselves: the device id of a valid device credential, or null. */
   authenticateDevice: (req: FastifyRequest) => Promise<string | null>;
+  /** Every route registered on this server with the auth it declared (for the authorization tests). */
+  routes: { method: string; url: string; auth: RouteAuth }[];
   /** Appends to the audit log (every admin action goes through here). */
   audit: (req: FastifyRequest, action: string, target: string, detail?: Record<string, unknown>) => Promise<void>;
 }
@@ -93,6 +95,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     banlist: new BanlistService(opts.store, now),
     metrics: new Metrics(opts.store),
     evaluator: opts.evaluator ?? null,
+    routes: [],
     authenticateDevice: async (req) => {
       const p = req.principal ?? (await auth.resolve(req.headers.authorization));
       return p?.kind === 'device' ? p.deviceId : null;
@@ -102,6 +105,12 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     },
   };
   app.decorate('warden', core);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) {
+      if (method === 'HEAD') continue; // fastify adds HEAD for every GET
+      core.routes.push({ method, url: r.url, auth: (r.config as { auth?: RouteAuth } | undefined)?.auth ?? 'device' });
+    }
+  });
   app.decorateRequest('principal', null);
 
   // Errors: a clear 4xx for anything the client got wrong, a bare 500 (logged) for our own faults.

@@ -74,9 +74,10 @@ export interface Fleet {
 }
 
 /** A listening server with one user (and API token) per role and a fleet enroll secret. */
-export async function startFleet(kind: StoreKind, opts: Partial<ServerOptions> = {}): Promise<Fleet> {
+export async function startFleet(kind: StoreKind, opts: Partial<ServerOptions> = {}, beforeListen?: (app: FastifyInstance) => Promise<unknown>): Promise<Fleet> {
   const { store, dir, cleanup } = await kind.open();
   const app = await buildServer({ store, exceptionSweepMs: 0, ...opts });
+  if (beforeListen) await beforeListen(app);
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const tokens = {} as Record<Role, string>;
   for (const role of ['admin', 'policy-editor', 'auditor'] as Role[]) {

@@ -1,0 +1,149 @@
+// The authorization matrix: every route of a fully wired server (core + bundle service + push) is
+// called without credentials, with a device credential and with each role's API token, and each
+// answer is checked against the table below. A route missing from the table fails the test, so no
+// new route escapes it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateSigningKey } from '../../wire/src/bundle-signing.ts';
+import { installBundleDistribution } from '../../server/src/bundle-distribution.ts';
+import type { CompileBundle } from '../../server/src/bundle-builder.ts';
+import { STORE_KINDS, enroll, http, pgNote, startFleet } from './helpers.ts';
+
+type Who = 'none' | 'device' | 'admin' | 'policy-editor' | 'auditor';
+const ALL: Who[] = ['none', 'device', 'admin', 'policy-editor', 'auditor'];
+const READ: Who[] = ['admin', 'policy-editor', 'auditor'];
+const EDIT: Who[] = ['admin', 'policy-editor'];
+const ADMIN: Who[] = ['admin'];
+const AUDIT: Who[] = ['admin', 'auditor'];
+const DEVICE: Who[] = ['device'];
+const ANYONE: Who[] = ALL;
+
+/** "METHOD path" → who gets past authentication/authorization. */
+const MATRIX: Record<string, Who[]> = {
+  'GET /healthz': ANYONE,
+  'GET /api/openapi.json': ANYONE,
+  'POST /api/v1/enroll': ANYONE, // credentials travel in the body
+  'POST /api/v1/auth/login': ANYONE, // credentials travel in the body
+  'POST /api/v1/agent/inventory': DEVICE,
+  'POST /api/v1/agent/events': DEVICE,
+  'POST /api/v1/agent/status': DEVICE,
+  'GET /api/v1/agent/exceptions': DEVICE,
+  'POST /api/v1/agent/exceptions': DEVICE,
+  'GET /api/v1/agent/push': DEVICE,
+  'GET /api/v1/bundles/warden': DEVICE,
+  'GET /api/v1/bundles/public-key': DEVICE,
+  'GET /api/v1/auth/whoami': READ,
+  'GET /api/v1/users': ADMIN,
+  'POST /api/v1/users': ADMIN,
+  'PATCH /api/v1/users/:id': ADMIN,
+  'GET /api/v1/tokens': READ,
+  'POST /api/v1/tokens': READ,
+  'DELETE /api/v1/tokens/:id': READ,
+  'POST /api/v1/enroll-tokens': ADMIN,
+  'GET /api/v1/enroll-tokens': ADMIN,
+  'POST /api/v1/enroll-secret': ADMIN,
+  'GET /api/v1/devices': READ,
+  'GET /api/v1/devices/:id': READ,
+  'GET /api/v1/devices/:id/inventory': READ,
+  'POST /api/v1/devices/:id/revoke': ADMIN,
+  'GET /api/v1/inventory': READ,
+  'GET /api/v1/events': READ,
+  'GET /api/v1/bans': READ,
+  'GET /api/v1/bans/history': READ,
+  'POST /api/v1/bans/rules': EDIT,
+  'PUT /api/v1/bans/rules/:id': EDIT,
+  'DELETE /api/v1/bans/rules/:id': EDIT,
+  'PUT /api/v1/bans': EDIT,
+  'POST /api/v1/bans/diff': READ,
+  'POST /api/v1/bans/preview': READ,
+  'GET /api/v1/exceptions': READ,
+  'POST /api/v1/exceptions': EDIT,
+  'POST /api/v1/exceptions/:id/approve': EDIT,
+  'POST /api/v1/exceptions/:id/deny': EDIT,
+  'GET /api/v1/reports/:kind': READ,
+  'GET /api/v1/audit': AUDIT,
+  'GET /metrics': READ,
+};
+
+// The bundle content does not matter for authorization; the policy is compiled elsewhere.
+const compile: CompileBundle = async ({ data, revision }) =>
+  new Map([
+    ['.manifest', Buffer.from(JSON.stringify({ revision, roots: [''] }))],
+    ['policy.wasm', Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00])],
+    ['data.json', Buffer.from(JSON.stringify(data))],
+  ]);
+
+for (const kind of STORE_KINDS) {
+  test(`[${kind.name}] authorization matrix: every route × no credential, device, each role${pgNote}`, async () => {
+    const f = await startFleet(kind, {}, (app) => installBundleDistribution(app, { signingKey: generateSigningKey(), compile }));
+    try {
+      const dev = await enroll(f.url, f.enrollSecret, 'matrix-host');
+      const creds: Record<Who, string | undefined> = { none: undefined, device: dev.credential, admin: f.tokens.admin, 'policy-editor': f.tokens['policy-editor'], auditor: f.tokens.auditor };
+
+      const registered = f.app.warden.routes.map((r) => `${r.method} ${r.url}`).sort();
+      assert.deepEqual(registered, Object.keys(MATRIX).sort(), 'every registered route has a row in the matrix (and no row is stale)');
+
+      let calls = 0;
+      for (const [route, allowed] of Object.entries(MATRIX)) {
+        const [method, url] = route.split(' ') as [string, string];
+        const path = url.replace(':kind', 'inventory-by-tool').replace(':id', 'nonexistent-id');
+        for (const who of ALL) {
+          // A body that is well-formed JSON but invalid for every route: an authorized caller gets 400
+          // (or 404 for unknown ids), never a side effect.
+          const hasBody = method !== 'GET' && method !== 'DELETE';
+          const r = await http(f.url, method, path, { ...(creds[who] ? { token: creds[who] } : {}), ...(hasBody ? { body: { matrix_probe: true } } : {}) });
+          calls++;
+          const ctx = `${route} as ${who} → ${r.status} ${r.text.slice(0, 160)}`;
+          if (allowed.includes(who)) {
+            assert.ok(r.status !== 401 && r.status !== 403, `allowed: ${ctx}`);
+            assert.ok(r.status < 500, `no server error: ${ctx}`);
+          } else {
+            assert.equal(r.status, who === 'none' ? 401 : 403, `refused: ${ctx}`);
+            assert.match((r.body as { message?: string } | null)?.message ?? '', /needs /, `refusal says what is needed: ${ctx}`);
+          }
+        }
+      }
+      assert.equal(calls, Object.keys(MATRIX).length * ALL.length);
+
+      // A revoked device and a revoked token are refused like no credential at all.
+      const t = await http(f.url, 'POST', '/api/v1/tokens', { token: f.tokens.auditor, body: { name: 'short-lived' } });
+      const tok = (t.body as { id: string; token: string });
+      assert.equal((await http(f.url, 'GET', '/api/v1/auth/whoami', { token: tok.token })).status, 200);
+      assert.equal((await http(f.url, 'DELETE', `/api/v1/tokens/${tok.id}`, { token: f.tokens.auditor })).status, 200);
+      assert.equal((await http(f.url, 'GET', '/api/v1/auth/whoami', { token: tok.token })).status, 401);
+      assert.equal((await http(f.url, 'POST', `/api/v1/devices/${dev.deviceId}/revoke`, { token: f.tokens.admin })).status, 200);
+      assert.equal((await http(f.url, 'GET', '/api/v1/agent/exceptions', { token: dev.credential })).status, 401);
+      // Malformed and forged credentials.
+      for (const bad of ['Bearer', 'Basic abc', `Bearer ${dev.credential.slice(0, -2)}xx`, `Bearer wda.${'0'.repeat(24)}.${'A'.repeat(43)}`, `Bearer ${'x'.repeat(500)}`]) {
+        const r = await http(f.url, 'GET', '/api/v1/devices', { headers: { authorization: bad } });
+        assert.equal(r.status, 401, bad.slice(0, 30));
+      }
+      // Password login gives a token of the user's role.
+      const login = await http(f.url, 'POST', '/api/v1/auth/login', { body: { username: 'auditor-user', password: 'a long enough password' } });
+      assert.equal(login.status, 200, login.text);
+      const lt = (login.body as { token: string }).token;
+      assert.equal((await http(f.url, 'GET', '/api/v1/devices', { token: lt })).status, 200);
+      assert.equal((await http(f.url, 'PUT', '/api/v1/bans', { token: lt, body: {} })).status, 403);
+      assert.equal((await http(f.url, 'POST', '/api/v1/auth/login', { body: { username: 'auditor-user', password: 'wrong password!' } })).status, 401);
+    } finally {
+      await f.close();
+    }
+  });
+}
+
+test('enrollment and login are rate limited per client', async () => {
+  const { sqliteKind } = await import('./helpers.ts');
+  const f = await startFleet(sqliteKind, { enrollPerMinute: 5 });
+  try {
+    const codes: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      codes.push((await http(f.url, 'POST', '/api/v1/enroll', { body: { enroll_secret: 'wrong', hardware_id: `hw-rate-${i}000`, hostname: 'h', platform: 'linux', agent_version: '1' } })).status);
+    }
+    assert.deepEqual(codes, [401, 401, 401, 401, 401, 429, 429, 429]);
+    const r = await http(f.url, 'POST', '/api/v1/enroll', { body: { enroll_secret: f.enrollSecret, hardware_id: 'hw-rate-ok00', hostname: 'h', platform: 'linux', agent_version: '1' } });
+    assert.equal(r.status, 429, 'even a right secret waits out the window');
+    assert.match((r.body as { message: string }).message, /retry|Rate limit/i);
+  } finally {
+    await f.close();
+  }
+});
