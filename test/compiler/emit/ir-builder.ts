@@ -2,7 +2,11 @@
 // a plan's value in OPA's `{"result": …}` result-set object.
 import type * as ir from '../../../compiler/src/ir/types.ts';
 import { emitWasm, type EmitOptions } from '../../../compiler/src/emit/index.ts';
-import opa, { loadPolicy } from '@open-policy-agent/opa-wasm';
+import * as sdk from '@open-policy-agent/opa-wasm';
+
+const { loadPolicy } = sdk;
+/** The SDK's CommonJS side also has loadPolicySync (missing from its ESM named exports and types). */
+const loadPolicySync = (sdk as unknown as { default: { loadPolicySync(w: Uint8Array): Policy } }).default.loadPolicySync;
 
 export type Policy = Awaited<ReturnType<typeof loadPolicy>>;
 
@@ -68,7 +72,7 @@ export class IR {
 
   async loadSync(opts?: EmitOptions): Promise<Policy> {
     const wasm = await this.wasm(opts);
-    return (opa as unknown as { loadPolicySync(w: Uint8Array): Policy }).loadPolicySync(wasm);
+    return loadPolicySync(wasm);
   }
 }
 
