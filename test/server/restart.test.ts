@@ -1,0 +1,137 @@
+// A server killed (SIGKILL) in the middle of event uploads loses nothing: an upload is acknowledged
+// only after its transaction committed, and a batch re-sent after a lost acknowledgement is stored
+// once. The server runs as a real `warden server start` process, on SQLite and on PostgreSQL.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { PostgresDriver } from '../../server/src/store/postgres-driver.ts';
+import { PG_URL, enroll, event, http } from './helpers.ts';
+import type { EnforcementEvent } from '../../wire/src/event.ts';
+
+interface Running {
+  child: ChildProcess;
+  url: string;
+  out: string;
+}
+
+async function startServer(dataDir: string, port: number, database?: string): Promise<Running> {
+  const args = ['bin/warden.js', 'server', 'start', '--data', dataDir, '--port', String(port), '--no-bundles', '--log-level', 'warn', ...(database ? ['--database', database] : [])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const deadline = Date.now() + 30_000;
+  while (!/listening on (http:\/\/\S+)/.test(out)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start: ${err || out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  // Wait for the bootstrap lines (printed right after the listening line on first start).
+  await new Promise((r) => setTimeout(r, 100));
+  return { child, url: /listening on (http:\/\/\S+)/.exec(out)![1]!, out };
+}
+
+async function kill(s: Running): Promise<void> {
+  if (s.child.exitCode !== null) return;
+  const exited = once(s.child, 'exit');
+  s.child.kill('SIGKILL');
+  await exited;
+}
+
+async function scenario(database: string | undefined): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'warden-restart-'));
+  let server: Running | null = null;
+  try {
+    server = await startServer(dir, 0, database);
+    const port = Number(new URL(server.url).port);
+    const secret = /enroll secret \(shown once\): (\S+)/.exec(server.out)?.[1];
+    const adminToken = /admin API token \(shown once\): (\S+)/.exec(server.out)?.[1];
+    assert.ok(secret && adminToken, `bootstrap printed: ${server.out}`);
+    const dev = await enroll(server.url, secret, 'restart-host');
+
+    // 4 uploaders × 15 batches × 40 events, each batch retried (same id, same events) until acknowledged.
+    const BATCHES = 15;
+    const PER = 40;
+    const acked = new Set<string>();
+    const all: EnforcementEvent[] = [];
+    let interrupted = 0;
+    let restarting: Promise<void> | null = null;
+    let currentUrl = server.url;
+    const uploader = async (w: number): Promise<void> => {
+      for (let i = 0; i < BATCHES; i++) {
+        const batchId = `w${w}-b${i}`;
+        const events = Array.from({ length: PER }, () => event('claude-code'));
+        all.push(...events);
+        for (let attempt = 0; ; attempt++) {
+          assert.ok(attempt < 200, `batch ${batchId} never acknowledged`);
+          if (restarting) await restarting;
+          try {
+            const r = await http(currentUrl, 'POST', '/api/v1/agent/events', { token: dev.credential, body: { batch_id: batchId, events } });
+            if (r.status === 200) {
+              acked.add(batchId);
+              break;
+            }
+            throw new Error(`status ${r.status}`);
+          } catch {
+            interrupted++;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        }
+      }
+    };
+    const killer = (async () => {
+      // Kill while uploads are in flight (after some batches were acknowledged), then restart.
+      while (acked.size < 12) await new Promise((r) => setTimeout(r, 5));
+      let release!: () => void;
+      restarting = new Promise<void>((r) => (release = r));
+      const old = server!;
+      await kill(old);
+      server = await startServer(dir, port, database);
+      currentUrl = server.url;
+      restarting = null;
+      release();
+    })();
+    await Promise.all([uploader(0), uploader(1), uploader(2), uploader(3), killer]);
+    assert.ok(interrupted >= 1, 'at least one upload was cut off by the kill');
+    assert.equal(acked.size, 4 * BATCHES);
+
+    // Every event is stored exactly once.
+    const stored = new Map<string, number>();
+    for (let offset = 0; ; offset += 1000) {
+      const r = await http(server.url, 'GET', `/api/v1/events?device=${dev.deviceId}&limit=1000&offset=${offset}`, { token: adminToken });
+      assert.equal(r.status, 200, r.text);
+      const page = (r.body as { events: { event: { id: string } }[] }).events;
+      for (const e of page) stored.set(e.event.id, (stored.get(e.event.id) ?? 0) + 1);
+      if (page.length < 1000) break;
+    }
+    assert.equal(stored.size, all.length, `all ${all.length} events stored (interrupted uploads: ${interrupted})`);
+    assert.ok([...stored.values()].every((n) => n === 1), 'no event stored twice');
+    for (const e of all) assert.ok(stored.has(e.id), `event ${e.id} stored`);
+  } finally {
+    if (server) await kill(server);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('[sqlite] server killed mid-upload and restarted loses no event', async () => {
+  await scenario(undefined);
+});
+
+test('[postgres] server killed mid-upload and restarted loses no event', { skip: PG_URL ? false : 'set WARDEN_TEST_PG_URL' }, async () => {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const setup = new PostgresDriver({ url: PG_URL!, schema });
+  await setup.init();
+  try {
+    const u = new URL(PG_URL!);
+    u.searchParams.set('options', `-c search_path=${schema}`);
+    await scenario(u.toString());
+  } finally {
+    await setup.dropSchema();
+    await setup.close();
+  }
+});
