@@ -286,7 +286,7 @@ export function isCallExpr(e: Expr): e is Expr & { terms: Term[] } {
   return Array.isArray(e.terms);
 }
 export function isTermExpr(e: Expr): e is Expr & { terms: Term } {
-  return !Array.isArray(e.terms) && 'value' in e.terms;
+  return !Array.isArray(e.terms) && !('type' in e.terms);
 }
 export function isSomeExpr(e: Expr): e is Expr & { terms: SomeDecl | SomeIn } {
   return !Array.isArray(e.terms) && 'type' in e.terms && (e.terms.type === 'some' || e.terms.type === 'somein');

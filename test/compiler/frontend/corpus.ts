@@ -10,7 +10,7 @@ export const CONFORMANCE_DIR = path.resolve(path.dirname(fileURLToPath(import.me
 
 export interface CorpusModule {
   corpus: 'regorus' | 'opa';
-  /** file#note#index */
+  /** file#caseIndex#note#moduleIndex */
   id: string;
   source: string;
   /** All modules of the same case (checks run over the case's module set). */
@@ -18,6 +18,8 @@ export interface CorpusModule {
   /** The case expects an error (parse, compile or evaluation). */
   expectsError: boolean;
   errorText: string | null;
+  /** The case is marked `skip` in its corpus. */
+  skip: boolean;
 }
 
 function walk(dir: string, ext: string, out: string[]): void {
@@ -34,6 +36,7 @@ interface RawCase {
   error?: unknown;
   want_error?: unknown;
   want_error_code?: unknown;
+  skip?: unknown;
 }
 
 function casesOf(doc: unknown): RawCase[] {
@@ -53,8 +56,8 @@ export function loadCorpus(): CorpusModule[] {
     for (const f of files.sort()) {
       const text = fs.readFileSync(f, 'utf8');
       const doc: unknown = corpus === 'regorus' ? YAML.parse(text) : JSON.parse(text);
-      for (const c of casesOf(doc)) {
-        if (!Array.isArray(c.modules)) continue;
+      casesOf(doc).forEach((c, ci) => {
+        if (!Array.isArray(c.modules)) return;
         const mods = c.modules.filter((m): m is string => typeof m === 'string');
         const errorText =
           typeof c.error === 'string' ? c.error : typeof c.want_error === 'string' ? c.want_error : null;
@@ -62,14 +65,15 @@ export function loadCorpus(): CorpusModule[] {
         mods.forEach((source, i) => {
           out.push({
             corpus,
-            id: `${path.relative(CONFORMANCE_DIR, f)}#${String(c.note)}#${i}`,
+            id: `${path.relative(CONFORMANCE_DIR, f)}#${ci}#${String(c.note)}#${i}`,
             source,
             caseModules: mods,
             expectsError,
             errorText,
+            skip: c.skip === true,
           });
         });
-      }
+      });
     }
   }
   return out;
