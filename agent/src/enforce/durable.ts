@@ -20,10 +20,9 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-export function writeFileDurable(path: string, data: string | Buffer, mode = 0o600): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', mode);
+/** Writes and fsyncs `path` in place (callers that rename it themselves, e.g. notice shims). */
+export function writeFileSynced(path: string, data: string | Buffer, mode = 0o600): void {
+  const fd = openSync(path, 'w', mode);
   try {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     let off = 0;
@@ -32,6 +31,12 @@ export function writeFileDurable(path: string, data: string | Buffer, mode = 0o6
   } finally {
     closeSync(fd);
   }
+}
+
+export function writeFileDurable(path: string, data: string | Buffer, mode = 0o600): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSynced(tmp, data, mode);
   renameSync(tmp, path);
   fsyncDir(dirname(path));
 }

@@ -35,7 +35,7 @@ import { dirname, join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Decision } from '../../../wire/src/decision.ts';
 import { check, validate } from '../../../wire/src/validate.ts';
-import { fsyncDir, writeFileDurable } from './durable.ts';
+import { fsyncDir, writeFileDurable, writeFileSynced } from './durable.ts';
 import { isOurShim, shimFor, canShim } from './shim.ts';
 import type { EnforceState } from './state.ts';
 import { describeTree, diffTrees } from './tree.ts';
@@ -241,7 +241,7 @@ export function quarantine(state: EnforceState, req: QuarantineRequest): Quarant
   for (const it of items) {
     if (!it.shim) continue;
     const text = shimFor(it.original, { id, toolName: req.toolName, message: req.decision.message, alternative: req.decision.alternative });
-    writeFileDurable(shimTmp(it.original), text, 0o755);
+    writeFileSynced(shimTmp(it.original), text, 0o755);
     renameSync(shimTmp(it.original), it.original);
     fsyncDir(dirname(it.original));
   }
