@@ -13,15 +13,16 @@ function evidenceOf(h: Hit): Evidence {
 }
 
 /**
- * high: a version-bearing install manifest, or two independent signals with at least one strong;
+ * high: a version-bearing install manifest, or two signals at different paths, one of them strong;
  * medium: one strong signal without a version, or two independent traces; low: one trace alone.
  */
 export function confidenceOf(evidence: Evidence[]): Confidence {
   const strong = evidence.filter((e) => e.strong);
   if (strong.some((e) => e.version && e.signal !== 'process')) return 'high';
-  const signals = new Set(evidence.map((e) => e.signal));
-  if (strong.length > 0 && signals.size >= 2) return 'high';
-  if (strong.length > 0 || signals.size >= 2) return 'medium';
+  // Independent = different places: a PATH hit and a catalog path on the same file count once.
+  const places = new Set(evidence.map((e) => e.path));
+  if (strong.length > 0 && places.size >= 2) return 'high';
+  if (strong.length > 0 || places.size >= 2) return 'medium';
   return 'low';
 }
 

@@ -46,12 +46,20 @@ function pythonDist(ctx: DetectContext, sig: Signature, home: Home | null, emit:
   const fs = ctx.layout.fs;
   const want = pyNorm(sig.name!);
   for (const site of sitePackages(ctx, home)) {
-    for (const d of fs.subdirs(site)) {
-      const m = /^(.+)-([^-]+)\.dist-info$/i.exec(d);
-      if (!m || pyNorm(m[1]!) !== want) continue;
+    const index = fs.indexOf('dist-info', site, () => {
+      const m = new Map<string, [string, string][]>();
+      for (const d of fs.subdirs(site)) {
+        const x = /^(.+)-([^-]+)\.dist-info$/i.exec(d);
+        if (!x) continue;
+        const k = pyNorm(x[1]!);
+        m.set(k, [...(m.get(k) ?? []), [d, x[2]!]]);
+      }
+      return m;
+    });
+    for (const [d, dirVersion] of index.get(want) ?? []) {
       const dir = join(site, d);
       const meta = distMetadata(fs, join(dir, 'METADATA'));
-      const fromName = cleanVersion(m[2]);
+      const fromName = cleanVersion(dirVersion);
       const version = meta?.version ?? fromName;
       const hit: Parameters<Emit>[0] = { channel: pyChannel(ctx, site, home), signal: 'python_dist', path: dir, strong: true };
       if (version) hit.version = version;
@@ -134,14 +142,22 @@ const EXT_PLATFORM = /-(?:darwin|linux|win32|alpine|web)-[a-z0-9]+$/i;
 
 function vscodeExtension(ctx: DetectContext, sig: Signature, home: Home | null, emit: Emit): void {
   const fs = ctx.layout.fs;
-  const re = new RegExp(`^${escapeRe(sig.name!)}-(\\d[^/]*)$`, 'i');
+  const want = sig.name!.toLowerCase();
   for (const extDir of ctx.layout.expand('<VSC_EXT>', home)) {
-    for (const d of fs.subdirs(extDir)) {
-      const m = re.exec(d);
-      if (!m) continue;
+    const index = fs.indexOf('vsc-ext', extDir, () => {
+      const m = new Map<string, [string, string][]>();
+      for (const d of fs.subdirs(extDir)) {
+        const x = /^(.+?)-(\d+\.\d+[^/]*)$/.exec(d);
+        if (!x) continue;
+        const k = x[1]!.toLowerCase();
+        m.set(k, [...(m.get(k) ?? []), [d, x[2]!]]);
+      }
+      return m;
+    });
+    for (const [d, dirVersion] of index.get(want) ?? []) {
       const dir = join(extDir, d);
       const pkg = packageJson(fs, join(dir, 'package.json'));
-      const version = pkg?.version ?? cleanVersion(m[1]!.replace(EXT_PLATFORM, ''));
+      const version = pkg?.version ?? cleanVersion(dirVersion.replace(EXT_PLATFORM, ''));
       const hit: Parameters<Emit>[0] = { channel: 'vscode_extension', signal: 'vscode_extension', path: dir, strong: true, detail: `in ${basename(extDir) === 'extensions' ? basename(join(extDir, '..')) : extDir}` };
       if (version) hit.version = version;
       emit(hit);

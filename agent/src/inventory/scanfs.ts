@@ -22,6 +22,8 @@ export class ScanFs {
   private readonly skippedKeys = new Set<string>();
   private readonly lists = new Map<string, Dirent[] | null>();
   private readonly stats = new Map<string, Stats | null>();
+  private readonly dirs = new Map<string, string[]>();
+  private readonly indexes = new Map<string, unknown>();
   /** Files read (manifests); used by the bench and tests to show the scan stays targeted. */
   reads = 0;
 
@@ -107,14 +109,27 @@ export class ScanFs {
 
   /** Names of sub-folders (following links to folders; loops and dangling links are dropped). */
   subdirs(p: string): string[] {
+    const hit = this.dirs.get(p);
+    if (hit) return hit;
     const entries = this.list(p);
-    if (!entries) return [];
     const out: string[] = [];
-    for (const d of entries) {
+    for (const d of entries ?? []) {
       if (d.isDirectory()) out.push(d.name);
       else if (d.isSymbolicLink() && this.isDir(join(p, d.name))) out.push(d.name);
     }
+    this.dirs.set(p, out);
     return out;
+  }
+
+  /** A per-folder index built once per scan (e.g. dist-info names by normalised project). */
+  indexOf<T>(kind: string, p: string, build: () => T): T {
+    const key = `${kind}\0${p}`;
+    let v = this.indexes.get(key) as T | undefined;
+    if (v === undefined) {
+      v = build();
+      this.indexes.set(key, v);
+    }
+    return v;
   }
 
   /** Reads a small file fully; null (with a recorded reason) when too big, unreadable or gone. */
