@@ -24,7 +24,8 @@ import { checkStaticUnification } from './unify.ts';
 import { forEachTerm, varsOf } from './walk.ts';
 
 export function checkModules(input: Module[]): { modules: Module[]; diagnostics: Diagnostic[] } {
-  const modules = structuredClone(input);
+  // Shallow copies: every stage below builds new rule/expr/term objects and never mutates its input.
+  const modules = input.map((m) => ({ ...m, rules: [...m.rules] }));
   const diagnostics: Diagnostic[] = [];
 
   for (const m of modules) checkImports(m, diagnostics);

@@ -276,7 +276,7 @@ function rewriteExpr(e: Expr, scope: Scope, ctx: RewriteContext): Expr | null {
       const lhs = t[1]!;
       const rhs = resolveTerm(t[2]!, scope, ctx);
       if (!isPattern(lhs)) {
-        error(ctx, lhs.location, `cannot assign to ${lhs.value.type}`);
+        error(ctx, lhs.location, `cannot assign to ${lhs.value.type}: assignment operator := requires left-hand side to have bindable variables`);
       } else if (!patternHasVars(lhs)) {
         error(ctx, lhs.location, 'assignment operator := requires left-hand side to have bindable variables');
       }

@@ -186,7 +186,7 @@ class Parser {
     const path = this.parseDottedPath('import path');
     const root = path.value.head.value.type === 'var' ? path.value.head.value.name : '';
     if (root !== 'data' && root !== 'input' && root !== 'future' && root !== 'rego') {
-      this.fail(`unexpected import path, must begin with one of: {data, future, input, rego}, got: ${root}`, kw);
+      this.fail(`unexpected import path: import path must begin with one of: {data, future, input, rego}, got: ${root}`, kw);
     }
     let alias: string | null = null;
     if (this.atKeyword('as')) {

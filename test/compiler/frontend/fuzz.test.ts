@@ -1,0 +1,105 @@
+// Seeded fuzz test of the front end: mutated corpus modules (characters and tokens deleted,
+// duplicated, swapped, inserted) go through parseModule + checkModules. Every source must come
+// back as a module or as diagnostics with file:line:col — never an exception, never an
+// "internal compiler error", never a hang. Reproducible: fixed seed, fixed corpus order.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { checkModules, parseModule } from '../../../compiler/src/frontend.ts';
+import { tokenize } from '../../../compiler/src/lexer/lexer.ts';
+import { loadCorpus } from './corpus.ts';
+
+const SEED = 0x5eed_4042;
+const COUNT = 10_000;
+/** A hang guard, not a speed measurement (bench/ measures speed). */
+const HANG_MS = 2_000;
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const INSERTS = [
+  '{', '}', '[', ']', '(', ')', '"', '`', ':=', '=', '==', '|', '&', ',', ';', '.', '\n', '#', '$"', '_',
+  ' not ', ' some ', ' every ', ' in ', ' if ', ' contains ', ' else ', ' with ', ' as ', ' default ',
+  'input', 'data', 'x', '-', '1e400', '\\u', '"\\ud800"', 'set()', '{x | x := 1}', 'f(', 'import ', 'package ',
+];
+
+function mutate(src: string, rnd: () => number): string {
+  const pick = (n: number): number => Math.floor(rnd() * n);
+  let s = src;
+  const ops = rnd() < 0.6 ? 1 : 2 + pick(2);
+  for (let k = 0; k < ops; k++) {
+    const op = pick(7);
+    if (op <= 2) {
+      // Token-level edits where the source still tokenizes.
+      let toks: { offset: number; end: number }[] = [];
+      try {
+        toks = tokenize(s, 'fuzz.rego').filter((t) => t.kind !== 'eof');
+      } catch {
+        toks = [];
+      }
+      if (toks.length > 1) {
+        const a = toks[pick(toks.length)]!;
+        const b = toks[pick(toks.length)]!;
+        if (op === 0) s = s.slice(0, a.offset) + s.slice(a.end);
+        else if (op === 1) s = s.slice(0, a.end) + ' ' + s.slice(a.offset, a.end) + s.slice(a.end);
+        else if (a.offset < b.offset && a.end <= b.offset) {
+          s = s.slice(0, a.offset) + s.slice(b.offset, b.end) + s.slice(a.end, b.offset) + s.slice(a.offset, a.end) + s.slice(b.end);
+        }
+        continue;
+      }
+    }
+    const i = pick(s.length + 1);
+    if (op === 3) s = s.slice(0, i) + s.slice(i + 1 + pick(5));
+    else if (op === 4) {
+      const j = Math.min(s.length, i + 1 + pick(20));
+      s = s.slice(0, j) + s.slice(i, j) + s.slice(j);
+    } else if (op === 5) {
+      const j = pick(s.length + 1);
+      const [x, y] = i < j ? [i, j] : [j, i];
+      if (y < s.length) s = s.slice(0, x) + s[y] + s.slice(x + 1, y) + s[x] + s.slice(y + 1);
+    } else s = s.slice(0, i) + INSERTS[pick(INSERTS.length)]! + s.slice(i);
+  }
+  return s;
+}
+
+test(`fuzz: ${COUNT} mutated Rego sources never crash the front end (seed ${SEED})`, () => {
+  const sources = loadCorpus()
+    .map((m) => m.source)
+    .filter((s) => s.length < 3000);
+  assert.ok(sources.length > 500, 'corpus too small for fuzzing');
+  const rnd = mulberry32(SEED);
+  let parsed = 0;
+  let rejected = 0;
+  let slowest = 0;
+  const internal: string[] = [];
+  for (let n = 0; n < COUNT; n++) {
+    const src = mutate(sources[Math.floor(rnd() * sources.length)]!, rnd);
+    const t0 = performance.now();
+    const p = parseModule(src, `fuzz-${n}.rego`);
+    const diags = [...p.diagnostics];
+    if (p.module) {
+      parsed++;
+      diags.push(...checkModules([p.module]).diagnostics);
+    }
+    const ms = performance.now() - t0;
+    slowest = Math.max(slowest, ms);
+    if (diags.length) rejected++;
+    for (const d of diags) {
+      const located = d.file === `fuzz-${n}.rego` && d.row >= 1 && d.col >= 1 && d.message.length > 0;
+      if (!located || d.message.startsWith('internal compiler error')) {
+        internal.push(`#${n}: ${d.file}:${d.row}:${d.col}: ${d.message}\n---\n${src}\n---`);
+      }
+    }
+    assert.ok(ms < HANG_MS, `source #${n} took ${ms.toFixed(0)} ms:\n${src}`);
+  }
+  console.log(`# fuzz: ${COUNT} sources, ${parsed} parsed, ${rejected} with diagnostics, slowest ${slowest.toFixed(1)} ms`);
+  assert.deepEqual(internal.slice(0, 3), [], `${internal.length} sources hit an internal error`);
+});
