@@ -34,13 +34,13 @@ export async function compileBuiltins(entry: string): Promise<BuiltinModule> {
     lib,
     call,
     strict(name, ...args) {
-      lib.fn('opa_rt_strict_builtin_errors')(1);
+      lib.fn('opa_rt_set_strict_builtin_errors')(1);
       try {
         return call(name, ...args);
       } catch (e) {
         return { error: String(e) };
       } finally {
-        lib.fn('opa_rt_strict_builtin_errors')(0);
+        lib.fn('opa_rt_set_strict_builtin_errors')(0);
       }
     },
   };

@@ -4,11 +4,15 @@
 import { opa_abort } from '../../abi';
 import { malloc } from '../../alloc';
 
-let strict: bool = false;
+/**
+ * 1 = strict builtin errors. An exported global so the linker can set its initial value the way it
+ * sets opa_rt_heap_ptr (compile option, like `opa eval --strict-builtin-errors`); 0 by default.
+ */
+export let opa_rt_strict_builtin_errors: i32 = 0;
 
-/** Turns strict builtin errors on (1) or off (0); the emitter or a host may call it before eval. */
-export function opa_rt_strict_builtin_errors(on: i32): void {
-  strict = on != 0;
+/** Turns strict builtin errors on (1) or off (0) at run time (tests, hosts). */
+export function opa_rt_set_strict_builtin_errors(on: i32): void {
+  opa_rt_strict_builtin_errors = on != 0 ? 1 : 0;
 }
 
 const MAX: usize = 480;
@@ -33,6 +37,10 @@ export function err_str(s: string): void {
   for (let i = 0; i < s.length; i++) put(s.charCodeAt(i));
 }
 
+export function err_char(c: i32): void {
+  put(c);
+}
+
 /** Appends raw bytes (user text). */
 export function err_bytes(p: usize, len: usize): void {
   for (let i: usize = 0; i < len; i++) put(load<u8>(p + i));
@@ -53,7 +61,7 @@ export function err_int(v: i64): void {
 
 /** Finishes the message: aborts in strict mode, else returns 0 (undefined) for the builtin. */
 export function err_end(): usize {
-  if (strict) {
+  if (opa_rt_strict_builtin_errors != 0) {
     store<u8>(buf + n, 0);
     opa_abort(buf);
   }
