@@ -188,7 +188,8 @@ function link(b: Binaryen, m: Module, policy: ir.Policy, opts: EmitOptions): Uin
   const poolData = pool.data();
   const passive = heapBase > SDK_PAGES * PAGE - 4096;
   const segments = runtimeSegments.map((s, i) => ({ name: `rt${i}`, offset: m.i32.const(s.offset), data: s.data, passive: s.passive }));
-  segments.push({ name: 'warden$const', offset: m.i32.const(pool.base), data: poolData, passive });
+  // A passive segment has no offset expression (0 = null ref).
+  segments.push({ name: 'warden$const', offset: passive ? 0 : m.i32.const(pool.base), data: poolData, passive });
   const initialPages = passive ? Math.ceil(pool.base / PAGE) : Math.max(1, Math.ceil(heapBase / PAGE));
   m.setMemory(initialPages, -1, null, segments, false, false, memoryName);
   m.addMemoryImport(memoryName, 'env', 'memory');
