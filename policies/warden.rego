@@ -34,8 +34,7 @@ decisions := [d | f := input.findings[_]; d := decision(f)]
 
 # ---- exceptions -----------------------------------------------------------------------------
 
-exception_for(f) := ex if {
-	ex := all_exceptions[_]
+live_exception(f, ex) if {
 	ex.tool == f.tool
 	exception_covers(ex, f)
 	input.now < ex.expires
@@ -49,10 +48,13 @@ exception_covers(ex, f) if ex.user == f.user
 
 exception_covers(ex, _) if ex.device == input.device.id
 
-excepted(f) if exception_for(f)
+excepted(f) if {
+	ex := all_exceptions[_]
+	live_exception(f, ex)
+}
 
 # Several live exceptions may cover one finding: name the one with the smallest id.
-first_exception_id(f) := min({ex.id | ex := all_exceptions[_]; ex.tool == f.tool; exception_covers(ex, f); input.now < ex.expires})
+first_exception_id(f) := min({ex.id | ex := all_exceptions[_]; live_exception(f, ex)})
 
 decision(f) := {
 	"finding": f.id,
@@ -67,10 +69,12 @@ decision(f) := {
 	"settings": null,
 } if excepted(f)
 
-exception_expiry(f) := ex.expires if {
+# Latest expiry among live exceptions with that id (an id given twice must not make a conflict).
+exception_expiry(f) := max({ex.expires |
 	ex := all_exceptions[_]
 	ex.id == first_exception_id(f)
-}
+	live_exception(f, ex)
+})
 
 # ---- rules ----------------------------------------------------------------------------------
 
