@@ -19,6 +19,8 @@ import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerO
 import swagger from '@fastify/swagger';
 import rateLimit from '@fastify/rate-limit';
 import { createGunzip } from 'node:zlib';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import type { Readable } from 'node:stream';
 import './fastify-types.ts';
 import type { RouteAuth } from './fastify-types.ts';
@@ -30,6 +32,11 @@ import { BanlistService } from './banlist/service.ts';
 import { Metrics } from './metrics.ts';
 import type { PolicyEvaluator } from './policy/evaluator.ts';
 import { coreRoutes } from './routes/index.ts';
+
+// ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+const bodyAjv = addFormats(new Ajv({ removeAdditional: false, useDefaults: false, coerceTypes: false, allErrors: false, strict: false }));
+const textAjv = addFormats(new Ajv({ removeAdditional: false, useDefaults: true, coerceTypes: 'array', allErrors: false, strict: false }));
 
 export interface ServerOptions {
   store: Repository;
@@ -82,10 +89,12 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     logger: opts.logger ? { ...(typeof opts.logger === 'object' ? opts.logger : {}), redact: ['req.headers.authorization', 'req.headers.cookie'] } : false,
     // Agents behind one NAT share an address; rate limits still key on it (no proxy trust by default).
     trustProxy: false,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     routerOptions: { maxParamLength: 200 },
   };
   const app = Fastify(fastifyOpts);
+  // Bodies are JSON and must carry the right types as sent (no "5" for 5); query strings and path
+  // parameters are text by nature, so only they are coerced.
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
 
   const auth = new Authenticator(opts.store, now);
   const core: WardenCore = {
