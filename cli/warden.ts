@@ -3,7 +3,7 @@
 export type Command = (args: string[]) => Promise<number>;
 
 const commands: Record<string, () => Promise<Command>> = {
-  demo: async () => (await import('../agent/src/demo-command.ts')).default,
+  demo: async () => (await import('./demo.ts')).default,
   policy: async () => (await import('./policy.ts')).default,
   server: async () => (await import('../server/src/cli/server.ts')).default,
   bans: async () => (await import('../server/src/cli/bans.ts')).default,

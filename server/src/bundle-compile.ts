@@ -5,7 +5,8 @@
 // data.json. That is what lets a ban reach the fleet in seconds.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { CompileBundle } from './bundle-builder.ts';
 
 export const POLICY_ENTRYPOINT = 'warden/decisions';
@@ -15,12 +16,16 @@ export interface PolicySources {
   entrypoints: string[];
 }
 
+/** The repository's policies/ folder, wherever the process was started. */
+export const POLICIES_DIR = fileURLToPath(new URL('../../policies/', import.meta.url));
+
 /** The policy shipped in policies/: every .rego file except the unit tests. */
-export function defaultPolicySources(dir = 'policies'): PolicySources {
+export function defaultPolicySources(dir = POLICIES_DIR): PolicySources {
   const modules = readdirSync(dir)
     .filter((f) => f.endsWith('.rego') && !f.endsWith('_test.rego'))
     .sort()
-    .map((f) => ({ file: join(dir, f), source: readFileSync(join(dir, f), 'utf8') }));
+    // file names as written in diagnostics: relative to the repository (policies/warden.rego)
+    .map((f) => ({ file: relative(join(POLICIES_DIR, '..'), join(dir, f)) || f, source: readFileSync(join(dir, f), 'utf8') }));
   if (modules.length === 0) throw new Error(`no Rego policy files in ${dir}`);
   return { modules, entrypoints: [POLICY_ENTRYPOINT] };
 }
@@ -32,8 +37,12 @@ export class PolicyCompileError extends Error {
   }
 }
 
-/** A CompileBundle for BundleService that compiles `sources` (once) with warden's compiler. */
-export function compilerBundle(sources: PolicySources = defaultPolicySources()): CompileBundle {
+/**
+ * A CompileBundle for BundleService that compiles `sources` (once) with warden's compiler. `wasm`
+ * may supply the compiled module instead (shared with the server's impact-preview evaluator, so the
+ * policy is compiled once per process).
+ */
+export function compilerBundle(sources: PolicySources = defaultPolicySources(), provided?: () => Promise<Buffer>): CompileBundle {
   const key = createHash('sha256').update(JSON.stringify(sources)).digest('hex');
   let wasm: Promise<Buffer> | null = null;
   const build = async (): Promise<Buffer> => {
@@ -45,7 +54,7 @@ export function compilerBundle(sources: PolicySources = defaultPolicySources()):
     return Buffer.from(out.wasm);
   };
   return async ({ data, revision }) => {
-    wasm ??= build();
+    wasm ??= provided ? provided() : build();
     let bytes: Buffer;
     try {
       bytes = await wasm;

@@ -1,41 +1,70 @@
-// The real stages behind the run loop: inventory scan (agent/src/inventory), policy evaluation of the
-// verified bundle in the opa-wasm SDK (agent/src/policy), enforcement (agent/src/enforce), whose
-// durable outbox is drained into the upload queue. The agent never loads the compiler.
+// The real stages behind the run loop: inventory scan (agent/src/inventory), evaluation of the
+// verified bundle in the opa-wasm SDK (agent/src/policy), enforcement (agent/src/enforce) whose
+// durable outbox is drained into the upload queue, and the process watch that kills a blocked tool
+// started again between cycles. The agent never loads the compiler.
 import type { AgentConfig } from '../../../wire/src/config.ts';
 import type { Inventory } from '../../../wire/src/inventory.ts';
-import type { Decision } from '../../../wire/src/decision.ts';
-import type { EnforcementEvent } from '../../../wire/src/event.ts';
-import { scanInventory } from '../inventory/scan.ts';
+import { scanInventory, hostOs } from '../inventory/scan.ts';
 import { loadPolicyBundle } from '../policy/bundle.ts';
 import { PolicyEngine } from '../policy/evaluate.ts';
 import { buildPolicyInput } from '../policy/input.ts';
 import { enforceState } from '../enforce/state.ts';
-import { ackOutbox, takeOutbox } from '../enforce/outbox.ts';
+import { ackOutbox, appendEvent, makeEvent, takeOutbox } from '../enforce/outbox.ts';
+import { enforceDecisions } from '../enforce/enforce.ts';
+import { ProcessWatch, loadWatchList } from '../enforce/watch.ts';
 import type { ActiveBundle } from './bundle-cache.ts';
 import type { AgentPipeline, PipelineContext } from './sync-agent.ts';
 
-/** Carries out decisions; events go to the enforcement outbox (drained after). */
-export type Enforcer = (decisions: Decision[], inventory: Inventory, bundle: { revision: string }, config: AgentConfig) => Promise<void>;
+export async function createPipeline(config: AgentConfig): Promise<AgentPipeline> {
+  let engine: { etag: string; revision: string; engine: PolicyEngine } | null = null;
+  const state = enforceState(config.state_dir);
+  const os = config.os ?? hostOs();
+  const root = config.root ?? '/';
+  // Only when scanning the real machine: a demo/test root's processes are not this host's.
+  const watch = config.root
+    ? null
+    : new ProcessWatch(loadWatchList(state.watchList), {
+        onKill: (k) =>
+          appendEvent(
+            state.outbox,
+            makeEvent({
+              kind: 'watch_kill',
+              tool: k.target.tool,
+              finding: k.target.finding,
+              action: 'block',
+              rule: k.target.rule,
+              reason: k.target.reason,
+              bundle_revision: k.target.bundle_revision,
+              result: k.result.outcome === 'failed' ? 'failed' : 'ok',
+              detail: `pid ${k.pid} (${k.argv0}) ${k.result.outcome} ${Math.round(k.ms)} ms after it started`,
+              pids: [k.pid],
+            }),
+          ),
+      });
+  if (!config.dry_run) watch?.start();
 
-export async function createPipeline(config: AgentConfig, enforcer?: Enforcer): Promise<AgentPipeline> {
-  let engine: { etag: string; engine: PolicyEngine } | null = null;
-  const outbox = enforceState(config.state_dir).outbox;
   return {
-    scan: () =>
-      scanInventory({
-        ...(config.root ? { root: config.root } : {}),
-        ...(config.os ? { os: config.os } : {}),
-      }),
+    scan: () => scanInventory({ root, os }),
     async decideAndEnforce(bundle: ActiveBundle, inventory: Inventory, ctx: PipelineContext) {
-      if (!engine || engine.etag !== bundle.etag || engine.engine.revision !== bundle.revision) {
+      if (!engine || engine.etag !== bundle.etag || engine.revision !== bundle.revision) {
+        // The bundle was verified on download; the policy loader checks the signature again itself.
         const pb = await loadPolicyBundle(bundle.archive, { publicKeyPem: ctx.publicKeyPem });
-        engine = { etag: bundle.etag, engine: await PolicyEngine.load(pb) };
+        engine = { etag: bundle.etag, revision: bundle.revision, engine: await PolicyEngine.load(pb) };
       }
       const input = buildPolicyInput(inventory, { id: ctx.deviceId, groups: [], userGroups: {} }, new Date(), []);
       const decisions = engine.engine.evaluate(input);
-      if (enforcer && !config.dry_run) await enforcer(decisions, inventory, { revision: bundle.revision }, config);
-      const { events, taken } = takeOutbox(outbox);
-      return { decisions, events: events as EnforcementEvent[], ack: () => ackOutbox(taken) };
+      const report = await enforceDecisions(decisions, inventory, { stateDir: config.state_dir, root, os, bundleRevision: bundle.revision, dryRun: config.dry_run });
+      watch?.setTargets(report.watch);
+      const { events, taken } = takeOutbox(state.outbox);
+      return {
+        decisions,
+        events,
+        actions: report.actions.map((a) => ({ finding: a.finding, tool: a.tool, action: a.action, steps: a.steps })),
+        ack: () => ackOutbox(taken),
+      };
+    },
+    close() {
+      watch?.stop();
     },
   };
 }

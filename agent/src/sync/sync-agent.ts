@@ -33,7 +33,25 @@ export interface PipelineContext {
 export interface AgentPipeline {
   scan(): Promise<Inventory>;
   /** Evaluates the bundle's policy for this inventory and carries out the decisions. */
-  decideAndEnforce(bundle: ActiveBundle, inventory: Inventory, ctx: PipelineContext): Promise<{ decisions: Decision[]; events: EnforcementEvent[]; ack?: () => void }>;
+  decideAndEnforce(bundle: ActiveBundle, inventory: Inventory, ctx: PipelineContext): Promise<PipelineOutput>;
+  /** Stops anything the pipeline runs between cycles (the process watch). */
+  close?(): void;
+}
+
+export interface ActionSummary {
+  finding: string;
+  tool: string;
+  action: Decision['action'];
+  /** What was done, one line each. */
+  steps: string[];
+}
+
+export interface PipelineOutput {
+  decisions: Decision[];
+  events: EnforcementEvent[];
+  actions?: ActionSummary[];
+  /** Called once the events are safely in the upload queue. */
+  ack?: () => void;
 }
 
 export type LogFn = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
@@ -47,6 +65,7 @@ export interface CycleReport {
   bundle: { revision: string; changed: boolean; error: string | null } | null;
   inventory: Inventory | null;
   decisions: Decision[];
+  actions: ActionSummary[];
   events: EnforcementEvent[];
   uploaded: { inventory: boolean; eventBatches: number };
   queued: number;
@@ -191,6 +210,7 @@ export class SyncAgent {
     this.task = null;
     this.push?.stop();
     this.push = null;
+    this.pipeline.close?.();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.running?.catch(() => undefined);
   }
@@ -222,6 +242,7 @@ export class SyncAgent {
       bundle: null,
       inventory: null,
       decisions: [],
+      actions: [],
       events: [],
       uploaded: { inventory: false, eventBatches: 0 },
       queued: 0,
@@ -239,6 +260,7 @@ export class SyncAgent {
         const out = await this.pipeline.decideAndEnforce(bundle, inventory, { deviceId: cred.device_id, publicKeyPem: cred.bundle_public_key });
         report.decisions = out.decisions;
         report.events = out.events;
+        report.actions = out.actions ?? [];
         if (out.events.length) this.events.enqueue(out.events, this.config.upload_batch);
         // The events are on disk in the upload queue now; the enforcement outbox may let them go.
         out.ack?.();
