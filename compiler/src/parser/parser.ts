@@ -397,7 +397,9 @@ class Parser {
       }
       // `p if {"a": 1}[x] == 1`: a literal that starts with a brace.
       const lit = this.attempt(() => this.parseLiteral());
-      if (lit !== null && !(isTermExpr(lit) && lit.terms.value.type === 'set')) {
+      // A set literal or `{}` here is a (bad) body, not a value.
+      const braceValue = lit !== null && isTermExpr(lit) && (lit.terms.value.type === 'set' || (lit.terms.value.type === 'object' && lit.terms.value.items.length === 0));
+      if (lit !== null && !braceValue) {
         lit.index = 0;
         return [lit];
       }
