@@ -41,7 +41,7 @@ const textAjv = addFormats(new Ajv({ removeAdditional: false, useDefaults: true,
 export interface ServerOptions {
   store: Repository;
   /** Fastify logger options; false (default) for tests. Authorization headers are always redacted. */
-  logger?: boolean | { level: string };
+  logger?: boolean | { level: string; stream?: NodeJS.WritableStream };
   /** Largest JSON body in bytes after decompression (default 1 MiB; uploads get 16 MiB). */
   bodyLimit?: number;
   uploadBodyLimit?: number;
