@@ -121,7 +121,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoRun> {
     if (put.status !== 200) throw new Error(`publishing the ban list failed: ${put.status} ${JSON.stringify(put.data)}`);
     const snap = await server.warden.banlist.snapshot();
     const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
-    while (!bundleError && !((dist.bundles.current()?.seq ?? 0) > before && dist.bundles.current()?.revision.startsWith(`${snap.revision}-`))) {
+    while (!bundleError && !((dist.bundles.current()?.seq ?? 0) > before && dist.bundles.current()?.revision === snap.revision)) {
       if (Date.now() > deadline) throw new Error('the server did not build a bundle in time');
       await new Promise((r) => setTimeout(r, 50));
     }

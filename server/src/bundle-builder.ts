@@ -25,7 +25,7 @@ export interface SignedBundle {
 }
 
 export interface BundleRequest {
-  /** Source revision, e.g. the ban list revision number. */
+  /** Source revision (the ban list snapshot's revision); becomes the bundle revision. */
   source: string;
   /** data.json of the bundle (the ban list document, plus whatever the policy reads under data). */
   data: Record<string, unknown>;
@@ -118,8 +118,9 @@ export class BundleService extends EventEmitter<{ bundle: [SignedBundle] }> {
   }
 
   private async build(req: BundleRequest): Promise<SignedBundle> {
-    const dataHash = createHash('sha256').update(JSON.stringify(req.data)).digest('hex').slice(0, 10);
-    const revision = `${req.source}-${dataHash}`;
+    // The revision is the ban list's own (what agents report and reports compare against); the ETag,
+    // a hash of the signed archive, is what tells two different bundles apart.
+    const revision = req.source;
     const unsigned = await this.compile({ ...req, revision });
     for (const need of ['.manifest', 'policy.wasm', 'data.json']) {
       if (!unsigned.has(need)) throw new Error(`compiled bundle lacks ${need}`);

@@ -68,7 +68,7 @@ export async function installBundleDistribution(app: FastifyInstance, opts: Bund
   // Serve a bundle that matches the ban list from the first request on.
   const snap = await app.warden.banlist.snapshot();
   const cur = bundles.current();
-  if (!cur || !cur.revision.startsWith(`${snap.revision}-`)) {
+  if (!cur || cur.revision !== snap.revision) {
     await publishCurrent().catch((e: unknown) => onError(e as Error));
   }
   return { bundles, hub, publishCurrent };
