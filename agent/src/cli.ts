@@ -6,6 +6,8 @@ const commands: Record<string, () => Promise<Command>> = {
   scan: async () => (await import('./inventory/command.ts')).default,
   'install-service': async () => (await import('./service/command.ts')).default,
   run: async () => (await import('./sync/run-command.ts')).default,
+  enforce: async () => (await import('./enforce/command.ts')).default,
+  quarantine: async () => (await import('./enforce/quarantine-command.ts')).default,
 };
 
 export function usage(): string {
