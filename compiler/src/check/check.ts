@@ -16,6 +16,7 @@
 import type { Module, Rule, Term } from '../ast.ts';
 import { ruleKind } from '../ast.ts';
 import { BUILTIN_ARITY, DEPRECATED_IN_V1, VARIADIC, builtinArity } from '../builtins/decls.ts';
+import { checkLiteralArgTypes } from './types.ts';
 import { diagnostic, type Diagnostic } from '../diagnostics.ts';
 import { rewriteRule, type RewriteContext } from './rewrite.ts';
 import { checkRecursion, type RuleGroup } from './recursion.ts';
@@ -227,7 +228,8 @@ function checkCalls(
   groups: Map<string, RuleGroup>,
   diagnostics: Diagnostic[],
 ): void {
-  const check = (op: Term, nargs: number, exprLevel: boolean): void => {
+  const check = (op: Term, args: Term[], exprLevel: boolean): void => {
+    const nargs = args.length;
     const name = opName(op);
     if (name === null) {
       diagnostics.push(diagnostic('rego_type_error', op.location, 'illegal call: operator is not a function name'));
@@ -253,6 +255,7 @@ function checkCalls(
     }
     if (arity === VARIADIC) return;
     const ok = nargs === arity || (exprLevel && nargs === arity + 1 && name !== 'eq' && name !== 'assign');
+    if (ok && !name.startsWith('data.')) checkLiteralArgTypes(name, args, diagnostics);
     if (!ok) {
       diagnostics.push(
         diagnostic(
@@ -268,7 +271,7 @@ function checkCalls(
       t,
       (x) => {
         const v = x.value;
-        if (v.type === 'call') check(v.operator, v.args.length, false);
+        if (v.type === 'call') check(v.operator, v.args, false);
         else if (v.type === 'arraycomprehension' || v.type === 'setcomprehension') {
           visitTerm(v.term);
           visitBody(v.body);
@@ -284,7 +287,7 @@ function checkCalls(
     for (const e of body) {
       const t = e.terms;
       if (Array.isArray(t)) {
-        check(t[0]!, t.length - 1, true);
+        check(t[0]!, t.slice(1), true);
         for (const a of t.slice(1)) visitTerm(a);
       } else if (!('type' in t)) {
         visitTerm(t);

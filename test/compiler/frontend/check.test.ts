@@ -126,3 +126,12 @@ test('checks: inputs are not modified; output is a new module set', () => {
   assert.equal(JSON.stringify(m), before);
   assert.notEqual(r.modules[0], m);
 });
+
+test('checks: literal arguments of a wrong type are type errors', () => {
+  assert.deepEqual(errors('package t\nx := count(5)'), ['m0.rego:2:12: count: invalid argument 1: `count` requires array/object/set/string argument. Got `5` instead']);
+  assert.match(errors('package t\nx := "1" + 9')[0]!, /`add` expects numeric argument\. Got `"1"` instead/);
+  assert.match(errors('package t\nx := bits.and(1, "str")')[0]!, /invalid argument 2: `bits\.and` expects numeric argument\. Got `"str"` instead/);
+  assert.match(errors('package t\nx := time.weekday("1")')[0]!, /expects `ns` to be a `number` or `array\[number, string\]`/);
+  // Computed arguments are left to the runtime; set difference is fine.
+  ok('package t\nx := count(input.n)\ny := {1, 2} - {1}\nz := max([1, 2])');
+});
