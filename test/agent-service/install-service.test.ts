@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parsePlist } from 'plist';
-import { checkSpec, serviceFiles, ServiceSpecError } from '../../agent/src/service/definitions.ts';
+import { checkSpec, NODE_FLAGS, serviceFiles, ServiceSpecError } from '../../agent/src/service/definitions.ts';
 
 const AGENT = join(process.cwd(), 'bin/warden-agent.js');
 
@@ -35,7 +35,7 @@ test('linux: a systemd unit that runs `warden-agent run --server URL` and passes
   const r = run(['--os', 'linux', '--out', dir, '--server', 'https://warden.example.com:8443']);
   assert.equal(r.status, 0, r.stderr);
   const unit = readFileSync(join(dir, 'warden-agent.service'), 'utf8');
-  assert.match(unit, new RegExp(`^ExecStart=${process.execPath.replace(/[/.]/g, '\\$&')} ${AGENT.replace(/[/.]/g, '\\$&')} run --server https://warden.example.com:8443$`, 'm'));
+  assert.match(unit, new RegExp(`^ExecStart=${process.execPath.replace(/[/.]/g, '\\$&')} ${NODE_FLAGS.join(' ')} ${AGENT.replace(/[/.]/g, '\\$&')} run --server https://warden.example.com:8443$`, 'm'));
   for (const line of ['[Unit]', '[Service]', '[Install]', 'WantedBy=multi-user.target', 'Restart=on-failure', 'NoNewPrivileges=yes', 'After=network-online.target']) assert.ok(unit.includes(line), line);
   assert.match(r.stdout, /systemctl enable --now warden-agent/);
   const sa = systemdAnalyze();
@@ -58,7 +58,7 @@ test('darwin: a launchd daemon plist that parses back to the same program argume
   assert.equal(r.status, 0, r.stderr);
   const p = parsePlist(readFileSync(join(dir, 'com.warden.agent.plist'), 'utf8')) as Record<string, unknown>;
   assert.equal(p.Label, 'com.warden.agent');
-  assert.deepEqual(p.ProgramArguments, ['/opt/homebrew/bin/node', '/opt/warden/bin/warden-agent.js', 'run', '--server', 'https://warden.corp.example/']);
+  assert.deepEqual(p.ProgramArguments, ['/opt/homebrew/bin/node', ...NODE_FLAGS, '/opt/warden/bin/warden-agent.js', 'run', '--server', 'https://warden.corp.example/']);
   assert.equal(p.RunAtLoad, true);
   assert.deepEqual(p.KeepAlive, { SuccessfulExit: false });
   assert.equal(p.StandardErrorPath, '/Library/Logs/warden/agent.log');
@@ -70,7 +70,7 @@ test('win32: a WinSW service XML (node.exe wrapped as a real service) and its in
   const xml = readFileSync(join(dir, 'warden-agent.xml'), 'utf8');
   assert.match(xml, /<id>warden-agent<\/id>/);
   assert.match(xml, /<executable>C:\\Program Files\\nodejs\\node\.exe<\/executable>/);
-  assert.match(xml, /<arguments>&quot;C:\\Program Files\\warden\\bin\\warden-agent\.js&quot; run --server https:\/\/warden\.example\.com\/\?tenant=a&amp;site=b<\/arguments>/);
+  assert.match(xml, /<arguments>--max-semi-space-size=1 --optimize-for-size &quot;C:\\Program Files\\warden\\bin\\warden-agent\.js&quot; run --server https:\/\/warden\.example\.com\/\?tenant=a&amp;site=b<\/arguments>/);
   assert.match(xml, /<startmode>Automatic<\/startmode>/);
   assert.match(xml, /<onfailure action="restart"/);
   assert.ok(!/&(?!amp;|quot;|lt;|gt;)/.test(xml.replace(/<!--[\s\S]*?-->/g, '')), 'every & is escaped');
@@ -94,5 +94,5 @@ test('bad input is refused with a clear message and nothing written', withDir((d
   }
   for (const sub of ['a', 'b', 'c', 'd', 'e']) assert.equal(existsSync(join(dir, sub)), false);
   assert.throws(() => checkSpec({ os: 'linux', node: '/usr/bin/node', agent: '/opt/w.js\nExecStartPre=/bin/rm -rf /', server: null }), ServiceSpecError);
-  assert.equal(serviceFiles({ os: 'linux', node: '/usr/bin/node', agent: '/opt/warden/bin/warden-agent.js', server: null })[0]!.content.match(/^ExecStart=.*$/m)![0], 'ExecStart=/usr/bin/node /opt/warden/bin/warden-agent.js run');
+  assert.equal(serviceFiles({ os: 'linux', node: '/usr/bin/node', agent: '/opt/warden/bin/warden-agent.js', server: null })[0]!.content.match(/^ExecStart=.*$/m)![0], `ExecStart=/usr/bin/node ${NODE_FLAGS.join(' ')} /opt/warden/bin/warden-agent.js run`);
 }));

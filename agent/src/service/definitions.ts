@@ -45,6 +45,12 @@ export function checkSpec(spec: ServiceSpec): void {
   }
 }
 
+/**
+ * V8 flags for a small resident agent: a 1 MB young generation and size-optimised code keep
+ * the daemon's RSS ~30 MB lower at a small CPU cost (figures: bench/inventory.ts).
+ */
+export const NODE_FLAGS = ['--max-semi-space-size=1', '--optimize-for-size'];
+
 function runArgs(spec: ServiceSpec): string[] {
   return spec.server ? ['run', '--server', spec.server] : ['run'];
 }
@@ -52,7 +58,7 @@ function runArgs(spec: ServiceSpec): string[] {
 const sdQuote = (s: string) => (/[\s\\;'"]/.test(s) ? `"${s}"` : s);
 
 export function systemdUnit(spec: ServiceSpec): string {
-  const exec = [spec.node, spec.agent, ...runArgs(spec)].map(sdQuote).join(' ');
+  const exec = [spec.node, ...NODE_FLAGS, spec.agent, ...runArgs(spec)].map(sdQuote).join(' ');
   return `# warden-agent: inventories AI tools, evaluates the fleet policy, enforces, reports.
 # Install: copy to /etc/systemd/system/, then: systemctl daemon-reload && systemctl enable --now warden-agent
 [Unit]
@@ -93,7 +99,7 @@ WantedBy=multi-user.target
 export function launchdPlist(spec: ServiceSpec): string {
   return buildPlist({
     Label: SERVICE_LABEL,
-    ProgramArguments: [spec.node, spec.agent, ...runArgs(spec)],
+    ProgramArguments: [spec.node, ...NODE_FLAGS, spec.agent, ...runArgs(spec)],
     RunAtLoad: true,
     KeepAlive: { SuccessfulExit: false },
     ThrottleInterval: 10,
@@ -108,7 +114,7 @@ export function launchdPlist(spec: ServiceSpec): string {
 const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function winswXml(spec: ServiceSpec): string {
-  const args = [`"${spec.agent}"`, ...runArgs(spec)].join(' ');
+  const args = [...NODE_FLAGS, `"${spec.agent}"`, ...runArgs(spec)].join(' ');
   return `<?xml version="1.0" encoding="UTF-8"?>
 <!-- WinSW service definition for warden-agent (https://github.com/winsw/winsw).
      Put WinSW-x64.exe next to this file as warden-agent.exe, then run install.ps1 as Administrator. -->
