@@ -297,6 +297,7 @@ function rewriteExpr(e: Expr, scope: Scope, ctx: RewriteContext): Expr | null {
   if (t.type === 'somein') {
     const withs = e.with.map((w) => resolveWith(w, scope, ctx));
     const domain = resolveTerm(t.domain, scope, ctx);
+    checkSomeInDomain(t.value, domain, ctx);
     const key = t.key ? declarePattern(t.key, scope, ctx, 'some') : varTerm(fresh(ctx, '_', true), t.location);
     const value = declarePattern(t.value, scope, ctx, 'some');
     const ref = appendPath(domain, [key], t.location);
@@ -310,6 +311,24 @@ function rewriteExpr(e: Expr, scope: Scope, ctx: RewriteContext): Expr | null {
   const value = declareVar(t.value, inner, ctx, 'every');
   const body = rewriteBody(t.body, inner, ctx);
   return { ...base, terms: { type: 'every', key, value, domain, body, location: t.location }, with: withs };
+}
+
+/**
+ * Type errors visible in the literals of `some v in xs`: a scalar collection, or an array pattern
+ * whose length matches none of the literal arrays it could be bound to.
+ */
+function checkSomeInDomain(pattern: Term, domain: Term, ctx: RewriteContext): void {
+  const d = domain.value;
+  if (d.type === 'null' || d.type === 'boolean' || d.type === 'number' || d.type === 'string') {
+    error(ctx, domain.location, '`some .. in collection` expects array/set/object.', 'rego_type_error');
+    return;
+  }
+  const p = pattern.value;
+  if (p.type !== 'array' || (d.type !== 'array' && d.type !== 'set') || d.items.length === 0) return;
+  const lengths = d.items.map((x) => (x.value.type === 'array' ? x.value.items.length : -1));
+  if (lengths.every((n) => n >= 0 && n !== p.items.length)) {
+    error(ctx, pattern.location, `match error: mismatch in number of array elements (${p.items.length} and ${lengths[0]})`, 'rego_type_error');
+  }
 }
 
 export { Scope };
