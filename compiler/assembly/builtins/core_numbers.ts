@@ -6,6 +6,7 @@ import {
   coll_len, arr_get, opa_array_with_cap, opa_set,
 } from '../value';
 import { opa_array_append, opa_set_has, opa_set_add } from '../collections';
+import { builtin_error } from './support/errors';
 
 function isnum(v: usize): bool { return vtype(v) == TYPE_NUMBER; }
 
@@ -56,7 +57,7 @@ export function opa_builtin_mul(a: usize, b: usize): usize {
 export function opa_builtin_div(a: usize, b: usize): usize {
   if (!isnum(a) || !isnum(b)) return 0;
   const d = num_to_f64(b);
-  if (d == 0) return 0; // divide by zero
+  if (d == 0) return builtin_error('div', 'divide by zero');
   if (num_is_int(a) && num_is_int(b)) {
     const x = num_to_i64(a), y = num_to_i64(b);
     if (y != 0 && x % y == 0) return opa_number_int(x / y);
@@ -65,9 +66,10 @@ export function opa_builtin_div(a: usize, b: usize): usize {
 }
 
 export function opa_builtin_rem(a: usize, b: usize): usize {
-  if (!isnum(a) || !isnum(b) || !num_is_int(a) || !num_is_int(b)) return 0;
+  if (!isnum(a) || !isnum(b)) return 0;
+  if (!num_is_int(a) || !num_is_int(b)) return builtin_error('rem', 'modulo on floating-point number');
   const y = num_to_i64(b);
-  if (y == 0) return 0; // modulo by zero
+  if (y == 0) return builtin_error('rem', 'modulo by zero');
   return opa_number_int(num_to_i64(a) % y);
 }
 

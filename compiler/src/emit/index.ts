@@ -19,6 +19,8 @@ export interface EmitOptions {
   externalBuiltins?: string[];
   /** Keep a name section (debugging). */
   debugNames?: boolean;
+  /** Builtin errors abort evaluation instead of making the call undefined (opa --strict-builtin-errors). */
+  strictBuiltinErrors?: boolean;
 }
 
 /** Builtins the SDK implements in JS; used when the runtime has no export for them. */
@@ -212,6 +214,13 @@ function link(b: Binaryen, m: Module, policy: ir.Policy, opts: EmitOptions): Uin
   if (heapGlobal === undefined) throw new EmitError('runtime does not export opa_rt_heap_ptr');
   m.removeGlobal(heapGlobal);
   m.addGlobal(heapGlobal, b.i32, true, m.i32.const(heapBase));
+
+  const strictGlobal = globalExports.get('opa_rt_strict_builtin_errors');
+  if (opts.strictBuiltinErrors === true) {
+    if (strictGlobal === undefined) throw new EmitError('runtime does not support strict builtin errors');
+    m.removeGlobal(strictGlobal);
+    m.addGlobal(strictGlobal, b.i32, true, m.i32.const(1));
+  }
 
   // Drop every helper export so the optimiser may inline or remove them.
   for (const name of [...fnExports.keys(), ...globalExports.keys()]) {
