@@ -3,7 +3,9 @@
 // stage, then enforced on real files. Also: bad bundles are refused with clear errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { buildBundle, compile, formatDiagnostic } from '../../compiler/src/index.ts';
@@ -17,6 +19,8 @@ import { PolicyEngine } from '../../agent/src/policy/evaluate.ts';
 import { buildPolicyInput } from '../../agent/src/policy/input.ts';
 import { coerceSemver, compareSemver } from '../../agent/src/policy/semver.ts';
 import { enforceDecisions } from '../../agent/src/enforce/enforce.ts';
+import enforceCommand from '../../agent/src/enforce/command.ts';
+import quarantineCommand from '../../agent/src/enforce/quarantine-command.ts';
 import { listQuarantine } from '../../agent/src/enforce/vault.ts';
 import { enforceState } from '../../agent/src/enforce/state.ts';
 import { describeTree, diffTrees } from '../../agent/src/enforce/tree.ts';
@@ -214,4 +218,72 @@ test('semver coercion and comparison', () => {
   assert.equal(compareSemver('1.10.0', '1.9.0'), 1);
   assert.equal(compareSemver('2.0.0+build', '2.0.0'), 0);
   assert.throws(() => compareSemver('2.0', '2.0.0'), /not a valid semver/);
+});
+
+/** Runs a CLI command in-process, capturing what it prints. */
+async function runCli(cmd: (a: string[]) => Promise<number>, args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const ow = process.stdout.write.bind(process.stdout);
+  const ew = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((c: string | Uint8Array) => ((out += String(c)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((c: string | Uint8Array) => ((err += String(c)), true)) as typeof process.stderr.write;
+  try {
+    return { code: await cmd(args), out, err };
+  } finally {
+    process.stdout.write = ow;
+    process.stderr.write = ew;
+  }
+}
+
+test('warden-agent enforce on a real scan: the running banned tool is killed and quarantined, the allowed one keeps running; quarantine list/restore', { skip: process.platform !== 'linux' && 'needs /proc' }, async () => {
+  const t = tempRoot('cli');
+  const claude = npmInstall(t.root, '@anthropic-ai/claude-code', 'claude');
+  const qoder = npmInstall(t.root, '@qoder-ai/qodercli', 'qodercli');
+  const start = async (script: string) => {
+    const c = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'ignore'] });
+    await once(c.stdout, 'data');
+    return c;
+  };
+  const pClaude = await start(claude.cli);
+  const pQoder = await start(qoder.cli);
+  try {
+    const before = describeTree(t.root);
+    const bundlePath = join(t.dir, 'bundle.tar.gz');
+    const keyPath = join(t.dir, 'bundle.pub');
+    writeFileSync(bundlePath, await signedBundle());
+    writeFileSync(keyPath, key.publicKeyPem);
+    const common = ['--bundle', bundlePath, '--root', t.root, '--os', 'linux', '--state', t.state, '--public-key', keyPath, '--processes'];
+
+    const dry = await runCli(enforceCommand, [...common, '--dry-run']);
+    assert.equal(dry.code, 0, dry.err);
+    assert.match(dry.out, /claude-code:npm:-\s+→\s+quarantine\s+\[ban-claude-code\]/);
+    assert.match(dry.out, new RegExp(`would terminate pids ${pClaude.pid}`));
+    assert.deepEqual(diffTrees(before, describeTree(t.root)), []);
+    assert.equal(pClaude.exitCode, null);
+
+    const exited = once(pClaude, 'exit');
+    const run = await runCli(enforceCommand, [...common, '--json']);
+    assert.equal(run.code, 0, run.err);
+    const doc = JSON.parse(run.out) as { bundle: { signed: boolean }; decisions: { tool: string; action: string }[]; actions: { tool: string; steps: string[] }[] };
+    assert.equal(doc.bundle.signed, true);
+    assert.equal(doc.decisions.find((d) => d.tool === 'claude-code')?.action, 'quarantine');
+    await exited;
+    assert.equal(pQoder.exitCode, null, 'the allowed tool keeps running');
+    assert.equal(existsSync(claude.pkgDir), false);
+
+    const list = await runCli(quarantineCommand, ['list', '--root', t.root, '--os', 'linux', '--state', t.state, '--json']);
+    const entries = JSON.parse(list.out) as { id: string; tool: string }[];
+    assert.equal(entries.length, 1);
+    const restored = await runCli(quarantineCommand, ['restore', entries[0]!.id, '--root', t.root, '--os', 'linux', '--state', t.state]);
+    assert.equal(restored.code, 0, restored.err);
+    assert.deepEqual(diffTrees(before, describeTree(t.root)), []);
+
+    const bad = await runCli(enforceCommand, ['--bundle', bundlePath, '--root', t.root, '--os', 'linux', '--state', t.state]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /no bundle key/);
+  } finally {
+    for (const c of [pClaude, pQoder]) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    t.cleanup();
+  }
 });

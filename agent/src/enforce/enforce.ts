@@ -2,7 +2,7 @@
 // A fixed, local, audited set of actions: notice, kill, quarantine, configure. Every action and its
 // result is appended to the durable outbox before the next one starts. Monitor mode and dry runs
 // change nothing on disk except (monitor) the outbox.
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import type { Decision } from '../../../wire/src/decision.ts';
 import type { EnforcementEvent } from '../../../wire/src/event.ts';
 import type { Finding, Inventory } from '../../../wire/src/inventory.ts';
@@ -10,6 +10,7 @@ import { findingIds } from '../policy/input.ts';
 import { applyManagedSettings, managedSettingsPath, type Os } from './configure.ts';
 import { firstToday } from './daily.ts';
 import { terminateAll } from './kill.ts';
+import { pathWithin } from './procfs.ts';
 import { recordNotice } from './notices.ts';
 import { appendEvent, makeEvent, type NewEvent } from './outbox.ts';
 import { enforceState, type EnforceState } from './state.ts';
@@ -163,13 +164,19 @@ async function killStep(f: Finding, opts: EnforceOptions, rec: Recorder, report:
     report.steps.push('no running process attributed');
     return;
   }
-  const pids = f.running.map((p) => p.pid);
+  // Scanning a folder as the root (demo, tests): only processes running from inside it are that
+  // root's; a process elsewhere on this host matched by name is never signalled.
+  const root = resolve(opts.root);
+  const running = root === sep ? f.running : f.running.filter((p) => pathWithin(p.matched, root));
+  for (const p of f.running) if (!running.includes(p)) report.steps.push(`pid ${p.pid} runs outside the scan root (${p.matched}): not signalled`);
+  if (running.length === 0) return;
+  const pids = running.map((p) => p.pid);
   if (dry) {
     report.steps.push(`would terminate pids ${pids.join(', ')}`);
     rec.record(report, { ...base, kind: 'kill', result: 'dry_run', detail: `would terminate pids ${pids.join(', ')}`, pids });
     return;
   }
-  const results = await terminateAll(f.running, {
+  const results = await terminateAll(running, {
     ...(opts.termTimeoutMs !== undefined ? { termTimeoutMs: opts.termTimeoutMs } : {}),
     ...(opts.procRoot ? { procRoot: opts.procRoot } : {}),
   });
