@@ -1,6 +1,6 @@
 // The generic detector primitives the catalog points at. Each takes one signature and a home
 // (null = machine-wide locations) and returns hits. They read manifests; they never execute.
-import { basename, join, sep } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import type { CatalogTool, Signature } from '../../../wire/src/catalog.ts';
 import type { Channel } from '../../../wire/src/inventory.ts';
 import type { Hit } from './hit.ts';
@@ -249,9 +249,24 @@ function pathSig(ctx: DetectContext, sig: Signature, home: Home | null, emit: Em
         if (v && cleanVersion(v)) hit.version = v;
         hit.detail = `symlink to ${r.target}`;
       }
+    } else if (sig.strong && (hit.channel === 'app' || hit.channel === 'system_package')) {
+      const v = electronVersion(fs, st.isDirectory() ? p : dirname(p));
+      if (v) hit.version = v;
     }
     emit(hit);
   }
+}
+
+/**
+ * Desktop apps installed outside a .app (Windows Programs folders, /usr/share, /opt) are mostly
+ * Electron / VS Code forks: resources/app/product.json ('appVersion' for forks that keep the VS
+ * Code base in 'version', e.g. Trae) or resources/app/package.json 'version' names the release.
+ */
+function electronVersion(fs: DetectContext['layout']['fs'], installDir: string): string | null {
+  const app = join(installDir, 'resources', 'app');
+  if (!fs.isDir(app)) return null;
+  const product = fs.readJson(join(app, 'product.json'));
+  return cleanVersion(product?.appVersion) ?? packageJson(fs, join(app, 'package.json'))?.version ?? null;
 }
 
 const DETECTORS: Record<Signature['detector'], (ctx: DetectContext, sig: Signature, home: Home | null, emit: Emit) => void> = {

@@ -189,8 +189,14 @@ export function materialize(catalog: Catalog, tool: CatalogTool, sig: Signature,
         symlinkSync(endpointPath(p.root, target), path); // absolute, as on the endpoint
         return out(path, version, machineWide ? null : p.user);
       }
-      if (DIR_KINDS.test(sig.kind) || !/\.[A-Za-z0-9]{1,5}$/.test(path) && /(dir|store|container|profile)/.test(sig.kind)) mkdirSync(path, { recursive: true });
+      const isDir = DIR_KINDS.test(sig.kind) || (!/\.[A-Za-z0-9]{1,5}$/.test(path) && /(dir|store|container|profile)/.test(sig.kind));
+      if (isDir) mkdirSync(path, { recursive: true });
       else write(path, sig.kind.includes('config') || sig.kind === 'managed_policy' || path.endsWith('.json') ? '{}\n' : 'inert fixture\n');
+      // Desktop apps outside a .app carry their release in resources/app/package.json (Electron).
+      if (sig.strong && (sig.channel === 'app' || sig.channel === 'system_package') && (isDir || /\.exe$/i.test(path))) {
+        write(join(isDir ? path : dirname(path), 'resources', 'app', 'package.json'), JSON.stringify({ name: tool.id, version }));
+        return out(path, version, machineWide ? null : p.user);
+      }
       return out(path, null, machineWide ? null : p.user);
     }
   }
