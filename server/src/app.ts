@@ -190,6 +190,10 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     core.metrics.observe(req.method, req.routeOptions.url ?? 'unknown', reply.statusCode, reply.elapsedTime / 1000);
   });
 
+  // Revocations made on another node (shared PostgreSQL) take effect here at once, not at cache expiry.
+  const unfollow = await auth.follow();
+  app.addHook('onClose', async () => unfollow());
+
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {
     openapi: {

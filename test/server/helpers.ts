@@ -19,7 +19,7 @@ export const PG_URL = process.env.WARDEN_TEST_PG_URL;
 
 export interface StoreKind {
   name: 'sqlite' | 'postgres';
-  open(): Promise<{ store: SqlRepository; dir: string; cleanup: () => Promise<void> }>;
+  open(): Promise<{ store: SqlRepository; dir: string; cleanup: () => Promise<void>; pgSchema?: string }>;
 }
 
 export const sqliteKind: StoreKind = {
@@ -49,6 +49,7 @@ export const postgresKind: StoreKind = {
     return {
       store,
       dir,
+      pgSchema: schema,
       cleanup: async () => {
         await store.close().catch(() => undefined);
         const drop = new PostgresDriver({ url: PG_URL, schema });
@@ -70,12 +71,14 @@ export interface Fleet {
   dir: string;
   tokens: Record<Role, string>;
   enrollSecret: string;
+  /** The PostgreSQL schema this fleet's data lives in (postgres only). */
+  pgSchema?: string;
   close: () => Promise<void>;
 }
 
 /** A listening server with one user (and API token) per role and a fleet enroll secret. */
 export async function startFleet(kind: StoreKind, opts: Partial<ServerOptions> = {}, beforeListen?: (app: FastifyInstance) => Promise<unknown>): Promise<Fleet> {
-  const { store, dir, cleanup } = await kind.open();
+  const { store, dir, cleanup, pgSchema } = await kind.open();
   const app = await buildServer({ store, exceptionSweepMs: 0, ...opts });
   if (beforeListen) await beforeListen(app);
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -86,7 +89,7 @@ export async function startFleet(kind: StoreKind, opts: Partial<ServerOptions> =
   }
   const enrollSecret = await rotateEnrollSecret(store);
   return {
-    app, url: address, store, dir, tokens, enrollSecret,
+    app, url: address, store, dir, tokens, enrollSecret, ...(pgSchema ? { pgSchema } : {}),
     close: async () => {
       await app.close();
       await cleanup();

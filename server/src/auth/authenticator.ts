@@ -8,6 +8,12 @@ import type { Principal } from './principal.ts';
 import { credentialKind, parseCredential, verifySecret } from './secrets.ts';
 
 const TTL_MS = 30_000;
+export const REVOKE_CHANNEL = 'warden_revoke';
+
+export interface RevokedSubject {
+  kind: 'device' | 'user' | 'token';
+  id: string;
+}
 const MAX_ENTRIES = 50_000;
 
 export class Authenticator {
@@ -64,5 +70,26 @@ export class Authenticator {
   /** Forgets cached principals matching pred (after a revocation, role change or disable). */
   forget(pred: (p: Principal) => boolean): void {
     for (const [k, v] of this.cache) if (pred(v.p)) this.cache.delete(k);
+  }
+
+  /** Forgets a subject on this node and tells every other node (they drop it from their caches). */
+  async revoke(subject: RevokedSubject): Promise<void> {
+    this.forgetSubject(subject);
+    await this.store.notify(REVOKE_CHANNEL, JSON.stringify(subject));
+  }
+
+  /** Listens for revocations made on other nodes; returns the unsubscribe function. */
+  async follow(): Promise<() => Promise<void>> {
+    return this.store.listen(REVOKE_CHANNEL, (payload) => {
+      try {
+        this.forgetSubject(JSON.parse(payload) as RevokedSubject);
+      } catch {
+        this.cache.clear(); // unreadable message: forgetting everything is always safe
+      }
+    });
+  }
+
+  private forgetSubject(s: RevokedSubject): void {
+    this.forget((p) => (s.kind === 'device' ? p.kind === 'device' && p.deviceId === s.id : s.kind === 'user' ? p.kind === 'user' && p.userId === s.id : p.kind === 'user' && p.tokenId === s.id));
   }
 }

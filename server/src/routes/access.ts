@@ -92,7 +92,7 @@ export async function accessRoutes(app: FastifyInstance, { core, enrollPerMinute
     if (req.body.disabled !== undefined) patch.disabled = req.body.disabled;
     if (req.body.password !== undefined) patch.passwordHash = await hashSecret(req.body.password, 'password');
     if (!(await store.updateUser(req.params.id, patch))) throw notFound(`no user ${req.params.id}`);
-    auth.forget((x) => x.kind === 'user' && x.userId === req.params.id);
+    await auth.revoke({ kind: 'user', id: req.params.id });
     await core.audit(req, 'user.update', `user:${req.params.id}`, { role: req.body.role ?? null, disabled: req.body.disabled ?? null, password_changed: req.body.password !== undefined });
     return userDto((await store.getUserById(req.params.id))!);
   });
@@ -117,7 +117,7 @@ export async function accessRoutes(app: FastifyInstance, { core, enrollPerMinute
     const t = await store.getApiToken(req.params.id);
     if (!t || (t.userId !== p.userId && p.role !== 'admin')) throw notFound(`no token ${req.params.id}`);
     if (!(await store.revokeApiToken(t.id, now()))) throw conflict('token already revoked');
-    auth.forget((x) => x.kind === 'user' && x.tokenId === t.id);
+    await auth.revoke({ kind: 'token', id: t.id });
     await core.audit(req, 'token.revoke', `token:${t.id}`);
     return { revoked: true };
   });

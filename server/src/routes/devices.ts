@@ -36,7 +36,7 @@ export async function deviceRoutes(app: FastifyInstance, { core }: RouteContext)
     const d = await store.getDevice(req.params.id);
     if (!d) throw notFound(`no device ${req.params.id}`);
     if (!(await store.revokeDevice(d.id, now()))) throw conflict(`device ${d.id} is already revoked`);
-    auth.forget((p) => p.kind === 'device' && p.deviceId === d.id);
+    await auth.revoke({ kind: 'device', id: d.id });
     await core.audit(req, 'device.revoke', `device:${d.id}`, { hostname: d.hostname });
     return deviceDto((await store.getDevice(d.id))!);
   });

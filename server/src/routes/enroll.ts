@@ -50,7 +50,7 @@ export async function enrollRoutes(app: FastifyInstance, { core, enrollPerMinute
       }
       const { device, reenrolled } = out;
       // The old credential of a re-enrolled device stops working now, not at cache expiry.
-      if (reenrolled) core.auth.forget((p) => p.kind === 'device' && p.deviceId === device.id);
+      if (reenrolled) await core.auth.revoke({ kind: 'device', id: device.id });
       metrics.enrollments.inc({ result: reenrolled ? 'reenrolled' : 'enrolled' });
       await store.appendAudit({ at: now(), actor: `device:${device.id}`, action: reenrolled ? 'device.reenroll' : 'device.enroll', target: `device:${device.id}`, detail: { hostname: device.hostname, via: tokenId ? `enroll-token:${tokenId}` : 'enroll-secret' }, ip: req.ip });
       return { device_id: device.id, credential: cred.token, reenrolled };

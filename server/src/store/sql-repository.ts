@@ -111,6 +111,13 @@ export class SqlRepository implements Repository {
     return this.db.close();
   }
 
+  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+    return this.db.listen(channel, onMessage);
+  }
+  notify(channel: string, payload: string): Promise<void> {
+    return this.db.notify(channel, payload);
+  }
+
   async getSetting(key: string): Promise<string | null> {
     const r = await this.db.get<Row>('SELECT value FROM settings WHERE key = ?', [key]);
     return r ? str(r.value) : null;
