@@ -2,12 +2,13 @@
 // Errors never escape as exceptions: every problem comes back as a Diagnostic with file:line:col.
 
 import type { Module } from './ast.ts';
-import { checkModules as runChecks } from './check/check.ts';
+import { checkModules as runChecks, type CheckOptions } from './check/check.ts';
 import { DiagnosticError, diagnostic, type Diagnostic } from './diagnostics.ts';
 import { parse } from './parser/parser.ts';
 
 export type { Diagnostic } from './diagnostics.ts';
 export { formatDiagnostic } from './diagnostics.ts';
+export type { CheckOptions } from './check/check.ts';
 
 export interface ParseResult {
   /** Present when the module parsed; absent when diagnostics hold the parse error. */
@@ -29,17 +30,22 @@ export interface CheckResult {
    * The modules after the checks (fresh copies; the inputs are not modified):
    * - every rule body (and comprehension / every / else body) is in a safe evaluation order;
    * - refs to rules and imports are fully qualified (`data.pkg.rule`, imported `input.x`);
-   * - see compiler/src/check/check.ts for the exact rewrites.
+   * - `:=` is `=`, locals are renamed `__localN__`, wildcards `$N`, `some … in` is a ref
+   *   iteration; see compiler/src/check/check.ts for the exact list of rewrites.
    * Only meaningful when diagnostics is empty.
    */
   modules: Module[];
   diagnostics: Diagnostic[];
 }
 
-/** Runs the compile-time checks OPA runs (safety, recursion, conflicts, builtin arity…). Never throws. */
-export function checkModules(modules: Module[]): CheckResult {
+/**
+ * Runs the compile-time checks OPA runs (safety with reordering, recursion, conflicts, undefined
+ * functions, builtin arity and literal argument types…). Never throws. options.queryFiles marks
+ * modules that hold queries (see CheckOptions).
+ */
+export function checkModules(modules: Module[], options: CheckOptions = {}): CheckResult {
   try {
-    return runChecks(modules);
+    return runChecks(modules, options);
   } catch (e) {
     return { modules, diagnostics: [toDiagnostic(e, modules[0]?.file ?? '<unknown>')] };
   }

@@ -24,7 +24,15 @@ import { checkHead, reorderBody, reorderTermClosures, type SafetyContext } from 
 import { checkStaticUnification } from './unify.ts';
 import { forEachTerm, varsOf } from './walk.ts';
 
-export function checkModules(input: Module[]): { modules: Module[]; diagnostics: Diagnostic[] } {
+export interface CheckOptions {
+  /**
+   * Files whose rules are queries, not policy: nothing can depend on them, so a query that reads
+   * `data` (or its own package) is not reported as recursive.
+   */
+  queryFiles?: readonly string[];
+}
+
+export function checkModules(input: Module[], options: CheckOptions = {}): { modules: Module[]; diagnostics: Diagnostic[] } {
   // Shallow copies: every stage below builds new rule/expr/term objects and never mutates its input.
   const modules = input.map((m) => ({ ...m, rules: [...m.rules] }));
   const diagnostics: Diagnostic[] = [];
@@ -97,7 +105,11 @@ export function checkModules(input: Module[]): { modules: Module[]; diagnostics:
   // Conflicts and recursion are about the rewritten rules (refs resolved).
   const rewrittenGroups = buildGroups(modules);
   checkConflicts(rewrittenGroups, modules, diagnostics);
-  if (diagnostics.length === 0) checkRecursion(rewrittenGroups, diagnostics);
+  if (diagnostics.length === 0) {
+    const queries = new Set(options.queryFiles ?? []);
+    const isQuery = (g: RuleGroup): boolean => g.rules.every((r) => queries.has(r.module.file));
+    checkRecursion(rewrittenGroups, diagnostics, isQuery);
+  }
 
   return { modules, diagnostics: dedupe(diagnostics) };
 }

@@ -63,13 +63,15 @@ function related(a: string[], b: string[]): boolean {
   return true;
 }
 
-export function checkRecursion(groups: RuleGroup[], diagnostics: Diagnostic[]): void {
+export function checkRecursion(groups: RuleGroup[], diagnostics: Diagnostic[], isQuery: (g: RuleGroup) => boolean = () => false): void {
   const edges = new Map<string, Set<string>>();
+  // Queries are never dependencies (nothing refers to a query).
+  const targets = groups.filter((g) => !isQuery(g));
   for (const g of groups) {
     const refs: string[][] = [];
     for (const { rule } of g.rules) dataRefs(rule, refs);
     const deps = new Set<string>();
-    for (const r of refs) for (const o of groups) if (related(r, o.path)) deps.add(o.key);
+    for (const r of refs) for (const o of targets) if (related(r, o.path)) deps.add(o.key);
     edges.set(g.key, deps);
   }
   // Tarjan's strongly connected components.

@@ -37,6 +37,7 @@ import { KEYWORDS, type Token, type TokenKind } from '../lexer/tokens.ts';
 const MAX_DEPTH = 120;
 
 const RELATION_OPS: ReadonlySet<TokenKind> = new Set(['==', '!=', '<', '<=', '>', '>=']);
+const INFIX_TOKEN: ReadonlySet<TokenKind> = new Set(['==', '!=', '<', '<=', '>', '>=', '+', '-', '*', '/', '%', '&']);
 
 /** Parses one Rego module; throws DiagnosticError (rego_parse_error) with file:line:col on bad input. */
 export function parse(source: string, file: string): Module {
@@ -383,32 +384,30 @@ class Parser {
   }
 
   /** After `if`: `{ body }` or a single literal. */
+  /**
+   * After `if`: a single literal or `{ body }`. Like OPA, a literal is tried first (`p if {1 | 1}`
+   * is a set comprehension, so true); a leading-brace literal that is a set (`{ x }`, `{ a == b }`)
+   * or `{}` is re-read as a body.
+   */
   private parseIfBody(): Body {
-    if (this.at('{')) {
-      const save = this.i;
-      let firstError: DiagnosticError | null = null;
-      try {
-        return this.parseBraceBody();
-      } catch (e) {
-        if (!(e instanceof DiagnosticError)) throw e;
-        firstError = e;
-        this.i = save;
-        this.depth = 0;
-      }
-      // `p if {"a": 1}[x] == 1`: a literal that starts with a brace.
-      const lit = this.attempt(() => this.parseLiteral());
-      // A set literal or `{}` here is a (bad) body, not a value.
-      const braceValue = lit !== null && isTermExpr(lit) && (lit.terms.value.type === 'set' || (lit.terms.value.type === 'object' && lit.terms.value.items.length === 0));
-      if (lit !== null && !braceValue) {
-        lit.index = 0;
-        return [lit];
-      }
-      throw firstError;
-    }
     if (this.at('eof')) this.fail('rule body expected');
-    const lit = this.parseLiteral();
-    lit.index = 0;
-    return [lit];
+    if (!this.at('{')) {
+      const lit = this.parseLiteral();
+      lit.index = 0;
+      return [lit];
+    }
+    const save = this.i;
+    const depth = this.depth;
+    const lit = this.attempt(() => this.parseLiteral());
+    const braceValue =
+      lit !== null && isTermExpr(lit) && (lit.terms.value.type === 'set' || (lit.terms.value.type === 'object' && lit.terms.value.items.length === 0));
+    if (lit !== null && !braceValue && (this.tok.nl || this.at('eof') || this.atKeyword('else'))) {
+      lit.index = 0;
+      return [lit];
+    }
+    this.i = save;
+    this.depth = depth;
+    return this.parseBraceBody();
   }
 
   private parseBraceBody(): Body {
@@ -712,6 +711,18 @@ class Parser {
     return result;
   }
 
+  /** An infix operator token in [from, to) outside any brackets, braces or parentheses. */
+  private topLevelInfix(from: number, to: number): boolean {
+    let depth = 0;
+    for (let k = from; k < to; k++) {
+      const t = this.toks[k]!;
+      if (t.kind === '(' || t.kind === '[' || t.kind === '{') depth++;
+      else if (t.kind === ')' || t.kind === ']' || t.kind === '}') depth--;
+      else if (depth === 0 && !(t.kind === '-' && k === from) && (INFIX_TOKEN.has(t.kind) || (t.kind === 'ident' && t.text === 'in'))) return true;
+    }
+    return false;
+  }
+
   /**
    * `$"a {x} b"` → internal.template_string(["a ", {__tplN__ | __tplN__ = x}, " b"]): each embedded
    * expression becomes a set comprehension (empty when undefined, which prints `<undefined>`).
@@ -840,6 +851,19 @@ class Parser {
     const afterOpen = this.i;
     let first = this.parseTermIn(false, true);
     if (this.at('|')) {
+      // `[q & {1} | {true}]` (infix head) is an array of one union when that reads; `[x | body]`
+      // and `[(a & b) | body]` are comprehensions (as regorus reads them).
+      if (this.topLevelInfix(afterOpen, this.i)) {
+        const arr = this.attempt(() => {
+          this.i = afterOpen;
+          const items = this.parseTermList(']');
+          this.expect(']');
+          return term({ type: 'array', items }, location);
+        });
+        if (arr) return arr;
+        this.i = afterOpen;
+        first = this.parseTermIn(false, true);
+      }
       const compr = this.attempt(() => {
         this.advance();
         const body = this.parseQuery(']');
@@ -899,6 +923,17 @@ class Parser {
       return term({ type: 'object', items }, location);
     }
     if (this.at('|')) {
+      if (this.topLevelInfix(afterOpen, this.i)) {
+        const set = this.attempt(() => {
+          this.i = afterOpen;
+          const items = this.parseTermList('}');
+          this.expect('}');
+          return term({ type: 'set', items }, location);
+        });
+        if (set) return set;
+        this.i = afterOpen;
+        first = this.parseTermIn(false, true);
+      }
       const t = first;
       const compr = this.attempt(() => {
         this.advance();

@@ -135,3 +135,10 @@ test('checks: literal arguments of a wrong type are type errors', () => {
   // Computed arguments are left to the runtime; set difference is fine.
   ok('package t\nx := count(input.n)\ny := {1, 2} - {1}\nz := max([1, 2])');
 });
+
+test('checks: a query module that reads all of data is not recursive when marked as a query', () => {
+  const policy = parse('package app\nallow := true', 'policy.rego');
+  const query = parse('package q\nresult contains x if { x := data }', 'query.rego');
+  assert.match(formatDiagnostic(checkModules([policy, query]).diagnostics[0]!), /rule data\.q\.result is recursive/);
+  assert.deepEqual(checkModules([policy, query], { queryFiles: ['query.rego'] }).diagnostics, []);
+});

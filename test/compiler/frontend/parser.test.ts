@@ -166,3 +166,27 @@ test('parser: errors are diagnostics with file:line:col', () => {
   assert.match(parseError('package t\np if { not some x }'), /illegal negation of 'some'/);
   assert.match(parseError(`package t\np := ${'('.repeat(200)}1${')'.repeat(200)}`), /nested too deeply/);
 });
+
+test('parser: comprehension or collection, and literal-or-body after if (OPA / regorus readings)', () => {
+  const heads = mod(`package t
+x if { 1 | 1 }
+a := { ({1} | {2}) }
+e3 := [ q & {1} | {true} ]
+e4 := [ (q & {1}) | {true} ]
+z1 := [ x | y ]
+z2 := [ x | y, 5 ]
+c := [x * 2 | x := xs[_]]
+p if { input.a
+  input.b }
+`).rules.map((r) => `${showHead(r)} :: ${showBody(r.body)}`);
+  assert.deepEqual(heads, [
+    'x = true :: {1 | 1}',
+    'a := {or({1}, {2})} :: true',
+    'e3 := [or(and(q, {1}), {true})] :: true',
+    'e4 := [and(q, {1}) | {true}] :: true',
+    'z1 := [x | y] :: true',
+    'z2 := [or(x, y), 5] :: true',
+    'c := [mul(x, 2) | assign(x, xs[_])] :: true',
+    'p = true :: input.a; input.b',
+  ]);
+});
