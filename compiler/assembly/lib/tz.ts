@@ -1,0 +1,93 @@
+// A small built-in time zone table: WASM has no zoneinfo database, so only UTC, fixed offsets and a
+// few common zones with their current daylight-saving rules (EU since 1996, US since 2007) are
+// known. "Local" is UTC (the sandbox has no local zone).
+
+import { days_from_civil, weekday, civil_from_days, cy, fdiv } from './civil';
+
+export const TZ_UNKNOWN: i32 = -1;
+
+const RULE_NONE = 0;
+const RULE_EU = 1;
+const RULE_US = 2;
+
+function eq(p: usize, n: usize, s: string): bool {
+  if (<usize>s.length != n) return false;
+  for (let i: usize = 0; i < n; i++) if (<i32>load<u8>(p + i) != s.charCodeAt(<i32>i)) return false;
+  return true;
+}
+
+let zoneOff: i32 = 0;
+let zoneRule: i32 = 0;
+
+/** Looks a zone name up; returns an id >= 0 (opaque) or TZ_UNKNOWN. */
+export function tz_lookup(p: usize, n: usize): i32 {
+  zoneRule = RULE_NONE;
+  if (n == 0 || eq(p, n, 'UTC') || eq(p, n, 'Local') || eq(p, n, 'GMT') || eq(p, n, 'Etc/UTC') || eq(p, n, 'Zulu')) zoneOff = 0;
+  else if (eq(p, n, 'CET') || eq(p, n, 'Europe/Berlin') || eq(p, n, 'Europe/Paris') || eq(p, n, 'Europe/Amsterdam') ||
+    eq(p, n, 'Europe/Madrid') || eq(p, n, 'Europe/Rome') || eq(p, n, 'Europe/Stockholm') || eq(p, n, 'Europe/Vienna') ||
+    eq(p, n, 'Europe/Zurich') || eq(p, n, 'Europe/Brussels') || eq(p, n, 'Europe/Warsaw') || eq(p, n, 'Europe/Prague') ||
+    eq(p, n, 'Europe/Oslo') || eq(p, n, 'Europe/Copenhagen') || eq(p, n, 'MET')) {
+    zoneOff = 60; zoneRule = RULE_EU;
+  } else if (eq(p, n, 'WET') || eq(p, n, 'Europe/London') || eq(p, n, 'Europe/Dublin') || eq(p, n, 'Europe/Lisbon')) {
+    zoneOff = 0; zoneRule = RULE_EU;
+  } else if (eq(p, n, 'EET') || eq(p, n, 'Europe/Helsinki') || eq(p, n, 'Europe/Athens') || eq(p, n, 'Europe/Kiev') ||
+    eq(p, n, 'Europe/Kyiv') || eq(p, n, 'Europe/Bucharest') || eq(p, n, 'Europe/Sofia') || eq(p, n, 'Europe/Riga') ||
+    eq(p, n, 'Europe/Vilnius') || eq(p, n, 'Europe/Tallinn')) {
+    zoneOff = 120; zoneRule = RULE_EU;
+  } else if (eq(p, n, 'America/New_York') || eq(p, n, 'US/Eastern') || eq(p, n, 'EST5EDT') || eq(p, n, 'America/Toronto')) {
+    zoneOff = -300; zoneRule = RULE_US;
+  } else if (eq(p, n, 'America/Chicago') || eq(p, n, 'US/Central') || eq(p, n, 'CST6CDT')) {
+    zoneOff = -360; zoneRule = RULE_US;
+  } else if (eq(p, n, 'America/Denver') || eq(p, n, 'US/Mountain') || eq(p, n, 'MST7MDT')) {
+    zoneOff = -420; zoneRule = RULE_US;
+  } else if (eq(p, n, 'America/Los_Angeles') || eq(p, n, 'US/Pacific') || eq(p, n, 'PST8PDT') || eq(p, n, 'America/Vancouver')) {
+    zoneOff = -480; zoneRule = RULE_US;
+  } else if (eq(p, n, 'EST')) zoneOff = -300;
+  else if (eq(p, n, 'MST') || eq(p, n, 'America/Phoenix')) zoneOff = -420;
+  else if (eq(p, n, 'HST') || eq(p, n, 'Pacific/Honolulu')) zoneOff = -600;
+  else if (eq(p, n, 'Asia/Tokyo') || eq(p, n, 'Japan')) zoneOff = 540;
+  else if (eq(p, n, 'Asia/Seoul')) zoneOff = 540;
+  else if (eq(p, n, 'Asia/Shanghai') || eq(p, n, 'Asia/Hong_Kong') || eq(p, n, 'Asia/Singapore') || eq(p, n, 'Asia/Taipei') || eq(p, n, 'PRC')) zoneOff = 480;
+  else if (eq(p, n, 'Asia/Kolkata') || eq(p, n, 'Asia/Calcutta')) zoneOff = 330;
+  else if (eq(p, n, 'Asia/Dubai')) zoneOff = 240;
+  else if (eq(p, n, 'Europe/Moscow')) zoneOff = 180;
+  else if (eq(p, n, 'Europe/Istanbul')) zoneOff = 180;
+  else if (eq(p, n, 'America/Sao_Paulo')) zoneOff = -180;
+  else return TZ_UNKNOWN;
+  return (zoneRule << 16) | ((zoneOff + 1440) & 0xffff);
+}
+
+// Unix seconds of the n-th (1-based; 0 = last) Sunday of month m in year y, at `hourUtc`.
+function sunday(y: i64, m: i32, nth: i32, secOfDay: i64): i64 {
+  let day: i64;
+  if (nth == 0) {
+    const next = days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1);
+    const last = next - 1;
+    day = last - <i64>weekday(last);
+  } else {
+    const first = days_from_civil(y, m, 1);
+    const w = weekday(first);
+    day = first + <i64>((7 - w) % 7) + <i64>(7 * (nth - 1));
+  }
+  return day * 86400 + secOfDay;
+}
+
+/** UTC offset in seconds of zone id at the instant `unix` (seconds). */
+export function tz_offset(id: i32, unix: i64): i64 {
+  const rule = id >> 16;
+  const std = <i64>((id & 0xffff) - 1440) * 60;
+  if (rule == RULE_NONE) return std;
+  civil_from_days(fdiv(unix + std, 86400));
+  const y = cy;
+  if (rule == RULE_EU) {
+    // 01:00 UTC on the last Sunday of March to 01:00 UTC on the last Sunday of October.
+    const start = sunday(y, 3, 0, 3600);
+    const end = sunday(y, 10, 0, 3600);
+    return unix >= start && unix < end ? std + 3600 : std;
+  }
+  // US: 02:00 local standard time on the second Sunday of March to 02:00 local daylight time
+  // on the first Sunday of November.
+  const start = sunday(y, 3, 2, 7200) - std;
+  const end = sunday(y, 11, 1, 7200) - std - 3600;
+  return unix >= start && unix < end ? std + 3600 : std;
+}
