@@ -54,6 +54,7 @@ export function normalizePath(raw: string): { paths: string[]; note: string } {
     s = s.replace(/^%APPDATA%/i, '~/AppData/Roaming');
     s = s.replace(/^%LOCALAPPDATA%/i, '~/AppData/Local');
     s = s.replace(/^%ProgramData%/i, '/ProgramData');
+    s = s.replace(/^%ProgramFiles%/i, '/Program Files');
     s = s.replace(/^C:\//i, '/');
     s = s.replace(/^<PYTHON>/, '<PYTHON>');
     s = s.replace(/<any node_modules>/g, '<NPM_ROOT>');

@@ -37,7 +37,7 @@ export type Confidence = Static<typeof Confidence>;
 export const Evidence = Type.Object(
   {
     signal: Type.String({ description: 'detector primitive / catalog signature type, e.g. npm_package, app_bundle, process' }),
-    path: Type.String({ description: 'absolute path as seen on the endpoint (under --root when scanning a root)' }),
+    path: Type.String({ description: 'absolute path on the scanning host (on a real endpoint the path itself; with --root DIR it starts with DIR)' }),
     version: Type.Optional(Type.String()),
     strong: Type.Boolean({ description: 'true for install manifests, binaries, bundles, processes; false for config/data/cache traces' }),
     detail: Type.Optional(Type.String()),

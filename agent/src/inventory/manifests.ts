@@ -145,8 +145,24 @@ export function jarPluginXml(fs: ScanFs, jar: string): { id: string | null; vers
   }
 }
 
-/** Numeric-aware version ordering ('1.10.0' > '1.9.2'); used to pick the newest of several. */
+/** Numeric-aware version ordering ('1.10.0' > '1.9.2'; '2.0.0-beta.1' < '2.0.0', as in semver). */
 export function compareVersions(a: string, b: string): number {
+  const [ma, pa] = splitPre(a);
+  const [mb, pb] = splitPre(b);
+  const c = compareParts(ma, mb);
+  if (c !== 0) return c;
+  if (pa === pb) return 0;
+  if (pa === null) return 1;
+  if (pb === null) return -1;
+  return compareParts(pa, pb);
+}
+
+function splitPre(v: string): [string, string | null] {
+  const m = /^([0-9][0-9.]*?)-([A-Za-z].*)$/.exec(v);
+  return m ? [m[1]!, m[2]!] : [v, null];
+}
+
+function compareParts(a: string, b: string): number {
   const pa = a.split(/[.+_~-]/);
   const pb = b.split(/[.+_~-]/);
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
