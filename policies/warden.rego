@@ -78,9 +78,10 @@ exception_expiry(f) := max({ex.expires |
 
 # ---- rules ----------------------------------------------------------------------------------
 
-decision(f) := rule_decision(f, winner(f)) if {
+decision(f) := rule_decision(f, winner(idx)) if {
 	not excepted(f)
-	matched(f)
+	idx := matching(f)
+	count(idx) > 0
 }
 
 decision(f) := {
@@ -96,22 +97,16 @@ decision(f) := {
 	"settings": null,
 } if {
 	not excepted(f)
-	not matched(f)
+	count(matching(f)) == 0
 }
 
-matched(f) if {
-	rule := data.rules[_]
-	matches(rule.match, f)
+# Indexes of the rules whose match holds for the finding (each rule is tested once per finding).
+matching(f) := {i | rule := data.rules[i]; matches(rule.match, f)}
+
+# The winning rule: strictest action, then first listed.
+winner(idx) := min({i | idx[i]; rank[data.rules[i].action] == top}) if {
+	top := max({rank[data.rules[i].action] | idx[i]})
 }
-
-# Index of the winning rule: strictest action, then first listed.
-winner(f) := min({i |
-	rule := data.rules[i]
-	matches(rule.match, f)
-	rank[rule.action] == strictest(f)
-})
-
-strictest(f) := max({rank[rule.action] | rule := data.rules[_]; matches(rule.match, f)})
 
 rule_decision(f, i) := {
 	"finding": f.id,
