@@ -98,6 +98,8 @@ function convertLocations(ph: Placeholders): Record<string, Record<LayoutOs, str
   // file lists '~/.vscode/extensions' once for Windows, so the 'all' list already covers it.
   // Comet keeps a Chromium profile folder on Linux too (per the research signatures).
   out.CHROMIUM_PROFILE?.linux.push('~/.config/Perplexity/Comet/*');
+  // pipx and uv venvs hold site-packages on Windows too (Lib\site-packages).
+  out.PY_SITE?.win32.push('<PIPX_VENVS>/*/Lib/site-packages', '<UV_TOOLS>/*/Lib/site-packages');
   return out;
 }
 
@@ -154,7 +156,10 @@ function convertSignature(t: ResearchTool, os: string, rs: ResearchSig): Signatu
       continue;
     }
     if (rs.type === 'pipx_venv' || rs.type === 'uv_tool_dir') {
-      out.push(sig({ ...base, detector: 'python_venv', path: p, channel: rs.type === 'pipx_venv' ? 'pipx' : 'uv_tool', strong: true }));
+      // A venv is named after its package; look for it in every pipx / uv location of the OS
+      // (the research lists one literal Windows path, pipx also uses %USERPROFILE%\pipx).
+      const venv = `<${rs.type === 'pipx_venv' ? 'PIPX_VENVS' : 'UV_TOOLS'}>/${p.split('/').pop()!}`;
+      out.push(sig({ ...base, detector: 'python_venv', path: venv, channel: rs.type === 'pipx_venv' ? 'pipx' : 'uv_tool', strong: true }));
       continue;
     }
     if (rs.type === 'extension_dir' && /<version>/.test(p)) {

@@ -1,13 +1,16 @@
-// `warden-agent scan [--json] [--root DIR] [--os linux|darwin|win32] [--processes|--no-processes]`
+// `warden-agent scan [--json] [--root DIR | --demo] [--os linux|darwin|win32] [--processes|--no-processes]`
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { LayoutOs } from '../../../wire/src/catalog.ts';
 import type { Inventory } from '../../../wire/src/inventory.ts';
 import { loadCatalog } from '../catalog/load.ts';
 import { log } from '../log.ts';
-import { scanInventory, type ScanOptions } from './scan.ts';
+import { createDemoRoot } from '../demo-root.ts';
+import { hostOs, scanInventory, type ScanOptions } from './scan.ts';
 
-const USAGE = 'usage: warden-agent scan [--json] [--root DIR] [--os linux|darwin|win32] [--catalog FILE] [--processes | --no-processes]\n';
+const USAGE = 'usage: warden-agent scan [--json] [--root DIR | --demo] [--os linux|darwin|win32] [--catalog FILE] [--processes | --no-processes]\n  --demo  scan a freshly generated demo root (fake installs in a temp folder, removed afterwards)\n';
 
 export function formatInventory(inv: Inventory): string {
   const lines = [`${inv.host.hostname} (${inv.host.os.platform}, root ${inv.root}): ${inv.findings.length} finding(s) in ${inv.duration_ms} ms, ${inv.host.users.length} user(s)`];
@@ -31,6 +34,7 @@ export default async function scan(args: string[]): Promise<number> {
         catalog: { type: 'string' },
         processes: { type: 'boolean' },
         'no-processes': { type: 'boolean' },
+        demo: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -47,8 +51,19 @@ export default async function scan(args: string[]): Promise<number> {
     process.stderr.write(`warden-agent scan: --os must be linux, darwin or win32 (got '${values.os}')\n`);
     return 2;
   }
+  if (values.demo && values.root) {
+    process.stderr.write('warden-agent scan: --demo and --root exclude each other\n');
+    return 2;
+  }
   const opts: ScanOptions = {};
   if (values.root) opts.root = resolve(values.root);
+  let demoRoot: string | null = null;
+  if (values.demo) {
+    demoRoot = mkdtempSync(join(tmpdir(), 'warden-demo-'));
+    createDemoRoot(demoRoot, (values.os as LayoutOs | undefined) ?? hostOs());
+    opts.root = demoRoot;
+    if (!values.json) process.stdout.write(`demo root with fake installs: ${demoRoot} (removed after the scan; never your real home)\n`);
+  }
   if (values.os) opts.os = values.os as LayoutOs;
   if (values.processes) opts.processes = true;
   if (values['no-processes']) opts.processes = false;
@@ -62,5 +77,7 @@ export default async function scan(args: string[]): Promise<number> {
     log.error('scan failed', { error: e });
     process.stderr.write(`warden-agent scan: ${(e as Error).message}\n`);
     return 1;
+  } finally {
+    if (demoRoot) rmSync(demoRoot, { recursive: true, force: true });
   }
 }
