@@ -89,6 +89,19 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     logger: opts.logger ? { ...(typeof opts.logger === 'object' ? opts.logger : {}), redact: ['req.headers.authorization', 'req.headers.cookie'] } : false,
     // Agents behind one NAT share an address; rate limits still key on it (no proxy trust by default).
     trustProxy: false,
+    // Name the offending property or the allowed values: "body/platform must be equal to one of the
+    // allowed values (linux, darwin, win32)" tells an agent developer what to fix.
+    schemaErrorFormatter: (errors, dataVar) =>
+      new Error(
+        errors
+          .slice(0, 3)
+          .map((e) => {
+            const p = e.params as { additionalProperty?: string; allowedValues?: unknown[]; missingProperty?: string };
+            const extra = p.additionalProperty ? ` ('${p.additionalProperty}')` : p.allowedValues ? ` (${p.allowedValues.join(', ')})` : '';
+            return `${dataVar}${e.instancePath} ${e.message ?? 'is invalid'}${extra}`;
+          })
+          .join('; '),
+      ),
     routerOptions: { maxParamLength: 200 },
   };
   const app = Fastify(fastifyOpts);

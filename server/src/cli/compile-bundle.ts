@@ -4,14 +4,8 @@ import type { CompileBundle } from '../bundle-builder.ts';
 import { ENTRYPOINT } from '../../../agent/src/policy/bundle.ts';
 import { compileFleetPolicy } from '../policy/fleet-policy.ts';
 
-let wasm: Promise<Buffer> | null = null;
-
 export const compileCurrentPolicy: CompileBundle = async ({ data, revision }) => {
-  wasm ??= compileFleetPolicy();
-  const module = await wasm.catch((err: unknown) => {
-    wasm = null;
-    throw err;
-  });
+  const module = await compileFleetPolicy();
   return new Map([
     ['.manifest', Buffer.from(JSON.stringify({ revision, roots: [''], wasm: [{ entrypoint: ENTRYPOINT, module: '/policy.wasm' }] }))],
     ['policy.wasm', module],

@@ -1,6 +1,7 @@
 // Registers the core's routes (the bundle service and push are registered by their own plugins).
 import type { FastifyInstance } from 'fastify';
 import type { RouteContext } from './context.ts';
+import { NoQuery } from '../schemas/api.ts';
 import { enrollRoutes } from './enroll.ts';
 import { agentRoutes } from './agent.ts';
 import { accessRoutes } from './access.ts';
@@ -10,6 +11,11 @@ import { exceptionRoutes } from './exceptions.ts';
 import { reportRoutes } from './reports.ts';
 
 export async function coreRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
+  // Inside this plugin only: a core route that declares no query parameters refuses any it is sent.
+  app.addHook('onRoute', (r) => {
+    r.schema ??= {};
+    r.schema.querystring ??= NoQuery;
+  });
   for (const routes of [enrollRoutes, agentRoutes, accessRoutes, deviceRoutes, banRoutes, exceptionRoutes, reportRoutes]) {
     await routes(app, ctx);
   }

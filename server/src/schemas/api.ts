@@ -85,6 +85,9 @@ export type CreateToken = Static<typeof CreateToken>;
 export const CreateEnrollToken = Type.Object({ note: Text(500), expires_in_hours: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 90 })) }, Strict);
 export type CreateEnrollToken = Static<typeof CreateEnrollToken>;
 
+/** For routes that take no query parameters: an unknown one is refused, not ignored. */
+export const NoQuery = Type.Object({}, Strict);
+
 export const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }, Strict);
 export type IdParam = Static<typeof IdParam>;
 export const PageQuery = {

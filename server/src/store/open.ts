@@ -1,6 +1,6 @@
 // Opens the configured store: the embedded SQLite file in the data folder by default, PostgreSQL
 // when a postgres:// URL is given. Migrations run before the store is handed out.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteDriver } from './sqlite-driver.ts';
 import { PostgresDriver } from './postgres-driver.ts';
@@ -31,6 +31,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<SqlRepository> 
       file = join(dir, 'warden.db');
     }
     repo = new SqlRepository(new SqliteDriver(file));
+    // The database holds credential hashes and the fleet's inventory: owner-only, like the signing key.
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
   }
   try {
     await repo.migrate();
