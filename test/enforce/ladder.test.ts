@@ -65,6 +65,14 @@ test('configure merges Claude Code managed settings in its system location and r
     assert.equal(r?.restored, 'content');
     assert.equal(readFileSync(path, 'utf8'), original);
     assert.equal(listConfigured(state).length, 0);
+
+    // Configured again, then the policy stops configuring the tool: the next run reverts by itself.
+    await enforceDecisions([d], inventory(t.root, [f]), { stateDir: t.state, root: t.root, os: 'linux', bundleRevision: 'r' });
+    assert.notEqual(readFileSync(path, 'utf8'), original);
+    const later = await enforceDecisions([decision(f, 'allow')], inventory(t.root, [f]), { stateDir: t.state, root: t.root, os: 'linux', bundleRevision: 'r2' });
+    assert.equal(readFileSync(path, 'utf8'), original);
+    assert.match(later.actions[0]!.steps.join(), /managed settings reverted/);
+    assert.equal(readEvents(state.outbox).at(-1)!.kind, 'revert');
   } finally {
     t.cleanup();
   }

@@ -7,7 +7,7 @@ import type { Decision } from '../../../wire/src/decision.ts';
 import type { EnforcementEvent } from '../../../wire/src/event.ts';
 import type { Finding, Inventory } from '../../../wire/src/inventory.ts';
 import { findingIds } from '../policy/input.ts';
-import { applyManagedSettings, managedSettingsPath, type Os } from './configure.ts';
+import { applyManagedSettings, listConfigured, managedSettingsPath, revertManagedSettings, type Os } from './configure.ts';
 import { firstToday } from './daily.ts';
 import { terminateAll } from './kill.ts';
 import { pathWithin } from './procfs.ts';
@@ -141,6 +141,7 @@ export async function enforceDecisions(decisions: Decision[], inventory: Invento
     }
     if (d.action === 'quarantine') quarantineStep(d, f, targets, opts, state, rec, report, base, dry, now);
   }
+  revertUnconfigured(decisions, opts, state, rec, actions, dry);
   if (!dry) saveWatchList(state.watchList, watch);
   return { recovered, actions, watch };
 }
@@ -248,5 +249,32 @@ async function configureStep(d: Decision, f: Finding, opts: EnforceOptions, stat
   } catch (e) {
     report.steps.push(`configure failed: ${(e as Error).message}`);
     rec.record(report, { ...base, kind: 'configure', result: 'failed', detail: (e as Error).message, paths: [path] });
+  }
+}
+
+/**
+ * Managed settings warden wrote for a tool the policy no longer configures (the tool is still found,
+ * but no decision for it says configure) are put back as they were before warden.
+ */
+function revertUnconfigured(decisions: Decision[], opts: EnforceOptions, state: EnforceState, rec: Recorder, actions: ActionReport[], dry: boolean): void {
+  for (const r of listConfigured(state)) {
+    const mine = decisions.filter((d) => d.tool === r.tool);
+    if (mine.length === 0 || mine.some((d) => d.action === 'configure' && !d.monitor)) continue;
+    const d = mine[0]!;
+    const report = actions.find((a) => a.finding === d.finding);
+    const base = { tool: r.tool, finding: d.finding, action: d.action, rule: d.rule, reason: `policy no longer configures ${r.tool} (was rule ${r.rule})`, bundle_revision: opts.bundleRevision };
+    if (dry) {
+      report?.steps.push(`would revert managed settings at ${r.path}`);
+      rec.record(report ?? null, { ...base, kind: 'revert', result: 'dry_run', detail: `would revert ${r.path}`, paths: [r.path] });
+      continue;
+    }
+    try {
+      const done = revertManagedSettings(state, r.tool);
+      const detail = done?.restored === 'removed' ? `removed ${r.path} (there was none before warden)` : `restored the previous ${r.path}`;
+      report?.steps.push(`managed settings reverted: ${detail}`);
+      rec.record(report ?? null, { ...base, kind: 'revert', result: 'ok', detail, paths: [r.path] });
+    } catch (e) {
+      rec.record(report ?? null, { ...base, kind: 'revert', result: 'failed', detail: (e as Error).message, paths: [r.path] });
+    }
   }
 }
