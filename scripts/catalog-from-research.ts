@@ -21,6 +21,7 @@ type ResearchTool = {
   confidence: string;
   binaries: string[];
   signatures: Record<'macos' | 'linux' | 'windows', ResearchSig[]>;
+  mcp_config_paths: string[];
   process_names: string[];
   vscode_extension_ids: string[];
   jetbrains_plugin_ids: string[];
@@ -250,6 +251,21 @@ function convertTool(t: ResearchTool): CatalogTool {
   for (const [os, list] of Object.entries(t.signatures) as ['macos' | 'linux' | 'windows', ResearchSig[]][]) {
     const target = OS_MAP[os];
     for (const rs of list) signatures[target].push(...convertSignature(t, os, rs));
+  }
+  // MCP / agent config files in the user's home: which tools have MCP servers configured.
+  for (const raw of t.mcp_config_paths) {
+    const m = /^(macOS|Windows|Linux)\s+(.*)$/.exec(raw);
+    const oses: LayoutOs[] = m ? [m[1] === 'macOS' ? 'darwin' : m[1] === 'Windows' ? 'win32' : 'linux'] : OSES;
+    const { paths, note } = normalizePath(m ? m[2]! : raw);
+    for (const p of paths) {
+      if (!/^(~|<VSC_USER>)\//.test(p) || !/\.(json|toml|ya?ml)$/.test(p)) continue;
+      for (const os of oses) {
+        if (signatures[os].some((x) => x.path === p)) continue;
+        const s: Signature = { detector: 'mcp_config', kind: 'mcp_config', path: p, channel: 'traces', strong: false };
+        if (note) s.note = note;
+        signatures[os].push(s);
+      }
+    }
   }
   // Extension and plugin ids apply on every OS where the IDE family runs.
   const vsc = cleanIds(t.vscode_extension_ids);

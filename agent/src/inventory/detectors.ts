@@ -221,11 +221,18 @@ function browserExtension(ctx: DetectContext, sig: Signature, home: Home | null,
   }
 }
 
+const MCP_KEYS = ['mcpServers', 'servers', 'mcp', 'context_servers'];
+
 function mcpConfig(ctx: DetectContext, sig: Signature, home: Home | null, emit: Emit): void {
   const fs = ctx.layout.fs;
   for (const file of ctx.layout.expand(sig.path!, home)) {
+    if (!file.endsWith('.json')) {
+      emit({ channel: 'traces', signal: 'mcp_config', path: file, strong: false, detail: 'MCP / agent config present' });
+      continue;
+    }
     const j = fs.readJson(file);
-    const servers = j && typeof j.mcpServers === 'object' && j.mcpServers !== null ? Object.keys(j.mcpServers).length : 0;
+    const key = MCP_KEYS.find((k) => j && typeof j[k] === 'object' && j[k] !== null);
+    const servers = key ? Object.keys(j![key] as object).length : 0;
     // Only the count: server commands and env blocks can hold secrets.
     emit({ channel: 'traces', signal: 'mcp_config', path: file, strong: false, detail: `${servers} MCP server(s) configured` });
   }
