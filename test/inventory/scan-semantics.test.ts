@@ -100,6 +100,19 @@ test('confidence: one trace is low, two traces medium, a versioned manifest high
   assert.equal(c[0]!.evidence.length, 2);
 }));
 
+test('MCP config files count configured servers and never copy commands, args or env', withRoot(async (root) => {
+  put(join(root, 'home/max/.claude.json'), JSON.stringify({ mcpServers: { github: { command: 'npx', args: ['-y', 'gh-mcp'], env: { GITHUB_TOKEN: 'ghp_secretsecretsecret' } }, fs: { command: 'mcp-fs' } } }));
+  put(join(root, 'home/max/.cursor/mcp.json'), JSON.stringify({ mcpServers: { db: { url: 'https://user:pw@db.example/mcp' } } }));
+  put(join(root, 'home/max/.codex/config.toml'), '[mcp_servers.x]\ncommand = "secret-tool"\n');
+  const inv = await scanInventory({ root, os: 'linux', processes: false });
+  const detail = (tool: string, file: string) => inv.findings.find((f) => f.tool_id === tool)?.evidence.find((e) => e.path === join(root, 'home/max', file))?.detail;
+  assert.equal(detail('claude-code', '.claude.json'), '2 MCP server(s) configured');
+  assert.equal(detail('cursor', '.cursor/mcp.json'), '1 MCP server(s) configured');
+  assert.equal(detail('openai-codex-cli', '.codex/config.toml'), 'MCP / agent config present');
+  const text = JSON.stringify(inv);
+  for (const leak of ['ghp_secretsecretsecret', 'gh-mcp', 'user:pw', 'secret-tool']) assert.ok(!text.includes(leak), leak);
+}));
+
 test('the scan never executes what it finds', withRoot(async (root) => {
   const marker = join(root, 'EXECUTED');
   const script = `#!/bin/sh\ntouch '${marker}'\n`;
