@@ -91,7 +91,7 @@ test('a pid the inventory attributed but that now runs something else is not sig
   }
 });
 
-test('the process watch kills a banned tool started later and nothing else', { skip: !linux && 'needs /proc' }, async () => {
+test('the process watch kills a banned tool started later and nothing else', { skip: !linux && 'needs /proc', timeout: 60_000 }, async () => {
   const t = tempRoot('watch');
   const claude = npmInstall(t.root, '@anthropic-ai/claude-code', 'claude');
   const qoder = npmInstall(t.root, 'qoder-cli', 'qoder');
@@ -125,6 +125,11 @@ test('the process watch kills a banned tool started later and nothing else', { s
     await watch.tick();
     assert.equal(isAlive(pAllowed.pid!), true);
     assert.equal(kills.length, 1);
+    // A script given by a relative path (`node ./cli.js` from the package folder) is matched too.
+    const pRelative = spawn(process.execPath, ['./cli.js'], { cwd: claude.pkgDir, stdio: 'ignore' });
+    const [, sig2] = await once(pRelative, 'exit');
+    assert.ok(sig2 === 'SIGTERM' || sig2 === 'SIGKILL');
+    assert.equal(isAlive(pAllowed.pid!), true);
   } finally {
     watch.stop();
     if (pAllowed) stop(pAllowed);

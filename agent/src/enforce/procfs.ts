@@ -1,6 +1,6 @@
 // Reading the process table from /proc (Linux) without spawning `ps`: cheap enough to poll.
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export interface ProcInfo {
   pid: number;
@@ -10,6 +10,8 @@ export interface ProcInfo {
   exe: string | null;
   /** one-letter state from /proc/<pid>/stat (Z = zombie), null when unreadable. */
   state: string | null;
+  /** working folder, to resolve a script given by relative path (`node ./cli.js`); null when unreadable. */
+  cwd: string | null;
 }
 
 export function listPids(procRoot = '/proc'): number[] {
@@ -52,7 +54,13 @@ export function readProc(pid: number, procRoot = '/proc'): ProcInfo | null {
   } catch {
     exe = null;
   }
-  return { pid, argv, exe, state: procState(pid, procRoot) };
+  let cwd: string | null = null;
+  try {
+    cwd = readlinkSync(join(dir, 'cwd'));
+  } catch {
+    cwd = null;
+  }
+  return { pid, argv, exe, state: procState(pid, procRoot), cwd };
 }
 
 /** True while the pid exists and is not a zombie. */
@@ -80,7 +88,10 @@ export function procRuns(info: ProcInfo, paths: string[]): string | null {
   const candidates: string[] = [];
   if (info.exe) candidates.push(info.exe);
   const firstArgs = info.argv.slice(0, 3);
-  for (const a of firstArgs) if (a.startsWith('/')) candidates.push(a);
+  for (const a of firstArgs) {
+    if (a.startsWith('/')) candidates.push(a);
+    else if (info.cwd && a.includes('/') && !a.startsWith('-')) candidates.push(resolve(info.cwd, a));
+  }
   for (const c of candidates) for (const p of paths) if (pathWithin(c, p)) return p;
   return null;
 }
