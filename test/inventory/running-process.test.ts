@@ -66,3 +66,23 @@ test('the systeminformation process list (cross-platform path) finds the same pr
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a process matched by name whose executable sits in a native versions folder is that native install', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'warden-proc-native-'));
+  try {
+    const exe = join(dir, 'home/u/.local/share/claude/versions/2.0.30');
+    mkdirSync(join(exe, '..'), { recursive: true });
+    writeFileSync(exe, 'inert');
+    // What /proc shows for `~/.local/bin/claude` (a link to that file): comm 'claude', exe the target.
+    const hits = matchProcesses(new ScanFs('/'), loadCatalog(), [{ pid: 424242, name: 'claude', user: 'u', paths: [exe] }, { pid: 424243, name: 'bash', paths: ['/usr/bin/bash'] }]);
+    assert.deepEqual(
+      hits.map((h) => [h.tool, h.channel, h.version, h.running?.pid ?? null]),
+      [
+        ['claude-code', 'native', '2.0.30', 424242],
+        ['claude-code', 'native', '2.0.30', null],
+      ],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -103,7 +103,9 @@ export function matchProcesses(fs: ScanFs, catalog: Catalog, procs: ProcInfo[]):
       const byName = !matched && tool.process.names.some((n) => n === p.name || (p.name.length === 15 && n.startsWith(p.name)) || p.paths.some((x) => basename(x) === n));
       if (!matched && !byName) continue;
       const where = matched ?? p.paths[0] ?? p.name;
-      const origin = matched ? originOf(fs, tool, matched) : null;
+      // By name, the executable's own path can still say where it came from (a native
+      // installer's versions/<v> file, a binary inside an npm package).
+      const origin = matched ? originOf(fs, tool, matched) : p.paths[0] ? originOf(fs, tool, p.paths[0]) : null;
       const hit: Hit = {
         tool: tool.id,
         user: p.user ?? null,
