@@ -37,6 +37,8 @@ export interface Case {
   inexpressible?: string;
   /** Marked `skip: true` in the corpus itself. */
   skipped?: boolean;
+  /** OPA case run with strict builtin errors (`strict_error: true`): builtin errors fail the query. */
+  strictError?: boolean;
 }
 
 function walk(dir: string, out: string[] = []): string[] {
@@ -143,6 +145,7 @@ export function loadOpa(root = join(CORPUS_ROOT, 'opa')): Case[] {
         mode: 'opa-bindings',
         expect,
         inexpressible,
+        strictError: c.strict_error === true,
       });
     });
   }

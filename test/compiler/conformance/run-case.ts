@@ -48,9 +48,17 @@ export async function runCase(c: Case): Promise<Outcome> {
     return { status: 'fail', detail: `compile: ${msg}` };
   }
 
+  let wasm = out.wasm;
+  if (c.strictError === true && out.policy) {
+    // strict_error cases run like `opa eval --strict-builtin-errors`: re-link with the runtime's
+    // strict flag set (the emitter is loaded lazily, as compile() does).
+    const emitter = (await import('../../../compiler/src/emit/index.ts')) as typeof import('../../../compiler/src/emit/index.ts');
+    wasm = await emitter.emitWasm(out.policy, { strictBuiltinErrors: true });
+  }
+
   const results: unknown[] = [];
   try {
-    const policy = await loadPolicy(out.wasm);
+    const policy = await loadPolicy(wasm);
     policy.setData(c.data as object);
     for (const input of c.inputs) {
       const rs = policy.evaluate(input) as unknown;
