@@ -1,4 +1,5 @@
 // Aggregates: count, sum, product, max, min, sort.
+import { operand_error } from './core_errors';
 import {
   TYPE_NUMBER, TYPE_STRING, TYPE_ARRAY, TYPE_OBJECT, TYPE_SET, vtype, coll_len, arr_get, coll_items,
   opa_number_int, str_len, str_ptr, opa_array_with_cap,
@@ -16,16 +17,16 @@ export function opa_builtin_count(v: usize): usize {
   const t = vtype(v);
   if (t == TYPE_ARRAY || t == TYPE_OBJECT || t == TYPE_SET) return opa_number_int(<i64>coll_len(v));
   if (t == TYPE_STRING) return opa_number_int(<i64>utf8_count(str_ptr(v), str_len(v)));
-  return 0;
+  return operand_error('count', 1, 'one of {array, object, set, string}', v);
 }
 
 export function opa_builtin_sum(v: usize): usize {
-  if (!is_array_or_set(v)) return 0;
+  if (!is_array_or_set(v)) return operand_error('sum', 1, 'one of {array, set}', v);
   let acc = opa_number_int(0);
   const n = coll_len(v);
   for (let i: u32 = 0; i < n; i++) {
     const e = arr_get(v, i);
-    if (vtype(e) != TYPE_NUMBER) return 0;
+    if (vtype(e) != TYPE_NUMBER) return operand_error('sum', 1, 'one of {array, set} of numbers', e);
     acc = opa_builtin_plus(acc, e);
     if (acc == 0) return 0;
   }
@@ -33,12 +34,12 @@ export function opa_builtin_sum(v: usize): usize {
 }
 
 export function opa_builtin_product(v: usize): usize {
-  if (!is_array_or_set(v)) return 0;
+  if (!is_array_or_set(v)) return operand_error('product', 1, 'one of {array, set}', v);
   let acc = opa_number_int(1);
   const n = coll_len(v);
   for (let i: u32 = 0; i < n; i++) {
     const e = arr_get(v, i);
-    if (vtype(e) != TYPE_NUMBER) return 0;
+    if (vtype(e) != TYPE_NUMBER) return operand_error('product', 1, 'one of {array, set} of numbers', e);
     acc = opa_builtin_mul(acc, e);
     if (acc == 0) return 0;
   }
@@ -46,7 +47,7 @@ export function opa_builtin_product(v: usize): usize {
 }
 
 export function opa_builtin_max(v: usize): usize {
-  if (!is_array_or_set(v)) return 0;
+  if (!is_array_or_set(v)) return operand_error('max', 1, 'one of {array, set}', v);
   const n = coll_len(v);
   if (n == 0) return 0;
   let best = arr_get(v, 0);
@@ -58,7 +59,7 @@ export function opa_builtin_max(v: usize): usize {
 }
 
 export function opa_builtin_min(v: usize): usize {
-  if (!is_array_or_set(v)) return 0;
+  if (!is_array_or_set(v)) return operand_error('min', 1, 'one of {array, set}', v);
   const n = coll_len(v);
   if (n == 0) return 0;
   let best = arr_get(v, 0);
@@ -71,7 +72,7 @@ export function opa_builtin_min(v: usize): usize {
 
 /** sort(array|set): a sorted array (stable merge sort over element addresses). */
 export function opa_builtin_sort(v: usize): usize {
-  if (!is_array_or_set(v)) return 0;
+  if (!is_array_or_set(v)) return operand_error('sort', 1, 'one of {array, set}', v);
   const n = coll_len(v);
   const r = opa_array_with_cap(n);
   if (n == 0) return r;

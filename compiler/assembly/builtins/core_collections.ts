@@ -1,4 +1,5 @@
 // Set, array and object builtins.
+import { operand_error, type_error_msg } from './core_errors';
 import {
   TYPE_ARRAY, TYPE_OBJECT, TYPE_SET, TYPE_NUMBER, vtype, coll_len, coll_items, arr_get, obj_key_at, obj_val_at,
   opa_array_with_cap, opa_object, opa_set, num_is_int, num_to_i64, opa_boolean,
@@ -13,7 +14,8 @@ import { opa_value_equal } from '../compare';
 
 /** `&`: set intersection. */
 export function opa_builtin_and(a: usize, b: usize): usize {
-  if (vtype(a) != TYPE_SET || vtype(b) != TYPE_SET) return 0;
+  if (vtype(a) != TYPE_SET) return operand_error('and', 1, 'set', a);
+  if (vtype(b) != TYPE_SET) return operand_error('and', 2, 'set', b);
   const r = opa_set();
   const n = coll_len(a);
   for (let i: u32 = 0; i < n; i++) {
@@ -25,7 +27,8 @@ export function opa_builtin_and(a: usize, b: usize): usize {
 
 /** `|`: set union. */
 export function opa_builtin_or(a: usize, b: usize): usize {
-  if (vtype(a) != TYPE_SET || vtype(b) != TYPE_SET) return 0;
+  if (vtype(a) != TYPE_SET) return operand_error('or', 1, 'set', a);
+  if (vtype(b) != TYPE_SET) return operand_error('or', 2, 'set', b);
   const r = opa_value_shallow_copy(a);
   const n = coll_len(b);
   for (let i: u32 = 0; i < n; i++) opa_set_add(r, arr_get(b, i));
@@ -33,9 +36,9 @@ export function opa_builtin_or(a: usize, b: usize): usize {
 }
 
 export function opa_builtin_intersection(s: usize): usize {
-  if (vtype(s) != TYPE_SET) return 0;
+  if (vtype(s) != TYPE_SET) return operand_error('intersection', 1, 'set of sets', s);
   const n = coll_len(s);
-  for (let i: u32 = 0; i < n; i++) if (vtype(arr_get(s, i)) != TYPE_SET) return 0;
+  for (let i: u32 = 0; i < n; i++) if (vtype(arr_get(s, i)) != TYPE_SET) return operand_error('intersection', 1, 'set of sets', arr_get(s, i));
   if (n == 0) return opa_set();
   let r = arr_get(s, 0);
   for (let i: u32 = 1; i < n; i++) r = opa_builtin_and(r, arr_get(s, i));
@@ -43,12 +46,12 @@ export function opa_builtin_intersection(s: usize): usize {
 }
 
 export function opa_builtin_union(s: usize): usize {
-  if (vtype(s) != TYPE_SET) return 0;
+  if (vtype(s) != TYPE_SET) return operand_error('union', 1, 'set of sets', s);
   const n = coll_len(s);
   let r = opa_set();
   for (let i: u32 = 0; i < n; i++) {
     const e = arr_get(s, i);
-    if (vtype(e) != TYPE_SET) return 0;
+    if (vtype(e) != TYPE_SET) return operand_error('union', 1, 'set of sets', e);
     r = opa_builtin_or(r, e);
   }
   return r;
@@ -57,7 +60,8 @@ export function opa_builtin_union(s: usize): usize {
 // ---- arrays ------------------------------------------------------------------------------------
 
 export function opa_builtin_array_concat(a: usize, b: usize): usize {
-  if (vtype(a) != TYPE_ARRAY || vtype(b) != TYPE_ARRAY) return 0;
+  if (vtype(a) != TYPE_ARRAY) return operand_error('array.concat', 1, 'array', a);
+  if (vtype(b) != TYPE_ARRAY) return operand_error('array.concat', 2, 'array', b);
   const na = coll_len(a), nb = coll_len(b);
   const r = opa_array_with_cap(na + nb);
   if (na > 0) memory.copy(coll_items(r), coll_items(a), <usize>na << 2);
@@ -68,8 +72,10 @@ export function opa_builtin_array_concat(a: usize, b: usize): usize {
 
 /** array.slice(arr, start, stop): indices clamped to [0, len]; empty when start >= stop. */
 export function opa_builtin_array_slice(a: usize, start: usize, stop: usize): usize {
-  if (vtype(a) != TYPE_ARRAY || vtype(start) != TYPE_NUMBER || vtype(stop) != TYPE_NUMBER) return 0;
-  if (!num_is_int(start) || !num_is_int(stop)) return 0;
+  if (vtype(a) != TYPE_ARRAY) return operand_error('array.slice', 1, 'array', a);
+  if (vtype(start) != TYPE_NUMBER) return operand_error('array.slice', 2, 'number', start);
+  if (vtype(stop) != TYPE_NUMBER) return operand_error('array.slice', 3, 'number', stop);
+  if (!num_is_int(start) || !num_is_int(stop)) return type_error_msg('array.slice', 'operands 2 and 3 must be integers');
   const len = <i64>coll_len(a);
   let s = num_to_i64(start), e = num_to_i64(stop);
   if (s < 0) s = 0;
@@ -83,7 +89,7 @@ export function opa_builtin_array_slice(a: usize, start: usize, stop: usize): us
 }
 
 export function opa_builtin_array_reverse(a: usize): usize {
-  if (vtype(a) != TYPE_ARRAY) return 0;
+  if (vtype(a) != TYPE_ARRAY) return operand_error('array.reverse', 1, 'array', a);
   const n = coll_len(a);
   const r = opa_array_with_cap(n);
   for (let i: u32 = 0; i < n; i++) opa_array_append(r, arr_get(a, n - 1 - i));
@@ -94,7 +100,7 @@ export function opa_builtin_array_reverse(a: usize): usize {
 
 /** object.get(obj, key, default): key may be an array path. */
 export function opa_builtin_object_get(o: usize, key: usize, dflt: usize): usize {
-  if (vtype(o) != TYPE_OBJECT) return 0;
+  if (vtype(o) != TYPE_OBJECT) return operand_error('object.get', 1, 'object', o);
   if (vtype(key) == TYPE_ARRAY) {
     let cur = o;
     const n = coll_len(key);
@@ -109,7 +115,7 @@ export function opa_builtin_object_get(o: usize, key: usize, dflt: usize): usize
 }
 
 export function opa_builtin_object_keys(o: usize): usize {
-  if (vtype(o) != TYPE_OBJECT) return 0;
+  if (vtype(o) != TYPE_OBJECT) return operand_error('object.keys', 1, 'object', o);
   const r = opa_set();
   const n = coll_len(o);
   for (let i: u32 = 0; i < n; i++) opa_set_add(r, obj_key_at(o, i));
@@ -128,9 +134,9 @@ function key_set(k: usize): usize {
 }
 
 export function opa_builtin_object_remove(o: usize, keys: usize): usize {
-  if (vtype(o) != TYPE_OBJECT) return 0;
+  if (vtype(o) != TYPE_OBJECT) return operand_error('object.remove', 1, 'object', o);
   const ks = key_set(keys);
-  if (ks == 0) return 0;
+  if (ks == 0) return operand_error('object.remove', 2, 'one of {array, object, set}', keys);
   const r = opa_object();
   const n = coll_len(o);
   for (let i: u32 = 0; i < n; i++) {
@@ -141,9 +147,9 @@ export function opa_builtin_object_remove(o: usize, keys: usize): usize {
 }
 
 export function opa_builtin_object_filter(o: usize, keys: usize): usize {
-  if (vtype(o) != TYPE_OBJECT) return 0;
+  if (vtype(o) != TYPE_OBJECT) return operand_error('object.filter', 1, 'object', o);
   const ks = key_set(keys);
-  if (ks == 0) return 0;
+  if (ks == 0) return operand_error('object.filter', 2, 'one of {array, object, set}', keys);
   const r = opa_object();
   const n = coll_len(o);
   for (let i: u32 = 0; i < n; i++) {
@@ -174,17 +180,18 @@ function union2(a: usize, b: usize): usize {
 }
 
 export function opa_builtin_object_union(a: usize, b: usize): usize {
-  if (vtype(a) != TYPE_OBJECT || vtype(b) != TYPE_OBJECT) return 0;
+  if (vtype(a) != TYPE_OBJECT) return operand_error('object.union', 1, 'object', a);
+  if (vtype(b) != TYPE_OBJECT) return operand_error('object.union', 2, 'object', b);
   return union2(a, b);
 }
 
 export function opa_builtin_object_union_n(arr: usize): usize {
-  if (vtype(arr) != TYPE_ARRAY) return 0;
+  if (vtype(arr) != TYPE_ARRAY) return operand_error('object.union_n', 1, 'array of objects', arr);
   let r = opa_object();
   const n = coll_len(arr);
   for (let i: u32 = 0; i < n; i++) {
     const o = arr_get(arr, i);
-    if (vtype(o) != TYPE_OBJECT) return 0;
+    if (vtype(o) != TYPE_OBJECT) return operand_error('object.union_n', 1, 'array of objects', o);
     r = union2(r, o);
   }
   return r;

@@ -1,6 +1,7 @@
 // Arithmetic builtins. Integers stay exact in i64 (overflow falls back to doubles); anything else
 // computes in doubles. Errors (division by zero, non-integer modulo, non-finite results) make the
 // call undefined, as OPA's non-strict evaluation does.
+import { operand_error, type_error_msg } from './core_errors';
 import {
   TYPE_NUMBER, TYPE_SET, vtype, num_is_int, num_to_i64, num_to_f64, opa_number_int, opa_number_float,
   coll_len, arr_get, opa_array_with_cap, opa_set,
@@ -15,7 +16,8 @@ function float(f: f64): usize {
 }
 
 export function opa_builtin_plus(a: usize, b: usize): usize {
-  if (!isnum(a) || !isnum(b)) return 0;
+  if (!isnum(a)) return operand_error('plus', 1, 'number', a);
+  if (!isnum(b)) return operand_error('plus', 2, 'number', b);
   if (num_is_int(a) && num_is_int(b)) {
     const x = num_to_i64(a), y = num_to_i64(b);
     const r = x + y;
@@ -35,7 +37,8 @@ export function opa_builtin_minus(a: usize, b: usize): usize {
     }
     return r;
   }
-  if (!isnum(a) || !isnum(b)) return 0;
+  if (!isnum(a)) return operand_error('minus', 1, 'one of {number, set}', a);
+  if (!isnum(b)) return operand_error('minus', 2, 'number', b);
   if (num_is_int(a) && num_is_int(b)) {
     const x = num_to_i64(a), y = num_to_i64(b);
     const r = x - y;
@@ -45,7 +48,8 @@ export function opa_builtin_minus(a: usize, b: usize): usize {
 }
 
 export function opa_builtin_mul(a: usize, b: usize): usize {
-  if (!isnum(a) || !isnum(b)) return 0;
+  if (!isnum(a)) return operand_error('mul', 1, 'number', a);
+  if (!isnum(b)) return operand_error('mul', 2, 'number', b);
   if (num_is_int(a) && num_is_int(b)) {
     const x = num_to_i64(a), y = num_to_i64(b);
     const ax = x < 0 ? -x : x, ay = y < 0 ? -y : y;
@@ -55,7 +59,8 @@ export function opa_builtin_mul(a: usize, b: usize): usize {
 }
 
 export function opa_builtin_div(a: usize, b: usize): usize {
-  if (!isnum(a) || !isnum(b)) return 0;
+  if (!isnum(a)) return operand_error('div', 1, 'number', a);
+  if (!isnum(b)) return operand_error('div', 2, 'number', b);
   const d = num_to_f64(b);
   if (d == 0) return builtin_error('div', 'divide by zero');
   if (num_is_int(a) && num_is_int(b)) {
@@ -66,7 +71,8 @@ export function opa_builtin_div(a: usize, b: usize): usize {
 }
 
 export function opa_builtin_rem(a: usize, b: usize): usize {
-  if (!isnum(a) || !isnum(b)) return 0;
+  if (!isnum(a)) return operand_error('rem', 1, 'number', a);
+  if (!isnum(b)) return operand_error('rem', 2, 'number', b);
   if (!num_is_int(a) || !num_is_int(b)) return builtin_error('rem', 'modulo on floating-point number');
   const y = num_to_i64(b);
   if (y == 0) return builtin_error('rem', 'modulo by zero');
@@ -74,7 +80,7 @@ export function opa_builtin_rem(a: usize, b: usize): usize {
 }
 
 export function opa_builtin_abs(a: usize): usize {
-  if (!isnum(a)) return 0;
+  if (!isnum(a)) return operand_error('abs', 1, 'number', a);
   if (num_is_int(a)) {
     const x = num_to_i64(a);
     if (x != i64.MIN_VALUE) return opa_number_int(x < 0 ? -x : x);
@@ -84,7 +90,7 @@ export function opa_builtin_abs(a: usize): usize {
 
 /** Rounds half away from zero (Go's math.Round, as OPA). */
 export function opa_builtin_round(a: usize): usize {
-  if (!isnum(a)) return 0;
+  if (!isnum(a)) return operand_error('round', 1, 'number', a);
   if (num_is_int(a)) return a;
   const f = num_to_f64(a);
   const r = Math.floor(Math.abs(f) + 0.5);
@@ -92,20 +98,23 @@ export function opa_builtin_round(a: usize): usize {
 }
 
 export function opa_builtin_ceil(a: usize): usize {
-  if (!isnum(a)) return 0;
+  if (!isnum(a)) return operand_error('ceil', 1, 'number', a);
   if (num_is_int(a)) return a;
   return float(Math.ceil(num_to_f64(a)));
 }
 
 export function opa_builtin_floor(a: usize): usize {
-  if (!isnum(a)) return 0;
+  if (!isnum(a)) return operand_error('floor', 1, 'number', a);
   if (num_is_int(a)) return a;
   return float(Math.floor(num_to_f64(a)));
 }
 
 /** numbers.range(a, b): integers from a to b inclusive, descending when a > b. */
 export function opa_builtin_numbers_range(a: usize, b: usize): usize {
-  if (!isnum(a) || !isnum(b) || !num_is_int(a) || !num_is_int(b)) return 0;
+  if (!isnum(a)) return operand_error('numbers.range', 1, 'number', a);
+  if (!isnum(b)) return operand_error('numbers.range', 2, 'number', b);
+  if (!num_is_int(a)) return type_error_msg('numbers.range', 'operand 1 must be integer');
+  if (!num_is_int(b)) return type_error_msg('numbers.range', 'operand 2 must be integer');
   const x = num_to_i64(a), y = num_to_i64(b);
   const n = x <= y ? y - x + 1 : x - y + 1;
   if (n > 100000000) return 0;
@@ -117,11 +126,22 @@ export function opa_builtin_numbers_range(a: usize, b: usize): usize {
 
 /** numbers.range_step(a, b, step): like numbers.range with a positive integer step. */
 export function opa_builtin_numbers_range_step(a: usize, b: usize, s: usize): usize {
-  if (!isnum(a) || !isnum(b) || !isnum(s) || !num_is_int(a) || !num_is_int(b) || !num_is_int(s)) return 0;
-  const x = num_to_i64(a), y = num_to_i64(b), st = num_to_i64(s);
-  if (st <= 0) return 0;
+  if (!isnum(a)) return operand_error('numbers.range_step', 1, 'number', a);
+  if (!isnum(b)) return operand_error('numbers.range_step', 2, 'number', b);
+  if (!isnum(s)) return operand_error('numbers.range_step', 3, 'number', s);
+  if (!num_is_int(a)) return type_error_msg('numbers.range_step', 'operand 1 must be integer');
+  if (!num_is_int(b)) return type_error_msg('numbers.range_step', 'operand 2 must be integer');
+  if (num_to_f64(s) <= 0) return builtin_error('numbers.range_step', 'step must be a positive number above zero');
+  const x = num_to_i64(a), y = num_to_i64(b);
+  // A step beyond i64 (e.g. 99999999999999999999) only ever yields the start.
+  const st: i64 = num_is_int(s) ? num_to_i64(s) : i64.MAX_VALUE;
+  if (!num_is_int(s) && Math.floor(num_to_f64(s)) != num_to_f64(s)) return type_error_msg('numbers.range_step', 'operand 3 must be integer');
   const r = opa_array_with_cap(0);
-  if (x <= y) for (let i = x; i <= y; i += st) opa_array_append(r, opa_number_int(i));
-  else for (let i = x; i >= y; i -= st) opa_array_append(r, opa_number_int(i));
+  // Step without overflow: stop when the remaining distance is below the step.
+  let i = x;
+  while (true) {
+    opa_array_append(r, opa_number_int(i));
+    if (x <= y) { if (y - i < st) break; i += st; } else { if (i - y < st) break; i -= st; }
+  }
   return r;
 }

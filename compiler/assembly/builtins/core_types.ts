@@ -1,4 +1,6 @@
 // Type builtins and to_number.
+import { operand_error } from './core_errors';
+import { builtin_error } from './support/errors';
 import {
   TYPE_NULL, TYPE_BOOLEAN, TYPE_NUMBER, TYPE_STRING, TYPE_ARRAY, TYPE_OBJECT, TYPE_SET, vtype, bool_get,
   opa_boolean, opa_number_int, opa_string, str_len, str_ptr,
@@ -37,7 +39,8 @@ export function opa_builtin_to_number(v: usize): usize {
     let p = str_ptr(v);
     let n = str_len(v);
     if (n > 0 && load<u8>(p) == 43) { p++; n--; } // leading '+'
-    return opa_number_parse(p, n);
+    const r = opa_number_parse(p, n);
+    return r != 0 ? r : builtin_error('to_number', 'invalid syntax');
   }
-  return 0;
+  return operand_error('to_number', 1, 'one of {null, boolean, number, string}', v);
 }

@@ -7,23 +7,25 @@ import type * as ir from '../../../compiler/src/ir/types.ts';
 
 type Case = [name: string, args: unknown[], want: unknown, sets?: number[]];
 const U = Symbol('undefined');
+/** An operand type error: OPA halts with eval_type_error even without strict builtin errors. */
+const E = Symbol('type error');
 
 const cases: Case[] = [
-  ['plus', [1, 2], 3], ['plus', [1.5, 2], 3.5], ['plus', [9223372036854775807n, 1], 9223372036854775808], ['plus', ['a', 1], U],
+  ['plus', [1, 2], 3], ['plus', [1.5, 2], 3.5], ['plus', [9223372036854775807n, 1], 9223372036854775808], ['plus', ['a', 1], E],
   ['minus', [5, 7], -2], ['minus', [[1, 2, 3], [2]], [1, 3], [0, 1]],
   ['mul', [6, 7], 42], ['mul', [0.5, 3], 1.5],
   ['div', [1, 2], 0.5], ['div', [4, 2], 2], ['div', [1, 0], U],
   ['rem', [7, 3], 1], ['rem', [-7, 3], -1], ['rem', [7.5, 2], U], ['rem', [1, 0], U],
   ['abs', [-3], 3], ['abs', [-2.5], 2.5], ['round', [2.5], 3], ['round', [-2.5], -3], ['round', [2.4], 2],
   ['ceil', [1.2], 2], ['floor', [-1.2], -2], ['floor', [5], 5],
-  ['numbers.range', [1, 3], [1, 2, 3]], ['numbers.range', [3, 1], [3, 2, 1]], ['numbers.range', [1, 1.5], U],
-  ['count', ['héllo'], 5], ['count', [[1, 2]], 2], ['count', [{ a: 1 }], 1], ['count', [1], U], ['count', [[1, 1, 2]], 2, [0]],
-  ['sum', [[1, 2.5]], 3.5], ['sum', [[]], 0], ['sum', [[1, 'a']], U], ['product', [[2, 3]], 6], ['product', [[]], 1],
+  ['numbers.range', [1, 3], [1, 2, 3]], ['numbers.range', [3, 1], [3, 2, 1]], ['numbers.range_step', [0, 10, 4], [0, 4, 8]], ['numbers.range_step', [10, 0, 5], [10, 5, 0]], ['numbers.range_step', [0, 10, 99999999999999999999n], [0]], ['numbers.range_step', [0, 10, -2], U], ['numbers.range', [1, 1.5], E],
+  ['count', ['héllo'], 5], ['count', [[1, 2]], 2], ['count', [{ a: 1 }], 1], ['count', [1], E], ['count', [[1, 1, 2]], 2, [0]],
+  ['sum', [[1, 2.5]], 3.5], ['sum', [[]], 0], ['sum', [[1, 'a']], E], ['product', [[2, 3]], 6], ['product', [[]], 1],
   ['max', [[1, 3, 2]], 3], ['min', [[1, 3, 2]], 1], ['max', [[]], U], ['min', [['b', 'a']], 'a', [0]],
-  ['sort', [[3, 1, 'a', null, [0], 2]], [null, 1, 2, 3, 'a', [0]]], ['sort', [[3, 1, 3]], [1, 3], [0]], ['sort', ['x'], U],
+  ['sort', [[3, 1, 'a', null, [0], 2]], [null, 1, 2, 3, 'a', [0]]], ['sort', [[3, 1, 3]], [1, 3], [0]], ['sort', ['x'], E],
   ['equal', [1, 1.0], true], ['equal', [1, '1'], false], ['neq', [1, 2], true],
   ['lt', [1, 'a'], true], ['lt', [null, false], true], ['lte', [2, 2], true], ['gt', [[1, 2], [1]], true], ['gte', ['a', 'b'], false],
-  ['and', [[1, 2, 3], [2, 3, 4]], [2, 3], [0, 1]], ['or', [[1, 3], [2, 3]], [1, 2, 3], [0, 1]], ['and', [[1], [1]], U],
+  ['and', [[1, 2, 3], [2, 3, 4]], [2, 3], [0, 1]], ['or', [[1, 3], [2, 3]], [1, 2, 3], [0, 1]], ['and', [[1], [1]], E],
   ['array.concat', [[1], [2, 3]], [1, 2, 3]], ['array.slice', [[1, 2, 3, 4], 1, 3], [2, 3]],
   ['array.slice', [[1, 2, 3], -1, 10], [1, 2, 3]], ['array.slice', [[1, 2, 3], 3, 1], []], ['array.reverse', [[1, 2, 3]], [3, 2, 1]],
   ['object.get', [{ a: { b: 1 } }, ['a', 'b'], 0], 1], ['object.get', [{ a: 1 }, 'x', 'd'], 'd'], ['object.get', [{ a: false }, 'a', 'd'], false],
@@ -31,13 +33,13 @@ const cases: Case[] = [
   ['object.keys', [{ b: 1, a: 2 }], ['a', 'b']], ['object.remove', [{ a: 1, b: 2 }, ['a']], { b: 2 }],
   ['object.remove', [{ a: 1, b: 2 }, { b: 0 }], { a: 1 }], ['object.filter', [{ a: 1, b: 2 }, ['a']], { a: 1 }, [1]],
   ['object.union', [{ a: { x: 1 }, b: 1 }, { a: { y: 2 }, b: 2 }], { a: { x: 1, y: 2 }, b: 2 }],
-  ['object.union_n', [[{ a: 1 }, { b: 2 }, { a: 3 }]], { a: 3, b: 2 }], ['object.union_n', [[1]], U],
+  ['object.union_n', [[{ a: 1 }, { b: 2 }, { a: 3 }]], { a: 3, b: 2 }], ['object.union_n', [[1]], E],
   ['is_number', [1], true], ['is_string', [1], false], ['is_boolean', [false], true], ['is_array', [[]], true],
   ['is_object', [{}], true], ['is_null', [null], true], ['is_set', [[]], true, [0]], ['is_set', [[]], false],
   ['type_name', [[]], 'array'], ['type_name', [null], 'null'], ['type_name', [[]], 'set', [0]], ['type_name', [1.5], 'number'],
   ['type_name', [true], 'boolean'], ['type_name', ['s'], 'string'], ['type_name', [{}], 'object'],
   ['to_number', ['12'], 12], ['to_number', ['1.5'], 1.5], ['to_number', [true], 1], ['to_number', [null], 0],
-  ['to_number', ['x'], U], ['to_number', ['+3'], 3], ['to_number', ['-0.25'], -0.25],
+  ['to_number', ['x'], U], ['to_number', [[1]], E], ['object.get', ['x', 'a', 1], E], ['object.remove', [{}, 1], E], ['array.slice', [[1], 'a', 1], E], ['minus', [{}, 1], E], ['to_number', ['+3'], 3], ['to_number', ['-0.25'], -0.25],
   ['internal.member_2', [2, [1, 2]], true], ['internal.member_2', [3, { a: 3 }], true], ['internal.member_2', [5, [1]], false],
   ['internal.member_2', [1, [1]], true, [1]], ['internal.member_2', [1, 'abc'], false],
   ['internal.member_3', [0, 'a', ['a']], true], ['internal.member_3', ['k', 1, { k: 1 }], true], ['internal.member_3', ['k', 2, { k: 1 }], false],
@@ -74,8 +76,13 @@ test('core builtins give OPA results (undefined on type errors and builtin error
   const { p, planOf } = await compile();
   for (const c of cases) {
     const input = new TextEncoder().encode(JSON.stringify(c[1], (_k, v: unknown) => (typeof v === 'bigint' ? `@${v}@` : v)).replace(/"@(\d+)@"/g, '$1'));
+    const what = `${c[0]}(${JSON.stringify(c[1], (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))})`;
+    if (c[2] === E) {
+      assert.throws(() => p.evaluate(input.buffer as ArrayBuffer, planOf(c)), (e: unknown) => String(e).startsWith(`eval_type_error: ${c[0]}: `), what);
+      continue;
+    }
     const got = results(p.evaluate(input.buffer as ArrayBuffer, planOf(c)));
-    assert.deepEqual(got, c[2] === U ? [] : [c[2]], `${c[0]}(${JSON.stringify(c[1], (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))})`);
+    assert.deepEqual(got, c[2] === U ? [] : [c[2]], what);
   }
 });
 

@@ -1,0 +1,57 @@
+// Operand type errors of the core builtins. OPA's evaluator halts on these (eval_type_error) whether
+// or not strict builtin errors are on, unlike other builtin errors (support/errors.ts: undefined
+// unless strict), so they always abort with
+// "eval_type_error: <name>: operand <i> must be <want> but got <type>".
+import { opa_abort } from '../abi';
+import { malloc } from '../alloc';
+
+const MAX: usize = 300;
+let buf: usize = 0;
+let n: usize = 0;
+
+function put(s: string): void {
+  for (let i = 0; i < s.length && n < MAX; i++) {
+    const c = s.charCodeAt(i);
+    store<u8>(buf + n, <u8>(c >= 32 && c < 127 ? c : 63));
+    n++;
+  }
+}
+
+const TYPE_NAMES: string[] = ['undefined', 'null', 'boolean', 'number', 'string', 'array', 'object', 'set'];
+
+function type_name(v: usize): string {
+  const t = v == 0 ? 0 : <i32>load<u8>(v);
+  return t >= 0 && t <= 7 ? unchecked(TYPE_NAMES[t]) : 'value';
+}
+
+function begin(name: string): void {
+  buf = malloc(MAX + 1);
+  n = 0;
+  put('eval_type_error: ');
+  put(name);
+  put(': ');
+}
+
+function finish(): usize {
+  store<u8>(buf + n, 0);
+  opa_abort(buf);
+  return 0;
+}
+
+export function operand_error(name: string, operand: i32, want: string, got: usize): usize {
+  begin(name);
+  put('operand ');
+  put(operand == 1 ? '1' : operand == 2 ? '2' : operand == 3 ? '3' : '4');
+  put(' must be ');
+  put(want);
+  put(' but got ');
+  put(type_name(got));
+  return finish();
+}
+
+/** A fixed eval_type_error message (e.g. "numbers.range: operand 1 must be integer"). */
+export function type_error_msg(name: string, text: string): usize {
+  begin(name);
+  put(text);
+  return finish();
+}
