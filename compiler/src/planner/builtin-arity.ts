@@ -75,7 +75,10 @@ export const BUILTIN_ARITY: Readonly<Record<string, number>> = {
   'graphql.parse_schema': 1, 'graphql.schema_is_valid': 1, opa_runtime: 0, 'opa.runtime': 0,
   trace: 1, 'rego.metadata.chain': 0, 'rego.metadata.rule': 0, 'rego.parse_module': 2,
   'providers.aws.sign_req': 3, 'net.cidr_expand_matches': 2,
-  'internal.member_2': 2, 'internal.member_3': 3,
+  'internal.member_2': 2, 'internal.member_3': 3, 'array.flatten': 1, 'http.send': 1,
+  'internal.print': 1, print: 1, 'strings.contains_any': 2, 'time.parse_duration': 1, 'object.contains': 2,
+  'crypto.sha512': 1, 'crypto.sha384': 1, 'crypto.hmac.sha384': 2, 'uuid.v4': 0, 'rand.float': 0,
+  'io.jwt.verify_ps': 2, 'base64.url_decode': 1, 'semver.parse': 1,
 };
 
 /** Builtins that are relations: they yield each element of their result instead of one value. */

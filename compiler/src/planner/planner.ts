@@ -207,8 +207,9 @@ export class Planner {
     this.loc = first.rule.head.location;
 
     const isFunc = entries.some((e) => e.rule.head.args !== null);
-    const isSet = !isFunc && entries.some((e) => e.rule.head.contains);
-    const isObj = !isFunc && !isSet && entries.some((e) => e.keys.length > 0);
+    // Ref heads with variables (`p[k] := v`, `p[a][b] contains x`) build (nested) objects.
+    const isObj = !isFunc && entries.some((e) => e.keys.length > 0);
+    const isSet = !isFunc && !isObj && entries.some((e) => e.rule.head.contains);
     const nargs = isFunc ? Math.max(...entries.map((e) => e.rule.head.args?.length ?? 0)) : 0;
 
     const params: ir.Local[] = [this.newLocal(), this.newLocal()];
@@ -255,7 +256,8 @@ export class Planner {
               if (!k) fail(r.head.location, 'multi-value rule without a key');
               this.planTerm(k, () => this.emit({ type: 'SetAddStmt', value: this.ltarget, set: ret }));
             } else if (isObj) {
-              this.planObjectRuleHead(ret, entry.keys, r.head.value, r.head.location);
+              if (r.head.contains) this.planObjectRuleHead(ret, entry.keys, r.head.key, r.head.location, true);
+              else this.planObjectRuleHead(ret, entry.keys, r.head.value, r.head.location, false);
             } else {
               const v = r.head.value;
               if (!v) fail(r.head.location, 'rule without a value');
@@ -290,6 +292,26 @@ export class Planner {
       });
     }
 
+    // Rules deeper under an object rule's path (`p[k] := v` with `p.q.r := 1`) add their keys.
+    if (isObj) {
+      for (const [cname, child] of node.visibleChildren()) {
+        if (child.isFunction()) continue;
+        this.lnext = Math.max(this.lnext, lnext);
+        this.vars = new Scope();
+        const block: ir.Block = { stmts: [] };
+        fn.blocks.push(block);
+        this.curr = block;
+        const insert = (): void => this.emit({ type: 'ObjectInsertOnceStmt', key: this.str(cname), value: this.ltarget, object: ret });
+        if (child.rules.length > 0) {
+          const cf = this.planRules(child);
+          const l = this.newLocal();
+          this.emit({ type: 'CallStmt', func: cf, args: [this.local(INPUT), this.local(DATA)], result: l });
+          this.ltarget = this.local(l);
+          insert();
+        } else this.planRefDataExtent(child, null, insert);
+      }
+    }
+
     this.loc = first.rule.head.location;
     fn.blocks.push(this.blockWith({ type: 'ReturnLocalStmt', source: ret }));
     this.funcs.push(fn);
@@ -305,17 +327,18 @@ export class Planner {
   }
 
   /** `p[k] := v` inserts once into the object; `p[a][b] := v` builds nested objects. */
-  private planObjectRuleHead(ret: ir.Local, keys: Term[], value: Term | null, loc: Location): void {
+  private planObjectRuleHead(ret: ir.Local, keys: Term[], value: Term | null, loc: Location, setLeaf: boolean): void {
     if (!value) fail(loc, 'object rule without a value');
     const rec = (obj: ir.Local, i: number): void => {
       const k = keys[i];
       if (!k) return;
       this.planTerm(k, () => {
         const lk = this.ltarget;
-        if (i === keys.length - 1) {
+        if (i === keys.length - 1 && !setLeaf) {
           this.planTerm(value, () => this.emit({ type: 'ObjectInsertOnceStmt', key: lk, value: this.ltarget, object: obj }));
           return;
         }
+        const last = i === keys.length - 1;
         // Intermediate level: reuse the nested object if the key exists, else create it.
         const lnested = this.newLocal();
         this.emit({ type: 'ResetLocalStmt', target: lnested });
@@ -326,12 +349,17 @@ export class Planner {
             {
               stmts: [
                 this.located({ type: 'IsUndefinedStmt', source: lnested }),
-                this.located({ type: 'MakeObjectStmt', target: lnested }),
+                this.located(last ? { type: 'MakeSetStmt', target: lnested } : { type: 'MakeObjectStmt', target: lnested }),
                 this.located({ type: 'ObjectInsertStmt', key: lk, value: this.local(lnested), object: obj }),
               ],
             },
           ],
         });
+        if (last) {
+          this.emit({ type: 'IsSetStmt', source: this.local(lnested) });
+          this.planTerm(value, () => this.emit({ type: 'SetAddStmt', value: this.ltarget, set: lnested }));
+          return;
+        }
         this.emit({ type: 'IsObjectStmt', source: this.local(lnested) });
         rec(lnested, i + 1);
       });
@@ -410,6 +438,16 @@ export class Planner {
   private planEvery(ev: Every, iter: Iter): void {
     this.planTerm(ev.domain, () => {
       const src = this.toLocal(this.ltarget);
+      // The domain must be a collection (OPA: every over 42 is undefined, not vacuously true).
+      const lok = this.newLocal();
+      this.emit({ type: 'ResetLocalStmt', target: lok });
+      this.emit({
+        type: 'BlockStmt',
+        blocks: (['IsArrayStmt', 'IsObjectStmt', 'IsSetStmt'] as const).map((t) => ({
+          stmts: [this.located({ type: t, source: this.local(src) }), this.located({ type: 'AssignVarStmt', source: { type: 'bool', value: true }, target: lok })],
+        })),
+      });
+      this.emit({ type: 'IsDefinedStmt', source: lok });
       const lfail = this.newLocal();
       this.emit({ type: 'ResetLocalStmt', target: lfail });
       const outer: ir.Block = { stmts: [] };
@@ -574,7 +612,7 @@ export class Planner {
     const v = w.value;
     const asCallee = v.value.type === 'var' || v.value.type === 'ref' ? this.resolveCallee(v, w.location, true) : undefined;
     if (asCallee) return { kind: 'func', target: asCallee };
-    return { kind: 'value', term: v, ground: this.isGround(v), site: this.site };
+    return { kind: 'value', term: v, ground: this.isPortable(v), site: this.site };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -597,12 +635,10 @@ export class Planner {
       case 'equal':
       case 'neq':
         if (args.length === 2 && a0 && a1 && !this.isMocked(name)) {
-          return this.planTerm(a0, () => {
-            const la = this.ltarget;
-            this.planTerm(a1, () => {
-              this.emit({ type: name === 'equal' ? 'EqualStmt' : 'NotEqualStmt', a: la, b: this.ltarget });
-              iter();
-            });
+          return this.planTermsBindingFirst([a0, a1], ([la, lb]) => {
+            if (!la || !lb) return;
+            this.emit({ type: name === 'equal' ? 'EqualStmt' : 'NotEqualStmt', a: la, b: lb });
+            iter();
           });
         }
         break;
@@ -682,7 +718,7 @@ export class Planner {
     }
     const inputs = args.slice(0, arity);
     const output = args.length > arity ? args[arity] : undefined;
-    this.planTermSlice(inputs, 0, [], (vals) => {
+    this.planTermsBindingFirst(inputs, (vals) => {
       const result = this.newLocal();
       this.emit({ type: 'CallStmt', func: fname, args: [...pre, ...vals], result });
       if (relation) {
@@ -1042,6 +1078,7 @@ export class Planner {
   private planVar(name: string, t: Term, iter: Iter): void {
     const r = this.lookupVar(name);
     if (r.kind === 'local') {
+      if (r.local === INPUT) this.emit({ type: 'IsDefinedStmt', source: INPUT });
       this.ltarget = this.local(r.local);
       return iter();
     }
@@ -1084,6 +1121,7 @@ export class Planner {
       const name = head.value.name;
       const r = this.lookupVar(name);
       if (r.kind === 'local') {
+        if (r.local === INPUT && ref.path.length === 0) this.emit({ type: 'IsDefinedStmt', source: INPUT });
         this.ltarget = this.local(r.local);
         return this.planRefRec(ref.path, 0, iter);
       }
@@ -1099,11 +1137,40 @@ export class Planner {
     this.planTerm(head, () => this.planRefRec(ref.path, 0, iter));
   }
 
-  private planRefRec(path: Term[], i: number, iter: Iter): void {
+  /** dataKeys: the path walks the base data document, where `data.x[2]` may mean key "2". */
+  private planRefRec(path: Term[], i: number, iter: Iter, dataKeys = false): void {
     const key = path[i];
     if (!key) return iter();
-    if (this.isKnown(key)) return this.planDot(key, () => this.planRefRec(path, i + 1, iter));
-    this.planScan(key, () => this.planRefRec(path, i + 1, iter));
+    const next = (): void => this.planRefRec(path, i + 1, iter, dataKeys);
+    if (dataKeys && key.value.type === 'number') return this.planDataNumberDot(key.value.text, next);
+    if (this.isKnown(key)) return this.planDot(key, next);
+    this.planScan(key, () => next());
+  }
+
+  /** A number key into base data: an array index, or else the object key spelled as text. */
+  private planDataNumberDot(text: string, iter: Iter): void {
+    const source = this.ltarget;
+    const t = this.newLocal();
+    const n = this.newLocal();
+    this.emit({ type: 'ResetLocalStmt', target: t });
+    this.emit({
+      type: 'BlockStmt',
+      blocks: [
+        {
+          stmts: [
+            this.located(/^-?\d{1,9}$/.test(text) ? { type: 'MakeNumberIntStmt', value: Number(text), target: n } : { type: 'MakeNumberRefStmt', index: this.strIndex(text), target: n }),
+            this.located({ type: 'DotStmt', source, key: this.local(n), target: t }),
+          ],
+        },
+      ],
+    });
+    this.emit({
+      type: 'BlockStmt',
+      blocks: [{ stmts: [this.located({ type: 'IsUndefinedStmt', source: t }), this.located({ type: 'DotStmt', source, key: this.str(text), target: t })] }],
+    });
+    this.emit({ type: 'IsDefinedStmt', source: t });
+    this.ltarget = this.local(t);
+    iter();
   }
 
   private planDot(key: Term, iter: Iter): void {
@@ -1150,7 +1217,7 @@ export class Planner {
   private planRefData(node: RuleNode | undefined, base: { local: ir.Local; path: Term[] }, ref: Term[], i: number, iter: Iter): void {
     if (!node) {
       this.ltarget = this.local(base.local);
-      return this.planRefRec([...base.path, ...ref.slice(i)], 0, iter);
+      return this.planRefRec([...base.path, ...ref.slice(i)], 0, iter, true);
     }
     if (i >= ref.length) return this.planRefDataExtent(node, base, iter);
     const key = ref[i];
@@ -1171,7 +1238,7 @@ export class Planner {
     const children = node.visibleChildren().filter(([, c]) => !c.isFunction());
     if (children.length === 0) {
       this.ltarget = this.local(base.local);
-      return this.planRefRec([...base.path, ...ref.slice(i)], 0, iter);
+      return this.planRefRec([...base.path, ...ref.slice(i)], 0, iter, true);
     }
     // Rule children, one block each (the key unifies with the child's name).
     const stmt: ir.Stmt & { type: 'BlockStmt' } = { type: 'BlockStmt', blocks: [] };
@@ -1241,11 +1308,16 @@ export class Planner {
     const inner: ir.Block = { stmts: [] };
     this.curr = inner;
     this.ltarget = this.local(base.local);
-    this.planRefRec(base.path, 0, () => {
-      const lb = this.toLocal(this.ltarget);
-      this.emit({ type: 'ObjectMergeStmt', a: lb, b: vtarget, target });
-      this.emit({ type: 'BreakStmt', index: 1 });
-    });
+    this.planRefRec(
+      base.path,
+      0,
+      () => {
+        const lb = this.toLocal(this.ltarget);
+        this.emit({ type: 'ObjectMergeStmt', a: lb, b: vtarget, target });
+        this.emit({ type: 'BreakStmt', index: 1 });
+      },
+      true,
+    );
     const outer: ir.Block = { stmts: [] };
     this.curr = outer;
     this.emit({ type: 'BlockStmt', blocks: [inner] });
@@ -1263,6 +1335,26 @@ export class Planner {
     const t = terms[i];
     if (!t) return iter(acc);
     this.planTerm(t, () => this.planTermSlice(terms, i + 1, [...acc, this.ltarget], iter));
+  }
+
+  /**
+   * Plans call arguments, those that bind variables (refs iterating with unbound keys) first,
+   * so `x == input.xs[x]` binds x before it is read; values come back in argument order.
+   */
+  private planTermsBindingFirst(terms: Term[], iter: (vals: ir.Operand[]) => void): void {
+    const order = terms.map((t, i) => ({ t, i }));
+    const binding = order.filter(({ t }) => !this.isKnown(t) && t.value.type === 'ref');
+    if (binding.length === 0) return this.planTermSlice(terms, 0, [], iter);
+    const rest = order.filter((x) => !binding.includes(x));
+    const sorted = [...binding, ...rest];
+    this.planTermSlice(sorted.map((x) => x.t), 0, [], (vals) => {
+      const out: ir.Operand[] = new Array<ir.Operand>(terms.length);
+      sorted.forEach((x, j) => {
+        const v = vals[j];
+        if (v) out[x.i] = v;
+      });
+      iter(out);
+    });
   }
 
   /** Declares the variables of an assignment / some-in pattern as new locals of this scope. */
@@ -1299,6 +1391,30 @@ export class Planner {
         return v.items.every(([k, x]) => this.isKnown(k) && this.isKnown(x));
       case 'call':
         return v.args.every((x) => this.isKnown(x));
+      default:
+        return true;
+    }
+  }
+
+  /** True if t uses no local variable, so it means the same wherever it is planned. */
+  private isPortable(t: Term): boolean {
+    const v = t.value;
+    switch (v.type) {
+      case 'var':
+        return this.vars.get(v.name) === undefined && !this.vars.knows(v.name);
+      case 'ref':
+        return this.isPortable(v.head) && v.path.every((p) => this.isPortable(p));
+      case 'array':
+      case 'set':
+        return v.items.every((x) => this.isPortable(x));
+      case 'object':
+        return v.items.every(([k, x]) => this.isPortable(k) && this.isPortable(x));
+      case 'call':
+        return v.args.every((x) => this.isPortable(x));
+      case 'arraycomprehension':
+      case 'setcomprehension':
+      case 'objectcomprehension':
+        return false;
       default:
         return true;
     }

@@ -66,7 +66,8 @@ export function rulePath(m: Module, rule: Rule): { path: string[]; keys: Term[] 
     if (!t || t.value.type !== 'string') break;
     path.push(t.value.value);
   }
-  const keys = ruleKind(rule) === 'partial-object' ? ref.slice(i) : [];
+  const kind = ruleKind(rule);
+  const keys = kind === 'partial-object' || kind === 'partial-set' ? ref.slice(i) : [];
   return { path, keys };
 }
 

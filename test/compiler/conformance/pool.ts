@@ -7,13 +7,28 @@ import type { Outcome } from './run-case.ts';
 
 interface Slot {
   worker: Worker;
-  busy: boolean;
+  ready: Promise<void>;
 }
 
 export async function runAll(cases: Case[], opts: { workers: number; timeoutMs: number; onDone?: (c: Case, o: Outcome) => void }): Promise<Map<string, Outcome>> {
   const results = new Map<string, Outcome>();
   let next = 0;
-  const spawn = (): Worker => new Worker(new URL('./worker.ts', import.meta.url), { execArgv: ['--import', 'tsx'] });
+  const spawnWorker = (): Worker => new Worker(new URL('./worker-boot.mjs', import.meta.url));
+  const whenReady = (w: Worker): Promise<void> =>
+    new Promise((resolve) => {
+      const on = (m: { ready?: boolean }): void => {
+        if (m.ready) {
+          w.off('message', on);
+          resolve();
+        }
+      };
+      w.on('message', on);
+      w.once('error', () => resolve());
+    });
+  const replace = (slot: Slot): void => {
+    slot.worker = spawnWorker();
+    slot.ready = whenReady(slot.worker);
+  };
 
   const runOn = (slot: Slot, c: Case, id: number): Promise<Outcome> =>
     new Promise((resolve) => {
@@ -30,12 +45,12 @@ export async function runAll(cases: Case[], opts: { workers: number; timeoutMs: 
         if (m.id === id) done(m.outcome);
       };
       const onError = (e: Error): void => {
-        slot.worker = spawn();
+        replace(slot);
         done({ status: 'fail', detail: `worker crashed: ${e.message}` });
       };
       const timer = setTimeout(() => {
         const old = slot.worker;
-        slot.worker = spawn();
+        replace(slot);
         void old.terminate();
         done({ status: 'fail', detail: `timeout after ${opts.timeoutMs} ms` });
       }, opts.timeoutMs);
@@ -44,13 +59,17 @@ export async function runAll(cases: Case[], opts: { workers: number; timeoutMs: 
       slot.worker.postMessage({ id, c });
     });
 
-  const slots: Slot[] = Array.from({ length: Math.max(1, opts.workers) }, () => ({ worker: spawn(), busy: false }));
+  const slots: Slot[] = Array.from({ length: Math.max(1, opts.workers) }, () => {
+    const worker = spawnWorker();
+    return { worker, ready: whenReady(worker) };
+  });
   await Promise.all(
     slots.map(async (slot) => {
       for (;;) {
         const i = next++;
         const c = cases[i];
         if (!c) break;
+        await slot.ready;
         const o = await runOn(slot, c, i);
         results.set(c.id, o);
         opts.onDone?.(c, o);
