@@ -57,6 +57,8 @@ class Parser {
   private depth = 0;
   private templateCount = 0;
   private inDefault = false;
+  private readonly termFailures = new Map<number, DiagnosticError>();
+  private readonly termResults = new Map<number, { term: Term; end: number }>();
   private regoVersion: 0 | 1 = 0;
 
   constructor(
@@ -657,7 +659,31 @@ class Parser {
   // -------------------------------------------------------------------------------------------
   // Primary terms
 
+  /**
+   * Primary term with postfix refs/calls. Results and failures are memoized by position: the comprehension /
+   * collection fallbacks re-read the same tokens, and without the memo nested failing
+   * constructs (`[x | [x | [x | y y]]]`) would cost exponential time.
+   */
   private parseTerm(): Term {
+    const start = this.i;
+    const known = this.termFailures.get(start);
+    if (known) throw known;
+    const done = this.termResults.get(start);
+    if (done) {
+      this.i = done.end;
+      return done.term;
+    }
+    try {
+      const term = this.parseTermUncached();
+      this.termResults.set(start, { term, end: this.i });
+      return term;
+    } catch (e) {
+      if (e instanceof DiagnosticError) this.termFailures.set(start, e);
+      throw e;
+    }
+  }
+
+  private parseTermUncached(): Term {
     this.enter();
     const t = this.tok;
     const location = this.loc(t);

@@ -103,3 +103,23 @@ test(`fuzz: ${COUNT} mutated Rego sources never crash the front end (seed ${SEED
   console.log(`# fuzz: ${COUNT} sources, ${parsed} parsed, ${rejected} with diagnostics, slowest ${slowest.toFixed(1)} ms`);
   assert.deepEqual(internal.slice(0, 3), [], `${internal.length} sources hit an internal error`);
 });
+
+test('nested constructs that make the parser backtrack stay linear (no exponential re-parsing)', () => {
+  const n = 40;
+  const sources = [
+    'package t\np := ' + '[x | '.repeat(n) + 'y y' + ']'.repeat(n),
+    'package t\np := ' + '{x | '.repeat(n) + 'y y' + '}'.repeat(n),
+    'package t\np := ' + '[a & b | '.repeat(n) + 'y y' + ']'.repeat(n),
+    'package t\np := ' + '{a: b | '.repeat(n) + 'y y' + '}'.repeat(n),
+    'package t\np := ' + '[x | '.repeat(n) + 'y]' + ', a a]'.repeat(n - 1),
+    'package t\np if ' + '{ {'.repeat(n) + 'x x' + '} }'.repeat(n),
+  ];
+  for (const src of sources) {
+    const t0 = performance.now();
+    const r = parseModule(src, 'nested.rego');
+    const ms = performance.now() - t0;
+    assert.equal(r.module, undefined);
+    assert.equal(r.diagnostics[0]?.file, 'nested.rego');
+    assert.ok(ms < HANG_MS, `took ${ms.toFixed(0)} ms: ${src.slice(0, 60)}…`);
+  }
+});
