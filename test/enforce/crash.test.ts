@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync, chmodSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { enforceState } from '../../agent/src/enforce/state.ts';
@@ -109,24 +110,34 @@ function checkInvariant(root: string, stateDir: string, before: ReturnType<typeo
 
 test(`crash safety: ${TRIALS} seeded SIGKILLs during quarantine and restore lose no byte`, { timeout: 600_000 }, async () => {
   const t = tempRoot('crash');
+  const cleanups: (() => void)[] = [];
   try {
     const bundle = join(t.dir, 'crash-child.cjs');
     buildSync({ entryPoints: [join(import.meta.dirname, 'crash-child.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, logLevel: 'error' });
 
+    // A second file system (tmpfs) for the vault-across-devices path (copy, fsync, rename, delete).
+    const xdev = existsSync('/dev/shm') && statSync('/dev/shm').dev !== statSync(tmpdir()).dev ? mkdtempSync('/dev/shm/warden-crash-') : null;
+    cleanups.push(() => xdev && rmSync(xdev, { recursive: true, force: true }));
+
     // Calibrate: how long one uninterrupted operation takes here, so kill instants spread across it.
-    const cal = join(t.dir, 'cal');
-    const calQ = makeInstall(join(cal, 'root'), 1);
-    const q = await runChild(bundle, ['quarantine', join(cal, 'state'), JSON.stringify(calQ.req)], null);
-    const id = listQuarantine(enforceState(join(cal, 'state')))[0]!.id;
-    const r = await runChild(bundle, ['restore', join(cal, 'state'), id], null);
-    const span = { quarantine: Math.max(q.ms ?? 5, 1), restore: Math.max(r.ms ?? 5, 1) };
+    const span: Record<string, number> = {};
+    for (const cross of xdev ? [false, true] : [false]) {
+      const cal = join(cross ? xdev! : t.dir, `cal-${cross}`);
+      const calQ = makeInstall(join(cal, 'root'), 1);
+      const q = await runChild(bundle, ['quarantine', join(t.dir, `cal-state-${cross}`), JSON.stringify(calQ.req)], null);
+      const id = listQuarantine(enforceState(join(t.dir, `cal-state-${cross}`)))[0]!.id;
+      const r = await runChild(bundle, ['restore', join(t.dir, `cal-state-${cross}`), id], null);
+      span[`quarantine:${cross}`] = Math.max(q.ms ?? 5, 1);
+      span[`restore:${cross}`] = Math.max(r.ms ?? 5, 1);
+    }
 
     const rnd = mulberry32(SEED);
-    const stats = { trials: 0, killed: 0, midOperation: 0, endedOriginal: 0, endedQuarantined: 0 };
-    const trial = async (n: number, op: 'quarantine' | 'restore', delay: number): Promise<void> => {
+    const stats = { trials: 0, crossDevice: 0, killed: 0, midOperation: 0, endedOriginal: 0, endedQuarantined: 0 };
+    const trial = async (n: number, op: 'quarantine' | 'restore', cross: boolean, delay: number): Promise<void> => {
       const dir = join(t.dir, `t${n}`);
-      const root = join(dir, 'root');
+      const root = join(cross ? xdev! : dir, cross ? `t${n}-root` : 'root');
       const stateDir = join(dir, 'state');
+      if (cross) stats.crossDevice++;
       mkdirSync(root, { recursive: true });
       const { req } = makeInstall(root, n);
       const before = describeTree(root);
@@ -149,23 +160,26 @@ test(`crash safety: ${TRIALS} seeded SIGKILLs during quarantine and restore lose
         const [m] = listQuarantine(state);
         assert.deepEqual(restore(state, m!.id).problems, []);
       }
-      assert.deepEqual(diffTrees(before, describeTree(root)), [], `trial ${n} (${op}, kill after ${delay.toFixed(2)} ms)`);
+      assert.deepEqual(diffTrees(before, describeTree(root)), [], `trial ${n} (${op}${cross ? ', cross-device' : ''}, kill after ${delay.toFixed(2)} ms)`);
       stats.trials++;
       rmSync(dir, { recursive: true, force: true });
+      rmSync(root, { recursive: true, force: true });
     };
 
     const plan = Array.from({ length: TRIALS }, (_, n) => {
       const op: 'quarantine' | 'restore' = n % 2 === 0 ? 'quarantine' : 'restore';
-      return { n, op, delay: rnd() * span[op] * 1.2 };
+      const cross = xdev !== null && n % 4 >= 2; // half the trials of each operation cross devices
+      return { n, op, cross, delay: rnd() * (span[`${op}:${cross}`] ?? 5) * 1.2 };
     });
     for (let i = 0; i < plan.length; i += PARALLEL) {
-      await Promise.all(plan.slice(i, i + PARALLEL).map((p) => trial(p.n, p.op, p.delay)));
+      await Promise.all(plan.slice(i, i + PARALLEL).map((p) => trial(p.n, p.op, p.cross, p.delay)));
     }
     process.stdout.write(`# crash test: ${JSON.stringify({ seed: SEED, span_ms: span, ...stats })}\n`);
     assert.equal(stats.trials, TRIALS);
     // The test is only meaningful if kills really landed inside operations.
     assert.ok(stats.midOperation > 0, 'no kill landed mid-operation');
   } finally {
+    for (const c of cleanups) c();
     t.cleanup();
   }
 });

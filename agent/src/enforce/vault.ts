@@ -148,10 +148,8 @@ function copyTree(src: string, dst: string): void {
   } else if (st.isDirectory()) {
     mkdirSync(dst, { mode: 0o700 });
     for (const n of readdirSync(src)) copyTree(join(src, n), join(dst, n));
-    chmodSync(dst, st.mode & 0o7777);
   } else if (st.isFile()) {
     copyFileSync(src, dst);
-    chmodSync(dst, st.mode & 0o7777);
     const fd = openSync(dst, 'r');
     try {
       fsyncSync(fd);
@@ -166,7 +164,11 @@ function copyTree(src: string, dst: string): void {
   } catch {
     // not root: owner stays ours; the manifest records the original owner
   }
-  if (!st.isSymbolicLink()) utimesSync(dst, st.atime, st.mtime);
+  // chmod after chown: changing the owner clears setuid/setgid bits.
+  if (!st.isSymbolicLink()) {
+    chmodSync(dst, st.mode & 0o7777);
+    utimesSync(dst, st.atime, st.mtime);
+  }
 }
 
 /** Atomic move; across file systems: copy to `<dst>.partial`, fsync, rename, then delete the source. */
@@ -310,9 +312,8 @@ function finishRestore(state: EnforceState, id: string, manifest: QuarantineMani
       if (isOurShim(it.original, id)) {
         unlinkSync(it.original);
       } else {
-        // A cross-device restore copied the item back and died before deleting the vault copy: drop
-        // the copy only when the original place holds exactly the quarantined tree.
-        dropDuplicate(src, it);
+        reconcile(src, it);
+        restored.push(it.original);
         continue;
       }
     }
@@ -328,13 +329,23 @@ function finishRestore(state: EnforceState, id: string, manifest: QuarantineMani
   return restored;
 }
 
-/** Deletes the vault copy of an item only if the original place holds the identical tree. */
-function dropDuplicate(src: string, it: QuarantineItem): void {
-  const diff = diffTrees(it.tree, describeTree(it.original));
-  if (diff.length > 0) {
-    throw new QuarantineError(`${it.original} exists and differs from the quarantined copy (${diff[0]}); both kept, resolve by hand`);
+/**
+ * Both the original place and the vault hold the item: a cross-device move died after its copy was
+ * complete but while the source was being deleted. Whichever side is identical to the manifest wins;
+ * the other is removed. Neither matching (someone changed files meanwhile) keeps both for a human.
+ */
+function reconcile(src: string, it: QuarantineItem): void {
+  if (diffTrees(it.tree, describeTree(it.original)).length === 0) {
+    rmSync(src, { recursive: true, force: true });
+    return;
   }
-  rmSync(src, { recursive: true, force: true });
+  const vaultDiff = diffTrees(it.tree, describeTree(src));
+  if (vaultDiff.length === 0) {
+    rmSync(it.original, { recursive: true, force: true }); // the half-deleted source
+    moveDurable(src, it.original);
+    return;
+  }
+  throw new QuarantineError(`${it.original} exists and neither it nor the vault copy matches the manifest (${vaultDiff[0]}); both kept, resolve by hand`);
 }
 
 /** A cross-device copy as non-root could not keep owners; as root, put them back. */
@@ -343,7 +354,10 @@ function restoreOwner(it: QuarantineItem): void {
   if (!top) return;
   try {
     const st = lstatSync(it.original);
-    if (st.uid !== top.uid || st.gid !== top.gid) lchownSync(it.original, top.uid, top.gid);
+    if (st.uid !== top.uid || st.gid !== top.gid) {
+      lchownSync(it.original, top.uid, top.gid);
+      if (!st.isSymbolicLink()) chmodSync(it.original, top.mode); // chown cleared setuid/setgid
+    }
   } catch {
     // reported by the tree comparison
   }
@@ -357,13 +371,13 @@ function rollBackQuarantine(state: EnforceState, id: string): void {
     for (const it of [...manifest.items].reverse()) {
       const src = itemPath(dir, it.index);
       rmSync(`${src}.partial`, { recursive: true, force: true });
+      rmSync(`${it.original}.partial`, { recursive: true, force: true });
       rmSync(shimTmp(it.original), { force: true });
       if (!exists(src)) continue;
       if (exists(it.original)) {
         if (isOurShim(it.original, id)) unlinkSync(it.original);
         else {
-          // cross-device move died after the copy and before deleting the source: source is intact
-          dropDuplicate(src, it);
+          reconcile(src, it);
           continue;
         }
       }
