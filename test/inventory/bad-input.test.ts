@@ -8,6 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, wri
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { scanInventory } from '../../agent/src/inventory/scan.ts';
+import { MAX_DIR_ENTRIES } from '../../agent/src/inventory/scanfs.ts';
 import { Inventory } from '../../wire/src/inventory.ts';
 import { validate } from '../../wire/src/validate.ts';
 
@@ -165,6 +166,21 @@ test('permission-denied folders are skipped with a reason (scan run as an unpriv
     assert.ok(!inv.findings.some((f) => f.tool_id === 'github-copilot'));
   } finally {
     chmodSync(join(root, 'home/alice/.vscode/extensions'), 0o755);
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a folder with more entries than the cap is read partially, recorded, and the scan completes', async () => {
+  const root = tmpRoot();
+  try {
+    goodPkg(root);
+    const ext = join(root, 'home/amy/.vscode/extensions');
+    mkdirSync(ext, { recursive: true });
+    for (let i = 0; i < MAX_DIR_ENTRIES + 5; i++) writeFileSync(join(ext, `junk-${i}`), '');
+    const inv = await scanInventory({ root, os: 'linux', processes: false });
+    assertCodexStillFound(inv);
+    assert.ok(inv.skipped.some((s) => s.path === ext && /only the first 20000 examined/.test(s.reason)), JSON.stringify(inv.skipped));
+  } finally {
     rmSync(root, { recursive: true, force: true });
   }
 });

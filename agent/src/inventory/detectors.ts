@@ -182,7 +182,10 @@ function jetbrainsIndex(ctx: DetectContext, home: Home | null): { path: string; 
       let meta: { id: string | null; version: string | null } | null = null;
       if (e.name.endsWith('.jar')) meta = jarPluginXml(fs, p);
       else if (fs.isDir(p)) {
-        for (const j of (fs.list(join(p, 'lib')) ?? []).filter((x) => x.name.endsWith('.jar'))) {
+        // plugin.xml usually sits in the jar named like the plugin folder: try that one first.
+        const stem = e.name.toLowerCase();
+        const jars = (fs.list(join(p, 'lib')) ?? []).filter((x) => x.name.endsWith('.jar')).sort((a, b) => Number(b.name.toLowerCase().startsWith(stem)) - Number(a.name.toLowerCase().startsWith(stem)));
+        for (const j of jars) {
           meta = jarPluginXml(fs, join(p, 'lib', j.name));
           if (meta) break;
         }

@@ -1,7 +1,7 @@
 // Read-only, bounded filesystem access for the scan. Every failure that is not plain absence
 // (permission denied, symlink loop, oversized or vanished file) is recorded as a skip with its
 // reason, and the scan carries on. Nothing here executes, writes or follows a symlink twice.
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, opendirSync, openSync, readlinkSync, readSync, statSync, type Dir, type Dirent, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join, posix, resolve } from 'node:path';
 import type { Skipped } from '../../../wire/src/inventory.ts';
 
@@ -94,14 +94,23 @@ export class ScanFs {
     const hit = this.lists.get(p);
     if (hit !== undefined) return hit;
     let out: Dirent[] | null = null;
+    let dir: Dir | null = null;
     try {
-      out = readdirSync(p, { withFileTypes: true });
-      if (out.length > MAX_DIR_ENTRIES) {
-        this.skip(p, `readdir: ${out.length} entries, only the first ${MAX_DIR_ENTRIES} examined`);
-        out = out.slice(0, MAX_DIR_ENTRIES);
+      // Read entry by entry so a folder with millions of entries costs no more than the cap.
+      dir = opendirSync(p, { bufferSize: 256 });
+      out = [];
+      for (let d = dir.readSync(); d !== null; d = dir.readSync()) {
+        if (out.length === MAX_DIR_ENTRIES) {
+          this.skip(p, `readdir: more than ${MAX_DIR_ENTRIES} entries, only the first ${MAX_DIR_ENTRIES} examined`);
+          break;
+        }
+        out.push(d);
       }
     } catch (e) {
       this.failure(p, 'readdir', e);
+      out = null;
+    } finally {
+      dir?.closeSync();
     }
     this.lists.set(p, out);
     return out;
