@@ -39,3 +39,17 @@ export class DiagnosticError extends Error {
     this.diagnostic = d;
   }
 }
+
+/**
+ * A DiagnosticError without a captured stack trace: the parser throws (and catches) these while
+ * backtracking, and capturing a stack each time dominated parse time.
+ */
+export function diagnosticError(d: Diagnostic): DiagnosticError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new DiagnosticError(d);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}

@@ -344,15 +344,25 @@ function checkConflicts(groups: RuleGroup[], modules: Module[], diagnostics: Dia
     }
   }
   // A complete rule whose path is a strict prefix of another rule's or a package's path.
-  const packages = modules.map((m) => 'data.' + packageParts(m).join('.'));
+  // Every strict dotted prefix of every rule key and package path, with one owner to name.
+  const extendedBy = new Map<string, string>();
+  const addPrefixes = (full: string, owner: string): void => {
+    for (let i = full.indexOf('.'); i >= 0; i = full.indexOf('.', i + 1)) {
+      const prefix = full.slice(0, i);
+      if (!extendedBy.has(prefix)) extendedBy.set(prefix, owner);
+    }
+  };
+  for (const o of groups) addPrefixes(o.key, o.key);
+  for (const m of modules) {
+    const pkg = 'data.' + packageParts(m).join('.');
+    addPrefixes(pkg + '.', `package ${pkg.slice(5)}`);
+  }
   for (const g of groups) {
     const complete = g.rules.filter((r) => ruleKind(r.rule) === 'complete' && r.rule.head.args === null);
     if (complete.length === 0) continue;
-    const prefix = g.key + '.';
-    const other = groups.find((o) => o.key.startsWith(prefix)) ?? null;
-    const pkg = packages.find((p) => p.startsWith(prefix)) ?? null;
-    if (other || pkg) {
-      const what = other ? other.key : `package ${pkg!.slice(5)}`;
+    const owner = extendedBy.get(g.key);
+    if (owner !== undefined) {
+      const what = owner;
       diagnostics.push(diagnostic('rego_type_error', complete[0]!.rule.location, `rule ${g.key} conflicts with ${what}`));
     }
   }

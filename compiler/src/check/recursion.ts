@@ -57,21 +57,58 @@ function dataRefs(rule: Rule, out: string[][]): void {
   if (rule.else) dataRefs(rule.else, out);
 }
 
-function related(a: string[], b: string[]): boolean {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i] && a[i] !== '*') return false;
-  return true;
+/** Rule groups by path element, so a ref finds the rules it may read without a full scan. */
+interface Trie {
+  children: Map<string, Trie>;
+  /** Groups whose path ends here. */
+  keys: string[];
+}
+
+function buildTrie(groups: RuleGroup[]): Trie {
+  const root: Trie = { children: new Map(), keys: [] };
+  for (const g of groups) {
+    let node = root;
+    for (const part of g.path) {
+      let next = node.children.get(part);
+      if (!next) {
+        next = { children: new Map(), keys: [] };
+        node.children.set(part, next);
+      }
+      node = next;
+    }
+    node.keys.push(g.key);
+  }
+  return root;
+}
+
+/**
+ * Groups related to the ref path `ref` (one is a prefix of the other; '*' matches any element):
+ * rules on the way down (the ref reads into them) and every rule below the ref's end.
+ */
+function collect(node: Trie, ref: string[], i: number, out: Set<string>): void {
+  for (const k of node.keys) out.add(k);
+  if (i === ref.length) {
+    for (const child of node.children.values()) collect(child, ref, i, out);
+    return;
+  }
+  const part = ref[i]!;
+  if (part === '*') {
+    for (const child of node.children.values()) collect(child, ref, i + 1, out);
+    return;
+  }
+  const next = node.children.get(part);
+  if (next) collect(next, ref, i + 1, out);
 }
 
 export function checkRecursion(groups: RuleGroup[], diagnostics: Diagnostic[], isQuery: (g: RuleGroup) => boolean = () => false): void {
   const edges = new Map<string, Set<string>>();
   // Queries are never dependencies (nothing refers to a query).
-  const targets = groups.filter((g) => !isQuery(g));
+  const trie = buildTrie(groups.filter((g) => !isQuery(g)));
   for (const g of groups) {
     const refs: string[][] = [];
     for (const { rule } of g.rules) dataRefs(rule, refs);
     const deps = new Set<string>();
-    for (const r of refs) for (const o of targets) if (related(r, o.path)) deps.add(o.key);
+    for (const r of refs) collect(trie, r, 0, deps);
     edges.set(g.key, deps);
   }
   // Tarjan's strongly connected components.

@@ -1,7 +1,7 @@
 // Rego lexer: source text → tokens with 1-based row/col. Comments and whitespace are dropped but
 // recorded on the next token (`nl`, `ws`) because Rego separates body expressions by newlines.
 
-import { DiagnosticError, diagnostic } from '../diagnostics.ts';
+import { diagnostic, diagnosticError } from '../diagnostics.ts';
 import type { TemplatePart, Token, TokenKind } from './tokens.ts';
 
 const PUNCT2: readonly string[] = [':=', '==', '!=', '<=', '>='];
@@ -42,7 +42,7 @@ function tokenizeRange(source: string, file: string, from: number, to: number, s
         ls = k + 1;
       }
     }
-    throw new DiagnosticError(diagnostic('rego_parse_error', { file, row: r, col: offset - ls + 1 }, message));
+    throw diagnosticError(diagnostic('rego_parse_error', { file, row: r, col: offset - ls + 1 }, message));
   };
 
   const push = (kind: TokenKind, start: number, end: number, startRow: number, startCol: number, value?: string): void => {

@@ -30,7 +30,7 @@ import {
   type Term,
   type With,
 } from '../ast.ts';
-import { DiagnosticError, diagnostic } from '../diagnostics.ts';
+import { DiagnosticError, diagnostic, diagnosticError } from '../diagnostics.ts';
 import { tokenize } from '../lexer/lexer.ts';
 import { KEYWORDS, type Token, type TokenKind } from '../lexer/tokens.ts';
 
@@ -94,7 +94,7 @@ class Parser {
     return { file: this.file, row: t.row, col: t.col };
   }
   private fail(message: string, t: Token = this.tok): never {
-    throw new DiagnosticError(diagnostic('rego_parse_error', this.loc(t), message));
+    throw diagnosticError(diagnostic('rego_parse_error', this.loc(t), message));
   }
   private describe(t: Token): string {
     if (t.kind === 'eof') return 'end of file';
