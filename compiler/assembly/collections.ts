@@ -131,9 +131,32 @@ export function opa_value_length(v: usize): u32 {
   return 0;
 }
 
+/** Code points in UTF-8 bytes; each byte of an invalid sequence counts as one (Go's RuneCount). */
 export function utf8_count(p: usize, n: u32): u32 {
   let c: u32 = 0;
-  for (let i: u32 = 0; i < n; i++) if ((load<u8>(p + i) & 0xc0) != 0x80) c++;
+  let i: u32 = 0;
+  while (i < n) {
+    const b0 = <u32>load<u8>(p + i);
+    let len: u32 = 1;
+    if (b0 >= 0xc2 && b0 <= 0xdf) len = 2;
+    else if (b0 >= 0xe0 && b0 <= 0xef) len = 3;
+    else if (b0 >= 0xf0 && b0 <= 0xf4) len = 4;
+    if (len > 1) {
+      if (i + len > n) len = 1;
+      else {
+        const b1 = <u32>load<u8>(p + i + 1);
+        let ok = (b1 & 0xc0) == 0x80;
+        if (b0 == 0xe0 && b1 < 0xa0) ok = false;
+        if (b0 == 0xed && b1 > 0x9f) ok = false;
+        if (b0 == 0xf0 && b1 < 0x90) ok = false;
+        if (b0 == 0xf4 && b1 > 0x8f) ok = false;
+        for (let j: u32 = 2; j < len && ok; j++) if ((load<u8>(p + i + j) & 0xc0) != 0x80) ok = false;
+        if (!ok) len = 1;
+      }
+    }
+    i += len;
+    c++;
+  }
   return c;
 }
 

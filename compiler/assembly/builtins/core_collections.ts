@@ -96,6 +96,21 @@ export function opa_builtin_array_reverse(a: usize): usize {
   return r;
 }
 
+/** array.flatten(arr): one level of nested arrays spliced in; other elements kept. */
+export function opa_builtin_array_flatten(a: usize): usize {
+  if (vtype(a) != TYPE_ARRAY) return operand_error('array.flatten', 1, 'array', a);
+  const n = coll_len(a);
+  const r = opa_array_with_cap(n);
+  for (let i: u32 = 0; i < n; i++) {
+    const e = arr_get(a, i);
+    if (vtype(e) == TYPE_ARRAY) {
+      const m = coll_len(e);
+      for (let j: u32 = 0; j < m; j++) opa_array_append(r, arr_get(e, j));
+    } else opa_array_append(r, e);
+  }
+  return r;
+}
+
 // ---- objects -----------------------------------------------------------------------------------
 
 /** object.get(obj, key, default): key may be an array path. */

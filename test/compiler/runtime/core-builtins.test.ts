@@ -42,6 +42,11 @@ const cases: Case[] = [
   ['to_number', ['x'], U], ['to_number', [[1]], E], ['object.get', ['x', 'a', 1], E], ['object.remove', [{}, 1], E], ['array.slice', [[1], 'a', 1], E], ['minus', [{}, 1], E], ['to_number', ['+3'], 3], ['to_number', ['-0.25'], -0.25],
   ['internal.member_2', [2, [1, 2]], true], ['internal.member_2', [3, { a: 3 }], true], ['internal.member_2', [5, [1]], false],
   ['internal.member_2', [1, [1]], true, [1]], ['internal.member_2', [1, 'abc'], false],
+  ['bits.and', [12, 10], 8], ['bits.or', [12, 10], 14], ['bits.xor', [12, 10], 6], ['bits.negate', [5], -6], ['bits.lsh', [1, 4], 16],
+  ['bits.rsh', [-16, 2], -4], ['bits.lsh', [9223372036854775807n, 1], 18446744073709551614], ['bits.and', [1.5, 1], E], ['bits.lsh', [1, -1], E],
+  ['array.flatten', [[[1], [2, [3]], 4]], [1, 2, [3], 4]], ['array.flatten', [{}], E],
+  ['walk', [{ a: [1] }], [[[], { a: [1] }], [['a'], [1]], [['a', 0], 1]]], ['walk', [[2, 1]], [[[], [1, 2]], [[1], 1], [[2], 2]], [0]],
+  ['count', ['a\u00e9\u6f22'], 3],
   ['internal.member_3', [0, 'a', ['a']], true], ['internal.member_3', ['k', 1, { k: 1 }], true], ['internal.member_3', ['k', 2, { k: 1 }], false],
 ];
 
