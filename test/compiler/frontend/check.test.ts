@@ -142,3 +142,13 @@ test('checks: a query module that reads all of data is not recursive when marked
   assert.match(formatDiagnostic(checkModules([policy, query]).diagnostics[0]!), /rule data\.q\.result is recursive/);
   assert.deepEqual(checkModules([policy, query], { queryFiles: ['query.rego'] }).diagnostics, []);
 });
+
+test('checks: some-in over literals, object destructuring mismatches, import aliases', () => {
+  assert.match(errors('package t\np if { some x in 5 }')[0]!, /`some \.\. in collection` expects array\/set\/object/);
+  assert.ok(errors('package t\np if { some [a, b] in [[1, 2, 3]] }').some((e) => /mismatch in number of array elements/.test(e)));
+  assert.ok(errors('package t\np if { {"a": x} = {"a": 1, "b": 2} }').some((e) => /object field count mismatch in assignment: left has 1 fields, right has 2 fields/.test(e)));
+  assert.ok(errors('package t\np if { {"a": x, "b": y} = {"a": 1, "c": 2} }').some((e) => /object literal keys mismatch\. Expected keys \["a", "b"\] got \["a", "c"\]/.test(e)));
+  assert.match(errors('package t\nimport data.a.x\nimport data.b.x')[0]!, /import data\.b\.x shadows import data\.a\.x/);
+  assert.match(errors('package t\np if { x := 1; [x, 2] := [1, 2] }')[0]!, /var x assigned above/);
+  assert.match(errors('package t\np if { input.a := 1 }')[0]!, /cannot assign to ref/);
+});
