@@ -5,7 +5,7 @@ import { compileBuiltins, type BuiltinModule } from './values.ts';
 
 let b: BuiltinModule;
 before(async () => {
-  b = await compileBuiltins('test/compiler/builtins/entry/crypto.ts');
+  b = await compileBuiltins('compiler/assembly/builtins/tests/crypto.ts');
 });
 
 // Lengths around every padding boundary of 64- and 128-byte blocks, plus Unicode.

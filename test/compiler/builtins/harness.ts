@@ -3,9 +3,20 @@
 import asc from 'assemblyscript/asc';
 import { readFileSync } from 'node:fs';
 
+// The few WebAssembly JS API members used here (the project's TS lib setting has no DOM/wasm types).
+interface WasmMemory {
+  buffer: ArrayBuffer;
+}
+interface WasmApi {
+  compile(bytes: Uint8Array): Promise<object>;
+  instantiate(module: object, imports: Record<string, Record<string, unknown>>): Promise<{ exports: Record<string, unknown> }>;
+  Module: { imports(module: object): { module: string; name: string; kind: string }[] };
+}
+const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 export interface LibModule {
   exports: Record<string, unknown>;
-  memory: WebAssembly.Memory;
+  memory: WasmMemory;
   /** Copies bytes (or a UTF-8 string) into fresh scratch memory; returns [ptr, len]. */
   put(s: string | Uint8Array): [number, number];
   /** Reads len bytes at ptr as UTF-8. */
@@ -46,20 +57,20 @@ export async function compileEntry(entryPath: string): Promise<LibModule> {
   if (error) throw new Error(`asc failed: ${error.message}\n${stderr}`);
   const bin = [...outputs.entries()].find(([k]) => k.endsWith('.wasm'))?.[1];
   if (!(bin instanceof Uint8Array)) throw new Error(`asc produced no wasm\n${stderr}`);
-  let memRef: WebAssembly.Memory | undefined;
+  const holder: { mem?: WasmMemory } = {};
   const readAsString = (p: number): string => {
-    if (!memRef || p === 0) return '';
-    const len = new Uint32Array(memRef.buffer, p - 4, 1)[0] ?? 0;
-    return String.fromCharCode(...new Uint16Array(memRef.buffer, p, len / 2));
+    if (!holder.mem || p === 0) return '';
+    const len = new Uint32Array(holder.mem.buffer, p - 4, 1)[0] ?? 0;
+    return String.fromCharCode(...new Uint16Array(holder.mem.buffer, p, len / 2));
   };
   const cstr = (p: number): string => {
-    if (!memRef) return '';
-    const mem = new Uint8Array(memRef.buffer);
+    if (!holder.mem) return '';
+    const mem = new Uint8Array(holder.mem.buffer);
     let e = p;
     while (mem[e] !== 0) e++;
     return new TextDecoder().decode(mem.slice(p, e));
   };
-  const env: Record<string, WebAssembly.ImportValue> = {
+  const env: Record<string, unknown> = {
     abort: (msg: number, file: number, line: number, col: number) => {
       throw new Error(`abort: ${readAsString(msg)} at ${readAsString(file)}:${line}:${col}`);
     },
@@ -69,18 +80,18 @@ export async function compileEntry(entryPath: string): Promise<LibModule> {
     },
     opa_println: () => undefined,
   };
-  const module = await WebAssembly.compile(bin);
-  for (const imp of WebAssembly.Module.imports(module)) {
+  const module = await Wasm.compile(bin);
+  for (const imp of Wasm.Module.imports(module)) {
     if (imp.module === 'env' && imp.kind === 'function' && !(imp.name in env)) {
       env[imp.name] = () => {
         throw new Error(`unexpected call of import ${imp.name}`);
       };
     }
   }
-  const instance = await WebAssembly.instantiate(module, { env });
+  const instance = await Wasm.instantiate(module, { env });
   const exports = instance.exports as Record<string, unknown>;
-  const memory = exports['memory'] as WebAssembly.Memory;
-  memRef = memory;
+  const memory = exports['memory'] as WasmMemory;
+  holder.mem = memory;
   const fn = (name: string): ((...args: number[]) => number) => {
     const f = exports[name];
     if (typeof f !== 'function') throw new Error(`no export ${name}`);

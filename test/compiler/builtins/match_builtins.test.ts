@@ -5,7 +5,7 @@ import { compileBuiltins, type BuiltinModule } from './values.ts';
 
 let b: BuiltinModule;
 before(async () => {
-  b = await compileBuiltins('test/compiler/builtins/entry/match.ts');
+  b = await compileBuiltins('compiler/assembly/builtins/tests/match.ts');
 });
 const err = (x: unknown): string => String((x as { error?: string }).error);
 

@@ -4,7 +4,7 @@ import { compileBuiltins, type BuiltinModule } from './values.ts';
 
 let b: BuiltinModule;
 before(async () => {
-  b = await compileBuiltins('test/compiler/builtins/entry/net.ts');
+  b = await compileBuiltins('compiler/assembly/builtins/tests/net.ts');
 });
 const err = (x: unknown): string => String((x as { error?: string }).error);
 

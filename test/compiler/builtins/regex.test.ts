@@ -4,7 +4,7 @@ import { compileEntry, type LibModule } from './harness.ts';
 
 let m: LibModule;
 before(async () => {
-  m = await compileEntry('test/compiler/builtins/entry/regex.ts');
+  m = await compileEntry('compiler/assembly/builtins/tests/regex.ts');
 });
 
 function match(pat: string, text: string): number {

@@ -4,7 +4,7 @@ import { compileEntry, type LibModule } from './harness.ts';
 
 let m: LibModule;
 before(async () => {
-  m = await compileEntry('test/compiler/builtins/entry/semver.ts');
+  m = await compileEntry('compiler/assembly/builtins/tests/semver.ts');
 });
 
 const valid = (s: string): boolean => m.fn('semver_is_valid')(...m.put(s)) === 1;

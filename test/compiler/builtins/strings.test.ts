@@ -4,7 +4,7 @@ import { compileBuiltins, type BuiltinModule } from './values.ts';
 
 let b: BuiltinModule;
 before(async () => {
-  b = await compileBuiltins('test/compiler/builtins/entry/strings.ts');
+  b = await compileBuiltins('compiler/assembly/builtins/tests/strings.ts');
 });
 
 test('concat joins arrays and sets of strings; non-strings are undefined/errors', () => {

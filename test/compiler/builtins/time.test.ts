@@ -4,7 +4,7 @@ import { compileBuiltins, type BuiltinModule } from './values.ts';
 
 let b: BuiltinModule;
 before(async () => {
-  b = await compileBuiltins('test/compiler/builtins/entry/time.ts');
+  b = await compileBuiltins('compiler/assembly/builtins/tests/time.ts');
 });
 
 // Large ns values go through JSON text so they stay exact (JS numbers would round them).
