@@ -236,6 +236,9 @@ function resolveWith(w: With, scope: Scope, ctx: RewriteContext): With {
     if (!ROOTS.has(name)) {
       const g = ctx.globals.get(name);
       if (g) target = appendPath(relocate(g, target.location), target.value.path, target.location);
+      else if (!isBuiltin(opName(target) ?? '')) {
+        error(ctx, w.target.location, 'with keyword target must reference existing input, data, or a function', 'rego_type_error');
+      }
     }
   }
   return { ...w, target, value: resolveTerm(w.value, scope, ctx) };

@@ -152,3 +152,8 @@ test('checks: some-in over literals, object destructuring mismatches, import ali
   assert.match(errors('package t\np if { x := 1; [x, 2] := [1, 2] }')[0]!, /var x assigned above/);
   assert.match(errors('package t\np if { input.a := 1 }')[0]!, /cannot assign to ref/);
 });
+
+test('checks: with targets must be input, data or a function', () => {
+  assert.match(errors('package t\np if { input.x with foo as 1 }')[0]!, /^m0\.rego:2:21: with keyword target must reference existing input, data, or a function/);
+  ok('package t\nf(x) := x\nq := 1\np if { input.x with input.y as 1 with data.a as 2 with count as f with q as 3 with f as count }');
+});
