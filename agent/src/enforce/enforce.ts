@@ -124,13 +124,14 @@ export async function enforceDecisions(decisions: Decision[], inventory: Invento
       continue;
     }
     if (d.action === 'configure') {
-      await configureStep(d, f, opts, state, rec, report, base, dry);
+      configureStep(d, opts, state, rec, report, base, dry);
       continue;
     }
     if (NOTICE_ACTIONS.has(d.action)) noticeStep(d, opts, state, rec, report, base, dry, now);
     if (d.action === 'block' || d.action === 'quarantine') {
       await killStep(f, opts, rec, report, base, dry);
     }
+    if (d.action !== 'block' && d.action !== 'quarantine') continue;
     const targets = quarantineTargets(f, opts.root, homes);
     if (d.action === 'block') {
       const paths = [...new Set([...targets.paths, ...f.running.map((p) => p.matched).filter((p) => p.startsWith('/') && p.length > 1)])];
@@ -228,8 +229,7 @@ function quarantineStep(
   }
 }
 
-async function configureStep(d: Decision, f: Finding, opts: EnforceOptions, state: EnforceState, rec: Recorder, report: ActionReport, base: Base, dry: boolean): Promise<void> {
-  void f;
+function configureStep(d: Decision, opts: EnforceOptions, state: EnforceState, rec: Recorder, report: ActionReport, base: Base, dry: boolean): void {
   const path = managedSettingsPath(d.tool, opts.root, opts.os);
   if (!d.settings || !path) {
     const why = !d.settings ? 'decision carries no settings' : `no managed-settings location known for ${d.tool} on ${opts.os}`;

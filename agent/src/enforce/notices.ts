@@ -57,7 +57,8 @@ export function recordNotice(path: string, d: Decision, revision: string, now: D
   if (existing) {
     existing.last_seen = stamp;
     existing.count += 1;
-    // A stricter action today (warn → block) replaces the text the employee sees.
+    // A different action today (warn → block) replaces the text the employee sees, shown afresh.
+    if (existing.action !== d.action) existing.read = false;
     existing.action = d.action;
     existing.message = d.message;
     existing.alternative = d.alternative;
