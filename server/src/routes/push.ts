@@ -111,6 +111,12 @@ export async function pushRoutes(app: FastifyInstance, opts: PushOptions & { hub
       websocket: true,
       config: { auth: 'device' },
       schema: { description: 'WebSocket: the server announces new signed bundles; nothing else is ever sent', tags: ['agent'] },
+      // A refused upgrade (401 from the auth hook) is answered on a socket that @fastify/websocket
+      // took out of the HTTP server's bookkeeping: nothing would ever close it, leaking one file
+      // descriptor per refused attempt and blocking server.close(). End it once the answer is out.
+      onResponse: async (req, reply) => {
+        if (reply.statusCode !== 101) req.raw.socket.destroySoon();
+      },
       preValidation: async (req, reply) => {
         const device = await opts.authenticateDevice(req);
         if (!device) return reply.code(401).send({ error: 'unauthorized', message: 'a device credential is required' });
