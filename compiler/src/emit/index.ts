@@ -19,7 +19,14 @@ export interface EmitOptions {
   externalBuiltins?: string[];
   /** Keep a name section (debugging). */
   debugNames?: boolean;
-  /** Builtin errors abort evaluation instead of making the call undefined (opa --strict-builtin-errors). */
+  /**
+   * How builtin errors behave. 'opa' (default, OPA's evaluator): operand type errors halt
+   * (eval_type_error), other builtin errors make the call undefined. 'strict' (opa
+   * --strict-builtin-errors, regorus's default): every builtin error halts. 'lenient' (regorus
+   * non-strict): no builtin error halts.
+   */
+  builtinErrors?: 'opa' | 'strict' | 'lenient';
+  /** Same as builtinErrors: 'strict'. */
   strictBuiltinErrors?: boolean;
 }
 
@@ -215,12 +222,16 @@ function link(b: Binaryen, m: Module, policy: ir.Policy, opts: EmitOptions): Uin
   m.removeGlobal(heapGlobal);
   m.addGlobal(heapGlobal, b.i32, true, m.i32.const(heapBase));
 
-  const strictGlobal = globalExports.get('opa_rt_strict_builtin_errors');
-  if (opts.strictBuiltinErrors === true) {
-    if (strictGlobal === undefined) throw new EmitError('runtime does not support strict builtin errors');
-    m.removeGlobal(strictGlobal);
-    m.addGlobal(strictGlobal, b.i32, true, m.i32.const(1));
-  }
+  // Builtin error mode: the runtime's flags are globals whose initial values are set here.
+  const errorMode = opts.builtinErrors ?? (opts.strictBuiltinErrors === true ? 'strict' : 'opa');
+  const setFlag = (exportName: string): void => {
+    const g = globalExports.get(exportName);
+    if (g === undefined) throw new EmitError(`runtime does not export ${exportName} (builtinErrors: '${errorMode}')`);
+    m.removeGlobal(g);
+    m.addGlobal(g, b.i32, true, m.i32.const(1));
+  };
+  if (errorMode === 'strict') setFlag('opa_rt_strict_builtin_errors');
+  if (errorMode === 'lenient') setFlag('opa_rt_lenient_type_errors');
 
   // Drop every helper export so the optimiser may inline or remove them.
   for (const name of [...fnExports.keys(), ...globalExports.keys()]) {

@@ -43,7 +43,7 @@ const cases: Case[] = [
   ['internal.member_2', [2, [1, 2]], true], ['internal.member_2', [3, { a: 3 }], true], ['internal.member_2', [5, [1]], false],
   ['internal.member_2', [1, [1]], true, [1]], ['internal.member_2', [1, 'abc'], false],
   ['bits.and', [12, 10], 8], ['bits.or', [12, 10], 14], ['bits.xor', [12, 10], 6], ['bits.negate', [5], -6], ['bits.lsh', [1, 4], 16],
-  ['bits.rsh', [-16, 2], -4], ['bits.lsh', [9223372036854775807n, 1], 18446744073709551614], ['bits.and', [1.5, 1], E], ['bits.lsh', [1, -1], E],
+  ['bits.rsh', [-16, 2], -4], ['bits.lsh', [9223372036854775807n, 1], 2 ** 64], ['bits.and', [1.5, 1], E], ['bits.lsh', [1, -1], E],
   ['array.flatten', [[[1], [2, [3]], 4]], [1, 2, [3], 4]], ['array.flatten', [{}], E],
   ['walk', [{ a: [1] }], [[[], { a: [1] }], [['a'], [1]], [['a', 0], 1]]], ['walk', [[2, 1]], [[[], [1, 2]], [[1], 1], [[2], 2]], [0]],
   ['count', ['a\u00e9\u6f22'], 3],
@@ -112,4 +112,26 @@ test('sets of sets: intersection and union', async () => {
   const p = await b.load();
   assert.deepEqual(results(p.evaluate([[1, 2, 3], [2, 3], [3, 4]])), [[[3], [1, 2, 3, 4]]]);
   assert.deepEqual(results(p.evaluate([])), [[[], []]]);
+});
+
+test('builtinErrors modes: opa halts on type errors only, strict halts on all, lenient on none', async () => {
+  const b = new IR();
+  b.plan('t/div', [
+    { type: 'MakeNumberIntStmt', value: 0, target: 10 },
+    { type: 'DotStmt', source: L(0), key: L(10), target: 2 },
+    { type: 'MakeNumberIntStmt', value: 1, target: 11 },
+    { type: 'DotStmt', source: L(0), key: L(11), target: 3 },
+    { type: 'CallStmt', func: 'div', args: [L(2), L(3)], result: 4 },
+    ...b.result(4),
+  ]);
+  const opa = await b.load();
+  assert.deepEqual(results(opa.evaluate([1, 0])), [], 'opa: divide by zero is undefined');
+  assert.throws(() => opa.evaluate(['a', 1]), /^eval_type_error: div: operand 1 must be number but got string$/);
+  const strict = await b.load({ builtinErrors: 'strict' });
+  assert.throws(() => strict.evaluate([1, 0]), /div: divide by zero/);
+  assert.throws(() => strict.evaluate(['a', 1]), /eval_type_error/);
+  assert.deepEqual(results(strict.evaluate([6, 3])), [2]);
+  const lenient = await b.load({ builtinErrors: 'lenient' });
+  assert.deepEqual(results(lenient.evaluate([1, 0])), []);
+  assert.deepEqual(results(lenient.evaluate(['a', 1])), []);
 });
