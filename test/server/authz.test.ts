@@ -105,6 +105,16 @@ for (const kind of STORE_KINDS) {
       }
       assert.equal(calls, Object.keys(MATRIX).length * ALL.length);
 
+      // The OpenAPI document describes every route (the document itself is hidden; a WebSocket upgrade
+      // is not an OpenAPI operation).
+      const doc = (await http(f.url, 'GET', '/api/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
+      for (const route of Object.keys(MATRIX)) {
+        const [method, url] = route.split(' ') as [string, string];
+        if (url === '/api/openapi.json' || url === '/api/v1/agent/push') continue;
+        const p = url.replace(/:(\w+)/g, '{$1}');
+        assert.ok(doc.paths[p]?.[method.toLowerCase()], `OpenAPI documents ${route}`);
+      }
+
       // A revoked device and a revoked token are refused like no credential at all.
       const t = await http(f.url, 'POST', '/api/v1/tokens', { token: f.tokens.auditor, body: { name: 'short-lived' } });
       const tok = (t.body as { id: string; token: string });
