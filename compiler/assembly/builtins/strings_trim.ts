@@ -128,6 +128,7 @@ export function opa_builtin_format_int(x: usize, base: usize): usize {
     q--;
     store<u8>(tmp + q, 45);
   }
-  memory.copy(out, tmp + q, 72 - q);
-  return opa_string(out, <u32>(72 - q));
+  const n: u32 = 72 - <u32>q;
+  memory.copy(out, tmp + q, n);
+  return opa_string(out, n);
 }
