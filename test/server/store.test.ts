@@ -47,6 +47,16 @@ for (const kind of STORE_KINDS) {
       const byTool = await store.inventoryReport('tool');
       assert.deepEqual(byTool.map((r) => [r.tool_id, r.devices, r.installs]), [['a', 1, 1], ['c', 1, 1]]);
 
+      // Concurrency: first enrollments of one machine racing, and full uploads racing, never fail.
+      const racing = await Promise.all([1, 2, 3].map((n) => store.enrollDevice({ newId: `race-${n}`, hardwareId: 'hw-race', hostname: 'r', platform: 'linux', agentVersion: '1', credentialId: `rc-${n}`, credentialHash: 'h', enrolledAt: 6 }, null)));
+      const ids = racing.map((r) => ('device' in r ? r.device.id : 'refused'));
+      assert.equal(new Set(ids).size, 1, `one device for one machine: ${ids.join(',')}`);
+      const raceDev = ids[0]!;
+      const results = await Promise.all([3, 4, 5].map((seq) => store.replaceInventory(raceDev, seq, [item('a:npm:u'), item(`s${seq}:npm:u`)], 13)));
+      assert.ok(results.every((r) => r === 'ok' || r === 'stale'), results.join(','));
+      assert.deepEqual((await store.getInventory(raceDev)).map((r) => r.key), ['a:npm:u', 's5:npm:u'], 'the newest upload wins whole, never a mix');
+      assert.equal((await store.getDevice(raceDev))?.inventorySeq, 5);
+
       // Events: idempotent per batch and per event id; atomic per batch.
       const ev = (id: string) => ({ eventId: id, at: 1, kind: 'kill', toolId: 'a', action: 'block', detail: { id } });
       assert.deepEqual(await store.insertEvents(d2, 'b1', [ev('e1'), ev('e2')], 20), { stored: 2, duplicate: false });

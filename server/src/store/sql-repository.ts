@@ -1,6 +1,6 @@
 // The repository written once in portable SQL (SQLite 3.45 and PostgreSQL 15 both speak it:
 // ON CONFLICT, RETURNING-free, CAST). Each public method is one round of SQL or one transaction.
-import type { SqlDriver, SqlExecutor, SqlValue } from './sql-driver.ts';
+import { isUniqueViolation, type SqlDriver, type SqlExecutor, type SqlValue } from './sql-driver.ts';
 import { MIGRATIONS, migrationSql } from './migrations.ts';
 import type {
   ApiToken, AuditEntry, BanChange, BanEntryRecord, BanOp, BanVersion, CountRow, Device, DeviceInventoryRow,
@@ -88,6 +88,10 @@ export class SqlRepository implements Repository {
 
   get dialect() {
     return this.db.dialect;
+  }
+  /** Row lock for read-modify-write on PostgreSQL; SQLite's BEGIN IMMEDIATE already serializes writers. */
+  private get forUpdate(): string {
+    return this.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
   }
   get driver(): SqlDriver {
     return this.db;
@@ -205,8 +209,21 @@ export class SqlRepository implements Repository {
     enrollTokenId: string | null,
   ): Promise<{ device: Device; reenrolled: boolean } | { refused: 'token-used' | 'revoked' }> {
     try {
+      return await this.enrollOnce(d, enrollTokenId);
+    } catch (err) {
+      // Two first enrollments of one machine raced to INSERT: the loser now finds the row and re-enrolls.
+      if (isUniqueViolation(err)) return this.enrollOnce(d, enrollTokenId);
+      throw err;
+    }
+  }
+
+  private async enrollOnce(
+    d: Omit<Device, 'id' | 'state' | 'lastSeenAt' | 'revokedAt' | 'bundleRevision' | 'status' | 'inventorySeq' | 'inventoryAt'> & { newId: string },
+    enrollTokenId: string | null,
+  ): Promise<{ device: Device; reenrolled: boolean } | { refused: 'token-used' | 'revoked' }> {
+    try {
       return await this.db.transaction(async (tx) => {
-        const existing = await tx.get<Row>('SELECT * FROM devices WHERE hardware_id = ?', [d.hardwareId]);
+        const existing = await tx.get<Row>(`SELECT * FROM devices WHERE hardware_id = ?${this.forUpdate}`, [d.hardwareId]);
         // A revoked machine comes back only with a one-time token an admin issued on purpose.
         if (existing && str(existing.state) === 'revoked' && enrollTokenId === null) throw new Rollback({ refused: 'revoked' as const });
         const id = existing ? str(existing.id) : d.newId;
@@ -263,7 +280,7 @@ export class SqlRepository implements Repository {
   // ---- inventory
   async replaceInventory(deviceId: string, seq: number, items: InventoryRow[], at: number): Promise<'ok' | 'stale'> {
     return this.db.transaction(async (tx) => {
-      const cur = await tx.get<Row>('SELECT inventory_seq FROM devices WHERE id = ?', [deviceId]);
+      const cur = await tx.get<Row>(`SELECT inventory_seq FROM devices WHERE id = ?${this.forUpdate}`, [deviceId]);
       if (!cur) throw new Error(`unknown device ${deviceId}`);
       if (seq < num(cur.inventory_seq)) return 'stale';
       await tx.run('DELETE FROM inventory_items WHERE device_id = ?', [deviceId]);
@@ -275,7 +292,7 @@ export class SqlRepository implements Repository {
 
   async applyInventoryDelta(deviceId: string, baseSeq: number, seq: number, upserts: InventoryRow[], removedKeys: string[], at: number): Promise<'ok' | 'stale' | 'gap'> {
     return this.db.transaction(async (tx) => {
-      const cur = await tx.get<Row>('SELECT inventory_seq FROM devices WHERE id = ?', [deviceId]);
+      const cur = await tx.get<Row>(`SELECT inventory_seq FROM devices WHERE id = ?${this.forUpdate}`, [deviceId]);
       if (!cur) throw new Error(`unknown device ${deviceId}`);
       const stored = num(cur.inventory_seq);
       if (seq === stored && seq > baseSeq) return 'ok'; // the same delta re-sent: already applied
