@@ -486,11 +486,9 @@ export class SqlRepository implements Repository {
     return (await this.db.run("UPDATE exceptions SET state = ?, decided_by = ?, decided_at = ?, decision_note = ?, expires_at = ? WHERE id = ? AND state = 'pending'", [state, by, at, note, expiresAt, id])) > 0;
   }
   async expireExceptions(now: number): Promise<ExceptionRecord[]> {
-    return this.db.transaction(async (tx) => {
-      const due = (await tx.all<Row>("SELECT * FROM exceptions WHERE state = 'approved' AND expires_at IS NOT NULL AND expires_at <= ?", [now])).map(toException);
-      for (const e of due) await tx.run("UPDATE exceptions SET state = 'expired' WHERE id = ? AND state = 'approved'", [e.id]);
-      return due.map((e) => ({ ...e, state: 'expired' as const }));
-    });
+    // One statement with RETURNING: when several nodes sweep at once, each row expires on exactly one.
+    const rows = await this.db.all<Row>("UPDATE exceptions SET state = 'expired' WHERE state = 'approved' AND expires_at IS NOT NULL AND expires_at <= ? RETURNING *", [now]);
+    return rows.map(toException).sort((a, b) => a.id.localeCompare(b.id));
   }
 
   // ---- audit
