@@ -73,7 +73,10 @@ export function checkModules(input: Module[], options: CheckOptions = {}): { mod
         });
       }
     }
-    // Imports win over rules of the same name (regorus: "import shadows module-local value rule").
+    // For values a rule wins over an import of the same name; for calls the import wins (both as
+    // regorus: "import alias shadowed by rule", "import shadows module-local value rule for
+    // function calls").
+    const callGlobals = new Map(globals);
     for (const imp of m.imports) {
       const head = imp.path.value.head;
       const root = head.value.type === 'var' ? head.value.name : '';
@@ -81,12 +84,13 @@ export function checkModules(input: Module[], options: CheckOptions = {}): { mod
       const last = imp.path.value.path[imp.path.value.path.length - 1];
       const name = imp.alias ?? (last && last.value.type === 'string' ? last.value.value : root);
       if (name !== 'data' && name !== 'input') {
-        globals.set(name, imp.path);
+        if (!globals.has(name)) globals.set(name, imp.path);
+        callGlobals.set(name, imp.path);
         callable.add(name);
       }
     }
     const v1 = m.imports.some((i) => importName(i.path) === 'rego.v1');
-    const rctx: RewriteContext = { globals, callable, v1, original, diagnostics, counter };
+    const rctx: RewriteContext = { globals, callGlobals, callable, v1, original, diagnostics, counter };
     const sctx: SafetyContext = { diagnostics, original, arity: functionArity };
     m.rules = m.rules.map((rule) => {
       if (v1 && (rule.head.name === 'input' || rule.head.name === 'data')) {

@@ -24,8 +24,10 @@ import { isBuiltin } from '../builtins/decls.ts';
 import { diagnostic, type Diagnostic } from '../diagnostics.ts';
 
 export interface RewriteContext {
-  /** name → ref term for rules of the package and imports. */
+  /** name → ref term for rules of the package and imports (a rule wins over an import). */
   globals: Map<string, Term<RefValue>>;
+  /** The same for call operators (an import wins over a rule). */
+  callGlobals: Map<string, Term<RefValue>>;
   /** Global names that are functions (or imports): only these resolve as call operators. */
   callable: Set<string>;
   /** The module imports rego.v1 (input/data cannot be shadowed). */
@@ -222,7 +224,7 @@ function resolveOperator(op: Term, ctx: RewriteContext): Term {
     const name = op.value.head.value.name;
     // `mul { 3 * 4 == 12 }`: a value rule named like a builtin does not capture the operator.
     if (!ctx.callable.has(name) && op.value.path.length === 0 && isBuiltin(name)) return op;
-    const g = ctx.globals.get(name);
+    const g = ctx.callGlobals.get(name);
     if (g) return appendPath(relocate(g, op.location), op.value.path, op.location);
   }
   return op;

@@ -157,3 +157,13 @@ test('checks: with targets must be input, data or a function', () => {
   assert.match(errors('package t\np if { input.x with foo as 1 }')[0]!, /^m0\.rego:2:21: with keyword target must reference existing input, data, or a function/);
   ok('package t\nf(x) := x\nq := 1\np if { input.x with input.y as 1 with data.a as 2 with count as f with q as 3 with f as count }');
 });
+
+test('checks: a rule shadows an import for values, an import shadows a rule for calls (regorus)', () => {
+  const [, rules] = ok(
+    'package lib\nimport rego.v1\ndouble(x) := 2 * x\nvalue := 1',
+    'package rules\nimport rego.v1\nimport data.lib\nlib := {"value": 2}\nv := lib.value\nd := lib.double(3)',
+  );
+  const get = (n: string): string => show(rules!.rules.find((r) => r.head.name === n)!.head.value!);
+  assert.equal(get('v'), 'data.rules.lib.value');
+  assert.equal(get('d'), 'data.lib.double(3)');
+});
