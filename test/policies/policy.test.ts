@@ -287,3 +287,33 @@ test('warden-agent enforce on a real scan: the running banned tool is killed and
     t.cleanup();
   }
 });
+
+test('the agent refuses wrong policy output: unknown/duplicate/missing findings, a wrong tool, an invalid action', async () => {
+  // A deliberately broken policy whose misbehaviour is picked by input.device.id.
+  const source = `package warden
+
+d(f, tool, action) := {"finding": f.id, "tool": tool, "action": action, "reason": "r", "message": "m", "alternative": "", "rule": "", "grace_until": null, "monitor": false, "settings": null}
+
+decisions := [d(f, "another-tool", "allow") | f := input.findings[_]] if input.device.id == "wrong-tool"
+decisions := [d(f, f.tool, "nuke") | f := input.findings[_]] if input.device.id == "bad-action"
+decisions := array.concat(ds, ds) if { input.device.id == "duplicate"; ds := [d(f, f.tool, "allow") | f := input.findings[_]] }
+decisions := [] if input.device.id == "missing"
+decisions := [{"finding": "ghost", "tool": "x", "action": "allow", "reason": "", "message": "", "alternative": "", "rule": "", "grace_until": null, "monitor": false, "settings": null}] if input.device.id == "unknown"
+`;
+  const built = await buildBundle({ modules: [{ file: 'broken.rego', source }], entrypoints: [ENTRYPOINT], data: example as unknown as Record<string, unknown> });
+  assert.ok(built.bundle, built.diagnostics.map((x) => formatDiagnostic(x)).join('\n'));
+  const engine = await PolicyEngine.load(await loadPolicyBundle(built.bundle, { allowUnsigned: true }));
+  const t = tempRoot('broken-policy');
+  try {
+    const { inv } = sampleInventory(t.root);
+    const run = (id: string) => () => engine.evaluate(buildPolicyInput(inv, { id, groups: [], userGroups: {} }, new Date(), []));
+    assert.throws(run('wrong-tool'), /names tool 'another-tool'/);
+    assert.throws(run('bad-action'), /policy decisions: \/0\/action/);
+    assert.throws(run('duplicate'), /two decisions for finding/);
+    assert.throws(run('missing'), /no decision for finding/);
+    assert.throws(run('unknown'), /unknown finding 'ghost'/);
+    assert.throws(run('anything-else'), /returned no result/);
+  } finally {
+    t.cleanup();
+  }
+});

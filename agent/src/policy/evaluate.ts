@@ -72,14 +72,17 @@ export class PolicyEngine {
       throw new PolicyEvaluationError(`policy returned no result for ${ENTRYPOINT} (undefined: check data.json has the ban list fields)`);
     }
     const decisions = validate(Decisions, (first as { result: unknown }).result, 'policy decisions');
-    const want = new Set(input.findings.map((f) => f.id));
+    // Decisions name findings only (never paths or pids): the agent acts on what its own inventory found.
+    const want = new Map(input.findings.map((f) => [f.id, f.tool]));
     const got = new Set<string>();
     for (const d of decisions) {
-      if (!want.has(d.finding)) throw new PolicyEvaluationError(`policy decided on unknown finding '${d.finding}'`);
+      const tool = want.get(d.finding);
+      if (tool === undefined) throw new PolicyEvaluationError(`policy decided on unknown finding '${d.finding}'`);
+      if (tool !== d.tool) throw new PolicyEvaluationError(`policy decision for finding '${d.finding}' names tool '${d.tool}', not '${tool}'`);
       if (got.has(d.finding)) throw new PolicyEvaluationError(`policy returned two decisions for finding '${d.finding}'`);
       got.add(d.finding);
     }
-    for (const id of want) if (!got.has(id)) throw new PolicyEvaluationError(`policy returned no decision for finding '${id}'`);
+    for (const id of want.keys()) if (!got.has(id)) throw new PolicyEvaluationError(`policy returned no decision for finding '${id}'`);
     return decisions;
   }
 }
