@@ -16,7 +16,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import axios from 'axios';
 import { AgentClient } from '../agent/src/sync/client.ts';
@@ -110,12 +110,25 @@ await pool(sims, 32, async (s, i) => {
 const enrollS = (performance.now() - t0) / 1000;
 const publicKey = await sims[0]!.client.bundlePublicKey();
 
+// Every simulated agent downloads the bundle itself; the full signature check (gunzip, tar, hashes,
+// ed25519) runs once per distinct archive and the others compare their bytes' SHA-256 with it, so the
+// figures measure the server and not N identical verifications serialized in this one process.
+const verified = new Map<string, string>(); // archive sha256 → manifest revision
+async function verify(archive: Buffer): Promise<string> {
+  const digest = createHash('sha256').update(archive).digest('hex');
+  const known = verified.get(digest);
+  if (known !== undefined) return known;
+  const v = await openSignedBundle(archive, publicKey); // throws on anything not signed by the pinned key
+  const revision = JSON.parse((v.files.get('.manifest') as Buffer).toString()).revision as string;
+  verified.set(digest, revision);
+  return revision;
+}
+
 async function sync(s: Sim): Promise<void> {
   const dl = await s.client.fetchBundle(s.etag);
   if (dl) {
-    const v = await openSignedBundle(dl.archive, publicKey); // throws on anything not signed by the pinned key
+    s.revision = await verify(dl.archive);
     s.etag = dl.etag;
-    s.revision = JSON.parse((v.files.get('.manifest') as Buffer).toString()).revision as string;
   }
   await s.client.checkIn({ bundle_revision: s.revision, agent_version: 'bench', errors: [] });
 }

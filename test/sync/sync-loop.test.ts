@@ -4,7 +4,7 @@
 // WARDEN_TEST_PG_URL is set (.ci/run sets it).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { SyncAgent, type AgentPipeline } from '../../agent/src/sync/sync-agent.ts';
@@ -101,6 +101,16 @@ for (const backend of backends) {
         assert.equal(device.inventorySeq, 1);
         assert.deepEqual(pipeline.applied.at(-1), { revision: first.revision, rules: [] });
         await eventually(async () => server.dist.hub.connected === 1, 'push connection');
+
+        // An unchanged scan is not uploaded again; a new install is.
+        assert.equal((await agent.trigger('test')).uploaded.inventory, false, 'unchanged inventory not re-sent');
+        const pkg = join(root, 'usr/local/lib/node_modules/@anthropic-ai/claude-code');
+        mkdirSync(pkg, { recursive: true });
+        writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: '@anthropic-ai/claude-code', version: '2.0.14' }));
+        const c3 = await agent.trigger('test');
+        assert.equal(c3.uploaded.inventory, true);
+        const items = await server.store.getInventory(deviceId);
+        assert.deepEqual(items.map((i) => [i.toolId, i.version]), [['claude-code', '2.0.14']]);
 
         // IT bans Claude Code: the server builds + signs a bundle and pushes; the agent applies it.
         const pushed = agent.waitFor((r) => r.trigger.startsWith('push') && r.bundle?.changed === true, 15_000);

@@ -6,7 +6,7 @@
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { existsSync, rmSync } from 'node:fs';
-import { createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { AgentConfig } from '../../../wire/src/config.ts';
 import type { Inventory } from '../../../wire/src/inventory.ts';
@@ -78,6 +78,7 @@ export class SyncAgent {
   private cache: BundleCache | null = null;
   readonly events: DurableQueue<EnforcementEvent>;
   private readonly pendingInventoryPath: string;
+  private readonly sentInventoryPath: string;
   private push: PushClient | null = null;
   private task: ScheduledTask | null = null;
   private running: Promise<CycleReport> | null = null;
@@ -101,6 +102,7 @@ export class SyncAgent {
     this.client = new AgentClient(config.server, config.request_timeout_ms);
     this.events = new DurableQueue<EnforcementEvent>(join(config.state_dir, 'upload-queue', 'events'));
     this.pendingInventoryPath = join(config.state_dir, 'upload-queue', 'inventory.json');
+    this.sentInventoryPath = join(config.state_dir, 'inventory-sent.json');
     this.retry = new Backoff(config.backoff_min_ms, config.backoff_max_ms);
     const seq = readJsonFile(join(config.state_dir, 'inventory-seq.json'));
     this.inventorySeq = typeof seq === 'number' ? seq : 0;
@@ -324,11 +326,20 @@ export class SyncAgent {
     }
   }
 
+  /** Hash of what the inventory says (not when it was taken): unchanged scans are not re-sent. */
+  private static inventoryHash(inv: Inventory): string {
+    return createHash('sha256').update(JSON.stringify({ ...inv, scanned_at: '', duration_ms: 0 })).digest('hex');
+  }
+
   private queueInventory(inv: Inventory): void {
+    const hash = SyncAgent.inventoryHash(inv);
+    const sent = readJsonFile(this.sentInventoryPath) as { hash?: string; at?: number } | undefined;
+    // The server already holds this exact inventory (sent within a day): nothing to upload.
+    if (!existsSync(this.pendingInventoryPath) && sent?.hash === hash && Date.now() - (sent.at ?? 0) < 24 * 3600_000) return;
     this.inventorySeq += 1;
     writeFileAtomic(join(this.config.state_dir, 'inventory-seq.json'), String(this.inventorySeq));
     // Only the newest inventory matters (it is state, not history): a newer scan replaces an unsent one.
-    writeFileAtomic(this.pendingInventoryPath, JSON.stringify({ kind: 'full', seq: this.inventorySeq, inventory: inv }));
+    writeFileAtomic(this.pendingInventoryPath, JSON.stringify({ kind: 'full', seq: this.inventorySeq, inventory: inv, hash }));
   }
 
   /** Uploads the pending inventory and every queued event batch; stops at the first failure. */
@@ -336,7 +347,9 @@ export class SyncAgent {
     let inventory = false;
     const pending = readJsonFile(this.pendingInventoryPath);
     if (pending !== undefined) {
-      await this.client.uploadInventory(pending);
+      const { hash, ...body } = pending as { hash?: string };
+      await this.client.uploadInventory(body);
+      writeFileAtomic(this.sentInventoryPath, JSON.stringify({ hash, at: Date.now() }));
       // Delete only if no newer scan replaced the file meanwhile.
       const now = readJsonFile(this.pendingInventoryPath) as { seq?: number } | undefined;
       if (now?.seq === (pending as { seq?: number }).seq) rmSync(this.pendingInventoryPath, { force: true });
