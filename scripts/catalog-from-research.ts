@@ -278,7 +278,12 @@ function convertTool(t: ResearchTool): CatalogTool {
     for (const id of br) if (!have('browser_extension', id)) signatures[os].push({ detector: 'browser_extension', kind: 'browser_extension', name: id, channel: 'browser_extension', strong: true });
   }
   const npmNames = [...new Set(OSES.flatMap((os) => signatures[os].filter((s) => s.detector === 'npm_package').map((s) => s.name!)))];
+  // Names the research says need a path anchor ('goose' is also a database migration tool)
+  // are not trusted on PATH by name alone.
+  const anchorOnly = new Set(t.process_names.filter((n) => /require|only if/.test(n)).map((n) => n.replace(/\s*\(.*\)\s*$/, '').trim().toLowerCase()));
   const binaries = [...new Set(t.binaries.map((b) => b.replace(/\s*\(.*\)\s*$/, '').trim()))].filter(
+    (b) => !anchorOnly.has(b.replace(/\.(exe|cmd)$/i, '').toLowerCase()),
+  ).filter(
     (b) => b.replace(/\.(exe|cmd)$/i, '').length >= 3 && !b.includes(' ') && !b.includes('*') && !AMBIGUOUS_NAMES.has(b.replace(/\.(exe|cmd)$/i, '').toLowerCase()),
   );
   return {
