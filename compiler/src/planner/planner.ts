@@ -36,7 +36,8 @@ interface ModuleCtx {
 
 /** What `with f as v` replaced a function or builtin by. */
 type Mock =
-  | { kind: 'func'; target: Callee }
+  /** depths: the function-cache and mock stacks as they were before this `with`. */
+  | { kind: 'func'; target: Callee; cacheDepth: number; mockDepth: number }
   | { kind: 'value'; term: Term; ground: boolean; site: number };
 
 type Callee = { kind: 'func'; node: RuleNode; key: string } | { kind: 'builtin'; name: string; key: string };
@@ -294,22 +295,12 @@ export class Planner {
 
     // Rules deeper under an object rule's path (`p[k] := v` with `p.q.r := 1`) add their keys.
     if (isObj) {
-      for (const [cname, child] of node.visibleChildren()) {
-        if (child.isFunction()) continue;
-        this.lnext = Math.max(this.lnext, lnext);
-        this.vars = new Scope();
-        const block: ir.Block = { stmts: [] };
-        fn.blocks.push(block);
-        this.curr = block;
-        const insert = (): void => this.emit({ type: 'ObjectInsertOnceStmt', key: this.str(cname), value: this.ltarget, object: ret });
-        if (child.rules.length > 0) {
-          const cf = this.planRules(child);
-          const l = this.newLocal();
-          this.emit({ type: 'CallStmt', func: cf, args: [this.local(INPUT), this.local(DATA)], result: l });
-          this.ltarget = this.local(l);
-          insert();
-        } else this.planRefDataExtent(child, null, insert);
-      }
+      this.lnext = Math.max(this.lnext, lnext);
+      this.vars = new Scope();
+      const block: ir.Block = { stmts: [] };
+      fn.blocks.push(block);
+      this.curr = block;
+      this.planMergeChildren(ret, node);
     }
 
     this.loc = first.rule.head.location;
@@ -324,6 +315,100 @@ export class Planner {
     this.ctx = saved.ctx;
     this.site = saved.site;
     return name;
+  }
+
+  /** Merges the values of the rules below node into obj, level by level. */
+  private planMergeChildren(obj: ir.Local, node: RuleNode): void {
+    for (const [cname, child] of node.visibleChildren()) {
+      if (child.isFunction()) continue;
+      const block: ir.Block = { stmts: [] };
+      const prev = this.curr;
+      this.curr = block;
+      if (child.rules.length > 0) {
+        const cf = this.planRules(child);
+        const l = this.newLocal();
+        this.emit({ type: 'CallStmt', func: cf, args: [this.local(INPUT), this.local(DATA)], result: l });
+        this.planMergeInto(obj, cname, l);
+      } else {
+        const k = this.str(cname);
+        const lnested = this.newLocal();
+        this.emit({ type: 'ResetLocalStmt', target: lnested });
+        this.emit({ type: 'BlockStmt', blocks: [this.blockWith({ type: 'DotStmt', source: this.local(obj), key: k, target: lnested })] });
+        this.emit({
+          type: 'BlockStmt',
+          blocks: [
+            {
+              stmts: [
+                this.located({ type: 'IsUndefinedStmt', source: lnested }),
+                this.located({ type: 'MakeObjectStmt', target: lnested }),
+                this.located({ type: 'ObjectInsertStmt', key: k, value: this.local(lnested), object: obj }),
+              ],
+            },
+          ],
+        });
+        this.emit({ type: 'IsObjectStmt', source: this.local(lnested) });
+        this.planMergeChildren(lnested, child);
+      }
+      this.curr = prev;
+      this.emit({ type: 'BlockStmt', blocks: [block] });
+    }
+  }
+
+  /**
+   * Adds a deeper rule's value under key in obj: inserted when absent; sets are unioned and
+   * objects merged when both sides are; anything else must be equal (else a conflict error).
+   */
+  private planMergeInto(obj: ir.Local, key: string, val: ir.Local): void {
+    const k = this.str(key);
+    const lexist = this.newLocal();
+    const ldone = this.newLocal();
+    const lk = this.newLocal();
+    const lv = this.newLocal();
+    const lm = this.newLocal();
+    const L = (s: ir.Stmt): ir.LocatedStmt => this.located(s);
+    const yes: ir.Operand = { type: 'bool', value: true };
+    this.emit({ type: 'ResetLocalStmt', target: lexist });
+    this.emit({ type: 'ResetLocalStmt', target: ldone });
+    this.emit({ type: 'BlockStmt', blocks: [{ stmts: [L({ type: 'DotStmt', source: this.local(obj), key: k, target: lexist })] }] });
+    this.emit({
+      type: 'BlockStmt',
+      blocks: [
+        { stmts: [L({ type: 'IsUndefinedStmt', source: lexist }), L({ type: 'ObjectInsertStmt', key: k, value: this.local(val), object: obj }), L({ type: 'AssignVarStmt', source: yes, target: ldone })] },
+      ],
+    });
+    this.emit({
+      type: 'BlockStmt',
+      blocks: [
+        {
+          stmts: [
+            L({ type: 'IsUndefinedStmt', source: ldone }),
+            L({ type: 'IsSetStmt', source: this.local(lexist) }),
+            L({ type: 'IsSetStmt', source: this.local(val) }),
+            L({ type: 'ScanStmt', source: val, key: lk, value: lv, block: { stmts: [L({ type: 'SetAddStmt', value: this.local(lv), set: lexist })] } }),
+            L({ type: 'AssignVarStmt', source: yes, target: ldone }),
+          ],
+        },
+      ],
+    });
+    this.emit({
+      type: 'BlockStmt',
+      blocks: [
+        {
+          stmts: [
+            L({ type: 'IsUndefinedStmt', source: ldone }),
+            L({ type: 'IsObjectStmt', source: this.local(lexist) }),
+            L({ type: 'IsObjectStmt', source: this.local(val) }),
+            L({ type: 'ObjectMergeStmt', a: lexist, b: val, target: lm }),
+            L({ type: 'ObjectInsertStmt', key: k, value: this.local(lm), object: obj }),
+            L({ type: 'AssignVarStmt', source: yes, target: ldone }),
+          ],
+        },
+      ],
+    });
+    this.emit({
+      type: 'BlockStmt',
+      blocks: [{ stmts: [L({ type: 'IsUndefinedStmt', source: ldone }), L({ type: 'ObjectInsertOnceStmt', key: k, value: this.local(val), object: obj })] }],
+    });
   }
 
   /** `p[k] := v` inserts once into the object; `p[a][b] := v` builds nested objects. */
@@ -611,7 +696,7 @@ export class Planner {
   private mockFor(w: With): Mock {
     const v = w.value;
     const asCallee = v.value.type === 'var' || v.value.type === 'ref' ? this.resolveCallee(v, w.location, true) : undefined;
-    if (asCallee) return { kind: 'func', target: asCallee };
+    if (asCallee) return { kind: 'func', target: asCallee, cacheDepth: this.funcCache.length, mockDepth: this.mocks.length };
     return { kind: 'value', term: v, ground: this.isPortable(v), site: this.site };
   }
 
@@ -694,14 +779,20 @@ export class Planner {
     if (mock?.kind === 'value') {
       return this.planMockValue(mock, args, callee, mode, iter);
     }
-    if (mock?.kind === 'func') callee = mock.target;
+    let outside: (Mock & { kind: 'func' }) | undefined;
+    if (mock?.kind === 'func') {
+      callee = mock.target;
+      outside = mock;
+    }
 
     let fname: string;
     let arity: number;
     let pre: ir.Operand[] = [];
     let relation = false;
     if (callee.kind === 'func') {
-      fname = this.planRules(callee.node);
+      const node = callee.node;
+      // A replacement function is planned as written: the mock does not apply inside it.
+      fname = outside ? this.planOutsideMocks(outside, () => this.planRules(node)) : this.planRules(node);
       arity = callee.node.arity();
       pre = [this.local(INPUT), this.local(DATA)];
     } else {
@@ -751,6 +842,17 @@ export class Planner {
         iter();
       });
     });
+  }
+
+  private planOutsideMocks<T>(m: { cacheDepth: number; mockDepth: number }, f: () => T): T {
+    const caches = this.funcCache.splice(m.cacheDepth);
+    const mocks = this.mocks.splice(m.mockDepth);
+    try {
+      return f();
+    } finally {
+      this.funcCache.push(...caches);
+      this.mocks.push(...mocks);
+    }
   }
 
   private isMocked(name: string): boolean {
@@ -1414,7 +1516,10 @@ export class Planner {
       case 'arraycomprehension':
       case 'setcomprehension':
       case 'objectcomprehension':
-        return false;
+        return !JSON.stringify(v).match(/"type":"var","name":"([^"]+)"/g)?.some((m) => {
+          const name = /"name":"([^"]+)"/.exec(m)?.[1] ?? '';
+          return this.vars.get(name) !== undefined;
+        });
       default:
         return true;
     }
