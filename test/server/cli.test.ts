@@ -27,8 +27,9 @@ test('warden bans diff / apply and warden report over the admin API', async () =
     let r = await warden(['bans', 'diff', file], env);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /ban list revision 0\.0: 3 change\(s\)/);
-    assert.match(r.stdout, /\+ ban-claude-code/);
-    assert.match(r.stdout, /\+ allow-qoder/);
+    assert.match(r.stdout, /\+ rule ban-claude-code/);
+    assert.match(r.stdout, /\+ rule allow-qoder/);
+    assert.match(r.stdout, /\+ list settings/);
 
     r = await warden(['bans', 'apply', file], env);
     assert.equal(r.code, 1);

@@ -27,9 +27,16 @@ function readList(file: string): unknown {
   return doc;
 }
 
+/** Entry ids as IT reads them: '@list' holds the list's own settings, '@exception:x' a file exception. */
+function label(id: string): string {
+  if (id === '@list') return 'list settings (name, mode, default action, message, alternative)';
+  if (id.startsWith('@exception:')) return `exception ${id.slice('@exception:'.length)}`;
+  return `rule ${id}`;
+}
+
 export function formatDiff(r: { revision: string; changes: Change[]; impact: Impact | null; impact_error: string | null }): string {
   const lines = [`ban list revision ${r.revision}: ${r.changes.length === 0 ? 'no changes' : `${r.changes.length} change(s)`}`];
-  for (const c of r.changes) lines.push(`  ${c.op === 'create' ? '+' : c.op === 'delete' ? '-' : '~'} ${c.id}`);
+  for (const c of r.changes) lines.push(`  ${c.op === 'create' ? '+' : c.op === 'delete' ? '-' : '~'} ${label(c.id)}`);
   if (r.impact) {
     const i = r.impact;
     lines.push(`impact: ${i.devices_changed} of ${i.devices_evaluated} device(s) change, ${i.findings_changed} finding(s)`);
@@ -64,7 +71,7 @@ export default async function bansCommand(args: string[]): Promise<number> {
     }
     const r = (await api.request('PUT', '/api/v1/bans', body)).json() as { revision: string; changes: Change[] };
     process.stdout.write(`applied: ${r.changes.length} change(s); ban list revision now ${r.revision}\n`);
-    for (const c of r.changes) process.stdout.write(`  ${c.op} ${c.id}\n`);
+    for (const c of r.changes) process.stdout.write(`  ${c.op} ${label(c.id)}\n`);
     return 0;
   } catch (e) {
     if (e instanceof AdminCliError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -70,8 +70,8 @@ export default async function serverCommand(args: string[]): Promise<number> {
   if (!v['no-bundles']) {
     // Signed bundles and push (server/src/bundle-distribution.ts), compiled with warden's compiler.
     const { installBundleDistribution } = await import('../bundle-distribution.ts');
-    const { compileCurrentPolicy } = await import('./compile-bundle.ts');
-    await installBundleDistribution(app, { dataDir, compile: compileCurrentPolicy });
+    const { compilerBundle, defaultPolicySources } = await import('../bundle-compile.ts');
+    await installBundleDistribution(app, { dataDir, compile: compilerBundle(defaultPolicySources(), compileFleetPolicy) });
   }
   const address = await app.listen({ host: v.host ?? '127.0.0.1', port });
   const where = v.database ? v.database.replace(/\/\/[^@/]*@/, '//***@') : `${dataDir}/warden.db`;
