@@ -5,7 +5,7 @@
 import type * as ir from '../ir/types.ts';
 import type { Binaryen, Module } from './runtime.ts';
 import type { ConstPool } from './layout.ts';
-import { TYPE_ARRAY, TYPE_OBJECT, TYPE_SET } from './layout.ts';
+import { TYPE_ARRAY, TYPE_OBJECT, TYPE_SET, compareScalar, type ConstScalar } from './layout.ts';
 import { EmitError } from './errors.ts';
 
 type Expr = number;
@@ -123,12 +123,76 @@ export class FuncGen {
 
   /** A sequence of IR blocks, each its own level. */
   blocks(blocks: ir.Block[], stack: string[]): Expr[] {
+    if (this.usage === undefined) this.usage = collectionUsage(blocks);
     return blocks.map((blk) => this.block(blk, stack));
   }
 
   private block(blk: ir.Block, stack: string[], label = this.label('b')): Expr {
     const inner = [...stack, label];
-    return this.m.block(label, blk.stmts.flatMap((s) => this.stmt(s, inner)), this.b.none);
+    return this.m.block(label, this.stmts(blk.stmts, inner), this.b.none);
+  }
+
+  /** Per local: how many Make*Stmt create it and how many statements add to it (whole function). */
+  private usage: Map<ir.Local, { makes: number; adds: number }> | undefined;
+
+  /**
+   * A statement list. A collection made and filled with constants only (`{"a", "b"}`, a ban list
+   * written in Rego), and never added to elsewhere, becomes one constant in the data segment
+   * instead of being rebuilt on every evaluation.
+   */
+  private stmts(list: ir.LocatedStmt[], stack: string[]): Expr[] {
+    const out: Expr[] = [];
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i] as ir.LocatedStmt;
+      const folded = this.foldConstant(list, i);
+      if (folded !== undefined) {
+        out.push(this.set(folded.target, this.const(folded.addr)));
+        i += folded.consumed;
+        continue;
+      }
+      out.push(...this.stmt(s, stack));
+    }
+    return out;
+  }
+
+  private foldConstant(list: ir.LocatedStmt[], i: number): { target: ir.Local; addr: number; consumed: number } | undefined {
+    const s = list[i];
+    if (s === undefined || (s.type !== 'MakeArrayStmt' && s.type !== 'MakeObjectStmt' && s.type !== 'MakeSetStmt')) return undefined;
+    const use = this.usage?.get(s.target);
+    if (use === undefined || use.makes !== 1) return undefined;
+    const run = list.slice(i + 1, i + 1 + use.adds);
+    if (run.length !== use.adds) return undefined;
+    const scalar = (op: ir.Operand): ConstScalar | undefined => {
+      if (op.type === 'bool') return { kind: 'bool', value: op.value };
+      if (op.type === 'string_index') {
+        const text = this.ctx.policy.static.strings[op.value];
+        return text === undefined ? undefined : { kind: 'string', value: text };
+      }
+      return undefined;
+    };
+    const elems: ConstScalar[] = [];
+    const pairs: [ConstScalar, ConstScalar][] = [];
+    for (const st of run) {
+      if (s.type === 'MakeArrayStmt' && st.type === 'ArrayAppendStmt' && st.array === s.target) {
+        const v = scalar(st.value);
+        if (v === undefined) return undefined;
+        elems.push(v);
+      } else if (s.type === 'MakeSetStmt' && st.type === 'SetAddStmt' && st.set === s.target) {
+        const v = scalar(st.value);
+        if (v === undefined) return undefined;
+        elems.push(v);
+      } else if (s.type === 'MakeObjectStmt' && (st.type === 'ObjectInsertStmt' || st.type === 'ObjectInsertOnceStmt') && st.object === s.target) {
+        const k = scalar(st.key), v = scalar(st.value);
+        if (k === undefined || v === undefined) return undefined;
+        // A conflicting ObjectInsertOnceStmt must raise its error at run time: do not fold.
+        if (st.type === 'ObjectInsertOnceStmt' && pairs.some(([k2, v2]) => compareScalar(k, k2) === 0 && compareScalar(v, v2) !== 0)) return undefined;
+        pairs.push([k, v]);
+      } else return undefined;
+    }
+    const pool = this.ctx.pool;
+    const addr = s.type === 'MakeArrayStmt' ? pool.array(elems.map((e) => pool.scalar(e)))
+      : s.type === 'MakeSetStmt' ? pool.set(elems) : pool.object(pairs);
+    return { target: s.target, addr, consumed: run.length };
   }
 
   private stmt(s: ir.LocatedStmt, stack: string[]): Expr[] {
@@ -147,7 +211,7 @@ export class FuncGen {
       case 'NotStmt': {
         const label = this.label('not');
         // Body completes → the negation is undefined; body breaks out (undefined) → continue.
-        const body = s.block.stmts.flatMap((st) => this.stmt(st, [...stack, label]));
+        const body = this.stmts(s.block.stmts, [...stack, label]);
         return [m.block(label, [...body, m.br(fail)], this.b.none)];
       }
       case 'ScanStmt': return this.scan(s, stack);
@@ -311,7 +375,7 @@ export class FuncGen {
         value,
       ]);
     const label = this.label('w');
-    const body = s.block.stmts.flatMap((st) => this.stmt(st, [...stack, label]));
+    const body = this.stmts(s.block.stmts, [...stack, label]);
     return [
       m.local.set(save, this.get(s.local)),
       this.set(s.local, replaced),
@@ -321,4 +385,29 @@ export class FuncGen {
       m.br(fail, m.local.get(undef, this.i32)),
     ];
   }
+}
+
+/** Counts, for every local, the Make*Stmt creating it and the statements adding to it. */
+function collectionUsage(blocks: ir.Block[]): Map<ir.Local, { makes: number; adds: number }> {
+  const usage = new Map<ir.Local, { makes: number; adds: number }>();
+  const get = (l: ir.Local): { makes: number; adds: number } => {
+    let u = usage.get(l);
+    if (u === undefined) usage.set(l, (u = { makes: 0, adds: 0 }));
+    return u;
+  };
+  const walk = (list: ir.Stmt[]): void => {
+    for (const s of list) {
+      switch (s.type) {
+        case 'MakeArrayStmt': case 'MakeObjectStmt': case 'MakeSetStmt': get(s.target).makes++; break;
+        case 'ArrayAppendStmt': get(s.array).adds++; break;
+        case 'ObjectInsertStmt': case 'ObjectInsertOnceStmt': get(s.object).adds++; break;
+        case 'SetAddStmt': get(s.set).adds++; break;
+        case 'BlockStmt': for (const b of s.blocks) walk(b.stmts); break;
+        case 'NotStmt': case 'ScanStmt': case 'WithStmt': walk(s.block.stmts); break;
+        default: break;
+      }
+    }
+  };
+  for (const b of blocks) walk(b.stmts);
+  return usage;
 }

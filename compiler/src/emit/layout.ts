@@ -14,6 +14,16 @@ const NUM_REF = 2;
 
 const JSON_NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
 
+/** A scalar constant known at compile time (operands of constant collections). */
+export type ConstScalar = { kind: 'bool'; value: boolean } | { kind: 'string'; value: string };
+
+/** OPA's order on the scalars above (the runtime's compare.ts): booleans before strings, bytewise UTF-8. */
+export function compareScalar(a: ConstScalar, b: ConstScalar): number {
+  if (a.kind !== b.kind) return a.kind === 'bool' ? -1 : 1;
+  if (a.kind === 'bool' && b.kind === 'bool') return Number(a.value) - Number(b.value);
+  return Buffer.compare(Buffer.from(String(a.value), 'utf8'), Buffer.from(String(b.value), 'utf8'));
+}
+
 export class ConstPool {
   readonly base: number;
   private bytes: Uint8Array;
@@ -143,6 +153,40 @@ export class ConstPool {
   int(i: number): number {
     if (!Number.isSafeInteger(i)) throw new Error(`integer constant out of range: ${i}`);
     return this.number(String(i));
+  }
+
+  scalar(c: ConstScalar): number {
+    return c.kind === 'bool' ? this.bool(c.value) : this.string(c.value);
+  }
+
+  private collection(tag: number, slots: number[], len: number): number {
+    const items = this.alloc(Math.max(slots.length, 1) * 4);
+    const off = this.alloc(16);
+    const v = this.view();
+    slots.forEach((e, i) => v.setUint32(items + i * 4, e, true));
+    v.setUint32(off, tag, true);
+    v.setUint32(off + 4, len, true);
+    v.setUint32(off + 8, len, true);
+    v.setUint32(off + 12, this.base + items, true);
+    return this.base + off;
+  }
+
+  /** An immutable set of constants: sorted, deduplicated (the runtime's set layout). */
+  set(elems: ConstScalar[]): number {
+    const sorted = [...elems].sort(compareScalar).filter((e, i, a) => i === 0 || compareScalar(a[i - 1] as ConstScalar, e) !== 0);
+    return this.collection(TYPE_SET, sorted.map((e) => this.scalar(e)), sorted.length);
+  }
+
+  /** An immutable object of constants; later pairs replace earlier ones (ObjectInsertStmt). */
+  object(pairs: [ConstScalar, ConstScalar][]): number {
+    const byKey: [ConstScalar, ConstScalar][] = [];
+    for (const [k, val] of pairs) {
+      const i = byKey.findIndex(([k2]) => compareScalar(k, k2) === 0);
+      if (i >= 0) byKey[i] = [k, val];
+      else byKey.push([k, val]);
+    }
+    byKey.sort((x, y) => compareScalar(x[0], y[0]));
+    return this.collection(TYPE_OBJECT, byKey.flatMap(([k, val]) => [this.scalar(k), this.scalar(val)]), byKey.length);
   }
 
   /** An immutable array value of already-laid-out element addresses. */

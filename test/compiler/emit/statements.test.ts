@@ -240,3 +240,42 @@ test('entrypoints: several plans, by name and id; unknown builtin is a clear emi
   badIndex.plan('x/y', [{ type: 'BreakStmt', index: 3 }]);
   await assert.rejects(badIndex.wasm(), /BreakStmt index 3 exceeds block depth 1/);
 });
+
+test('collections filled only with constants are folded into data and behave like built ones', async () => {
+  const b = new IR();
+  const names = ['zed', 'alpha', 'é-accent', 'alpha', 'Zulu', 'k1'];
+  b.plan('t/const', [
+    { type: 'MakeSetStmt', target: 2 },
+    ...names.map((n): ir.Stmt => ({ type: 'SetAddStmt', value: b.s(n), set: 2 })),
+    { type: 'SetAddStmt', value: TRUE, set: 2 },
+    { type: 'MakeObjectStmt', target: 3 },
+    { type: 'ObjectInsertStmt', key: b.s('k2'), value: b.s('v2'), object: 3 },
+    { type: 'ObjectInsertStmt', key: b.s('k1'), value: FALSE, object: 3 },
+    { type: 'ObjectInsertStmt', key: b.s('k2'), value: b.s('v2b'), object: 3 },
+    { type: 'MakeArrayStmt', capacity: 2, target: 4 },
+    { type: 'ArrayAppendStmt', value: b.s('b'), array: 4 },
+    { type: 'ArrayAppendStmt', value: b.s('a'), array: 4 },
+    { type: 'DotStmt', source: L(0), key: b.s('q'), target: 5 },
+    { type: 'CallStmt', func: 'internal.member_2', args: [L(5), L(2)], result: 6 },
+    { type: 'DotStmt', source: L(3), key: L(5), target: 7 },
+    { type: 'MakeArrayStmt', capacity: 5, target: 8 },
+    { type: 'ArrayAppendStmt', value: L(2), array: 8 },
+    { type: 'ArrayAppendStmt', value: L(3), array: 8 },
+    { type: 'ArrayAppendStmt', value: L(4), array: 8 },
+    { type: 'ArrayAppendStmt', value: L(6), array: 8 },
+    { type: 'ArrayAppendStmt', value: L(7), array: 8 },
+    ...b.result(8),
+  ]);
+  // Constant keys that conflict under ObjectInsertOnceStmt still raise the conflict at run time.
+  b.plan('t/conflict', [
+    { type: 'MakeObjectStmt', target: 2 },
+    { type: 'ObjectInsertOnceStmt', key: b.s('k'), value: b.s('a'), object: 2 },
+    { type: 'ObjectInsertOnceStmt', key: b.s('k'), value: b.s('b'), object: 2 },
+    ...b.result(2),
+  ]);
+  const p = await b.load();
+  const sortedNames = [...new Set(names)].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+  assert.deepEqual(results(p.evaluate({ q: 'k2' })), [[[true, ...sortedNames], { k1: false, k2: 'v2b' }, ['b', 'a'], false, 'v2b']]);
+  assert.deepEqual(results(p.evaluate({ q: 'k1' })).map((r) => (r as unknown[]).slice(3)), [[true, false]]);
+  assert.throws(() => p.evaluate({}, 't/conflict'), /object keys must be unique/);
+});
