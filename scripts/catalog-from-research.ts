@@ -99,6 +99,16 @@ function convertLocations(ph: Placeholders): Record<string, Record<LayoutOs, str
   // file lists '~/.vscode/extensions' once for Windows, so the 'all' list already covers it.
   // Comet keeps a Chromium profile folder on Linux too (per the research signatures).
   out.CHROMIUM_PROFILE?.linux.push('~/.config/Perplexity/Comet/*');
+  // Volta keeps each global package in its own prefix named after the package; a scoped name is
+  // two folders (packages/@scope/name/…), and on Windows a prefix has no lib/ level.
+  const npm = out.NPM_ROOT;
+  if (npm) {
+    npm.win32 = npm.win32.map((l) => (/Volta\/tools\/image\/packages\/\*$/.test(l) ? `${l}/node_modules` : l));
+    for (const os of OSES) {
+      const scoped = npm[os].filter((l) => l.includes('/packages/*/')).map((l) => l.replace('/packages/*/', '/packages/@*/*/'));
+      npm[os].push(...scoped);
+    }
+  }
   // pipx and uv venvs hold site-packages on Windows too (Lib\site-packages).
   out.PY_SITE?.win32.push('<PIPX_VENVS>/*/Lib/site-packages', '<UV_TOOLS>/*/Lib/site-packages');
   return out;

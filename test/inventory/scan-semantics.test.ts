@@ -49,6 +49,15 @@ test('every npm global layout of every OS (default prefixes, nvm, volta, fnm, pn
   }
 }));
 
+test('Volta keeps scoped packages under packages/@scope/name (Unix lib/ level, none on Windows)', withRoot(async (root) => {
+  put(join(root, 'home/vee/.volta/tools/image/packages/@anthropic-ai/claude-code/lib/node_modules/@anthropic-ai/claude-code/package.json'), JSON.stringify({ name: '@anthropic-ai/claude-code', version: '2.0.5' }));
+  put(join(root, 'Users/vee/AppData/Local/Volta/tools/image/packages/@google/gemini-cli/node_modules/@google/gemini-cli/package.json'), JSON.stringify({ name: '@google/gemini-cli', version: '0.7.0' }));
+  const lin = await scanInventory({ root, os: 'linux', processes: false });
+  assert.deepEqual(lin.findings.map((f) => [f.tool_id, f.version, f.user]), [['claude-code', '2.0.5', 'vee']]);
+  const win = await scanInventory({ root, os: 'win32', processes: false });
+  assert.deepEqual(win.findings.map((f) => [f.tool_id, f.version, f.user]), [['gemini-cli', '0.7.0', 'vee']]);
+}));
+
 test('~/.npmrc prefix= is honoured (home-relative and absolute endpoint paths)', withRoot(async (root) => {
   put(join(root, 'home/ann/.npmrc'), 'registry=https://registry.npmjs.org/\nprefix=~/.custom-npm\n');
   put(join(root, 'home/ann/.custom-npm/lib/node_modules/@openai/codex/package.json'), JSON.stringify({ name: '@openai/codex', version: '0.61.0' }));
