@@ -57,8 +57,17 @@ const ROOTS = new Set(['input', 'data']);
 export function rewriteRule(rule: Rule, ctx: RewriteContext): Rule {
   const top = new Scope(null);
   const head = rule.head;
-  const args = head.args ? head.args.map((a) => declarePattern(a, top, ctx, 'arg')) : null;
-  const body = rewriteBody(rule.body, top, ctx);
+  // A function argument that must be computed (`f($"{x}") := …`, `f(count(y))`) is not a pattern:
+  // it becomes a fresh argument var and `var = <arg>` is added to the body (like OPA).
+  const extra: Expr[] = [];
+  const patternArgs = head.args?.map((a) => {
+    if (!needsEvaluation(a)) return a;
+    const v = varTerm(fresh(ctx, 'arg'), a.location);
+    extra.push({ type: 'expr', terms: [refTerm('eq', a.location), v, a], negated: false, with: [], index: 0, location: a.location, generated: true });
+    return v;
+  });
+  const args = patternArgs ? patternArgs.map((a) => declarePattern(a, top, ctx, 'arg')) : null;
+  const body = rewriteBody(extra.length ? [...rule.body, ...extra] : rule.body, top, ctx);
   const ref = head.ref.map((t, i) => (i === 0 ? t : resolveTerm(t, top, ctx)));
   const out: Rule = {
     ...rule,
@@ -122,6 +131,27 @@ function declarePattern(t: Term, scope: Scope, ctx: RewriteContext, how: 'assign
       );
     default:
       return resolveTerm(t, scope, ctx);
+  }
+}
+
+/** A term with a call or comprehension outside closures: its value must be computed. */
+function needsEvaluation(t: Term): boolean {
+  const v = t.value;
+  switch (v.type) {
+    case 'call':
+    case 'arraycomprehension':
+    case 'setcomprehension':
+    case 'objectcomprehension':
+      return true;
+    case 'array':
+    case 'set':
+      return v.items.some(needsEvaluation);
+    case 'object':
+      return v.items.some(([k, x]) => needsEvaluation(k) || needsEvaluation(x));
+    case 'ref':
+      return needsEvaluation(v.head) || v.path.some(needsEvaluation);
+    default:
+      return false;
   }
 }
 

@@ -167,3 +167,10 @@ test('checks: a rule shadows an import for values, an import shadows a rule for 
   assert.equal(get('v'), 'data.rules.lib.value');
   assert.equal(get('d'), 'data.lib.double(3)');
 });
+
+test('checks: a computed function argument becomes an argument var bound in the body', () => {
+  const [m] = ok('package t\nf($"{x}-{input.y}") := 42 if { x = "foo" }');
+  const f = m!.rules[0]!;
+  assert.equal(norm(f.head.args!.map(show).join(', ')), 'L');
+  assert.equal(norm(showBody(f.body)), 'eq(x, "foo"); eq(L, internal.template_string([{__tpl0__ | eq(__tpl0__, x)}, "-", {__tpl1__ | eq(__tpl1__, input.y)}]))');
+});
