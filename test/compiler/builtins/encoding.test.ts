@@ -55,3 +55,15 @@ test('json.marshal / unmarshal / is_valid', () => {
   assert.equal(b.call('json.is_valid', 'plainstring'), false);
   assert.equal(b.call('json.is_valid', 1), false);
 });
+
+test('json.marshal_with_options: compact or Go MarshalIndent layout', () => {
+  const x = [1234567890, 2000000, 1000000000];
+  assert.equal(b.call('json.marshal_with_options', x, {}), '[1234567890,2000000,1000000000]');
+  assert.equal(b.call('json.marshal_with_options', x, { pretty: true }), '[\n\t1234567890,\n\t2000000,\n\t1000000000\n]');
+  assert.equal(b.call('json.marshal_with_options', x, { indent: '  ' }), '[\n  1234567890,\n  2000000,\n  1000000000\n]');
+  assert.equal(b.call('json.marshal_with_options', x, { pretty: false, prefix: 'NO!', indent: 'BAD!' }), '[1234567890,2000000,1000000000]');
+  assert.equal(b.call('json.marshal_with_options', { foo: 'b,a:r', bar: { x: [] } }, { prefix: '> ' }), '> {\n> \t"bar": {\n> \t\t"x": []\n> \t},\n> \t"foo": "b,a:r"\n> }');
+  assert.equal(b.call('json.marshal_with_options', [], { indent: '    ', prefix: '---' }), '---[]');
+  assert.equal(b.call('json.marshal_with_options', [], { lottery: true }), undefined);
+  assert.match(err(b.strict('json.marshal_with_options', [], { lottery: true })), /object contained unknown key "lottery"/);
+});

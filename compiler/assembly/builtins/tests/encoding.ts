@@ -3,3 +3,4 @@ export { lib_alloc, lib_reset, get_out_len } from '../../lib/alloc';
 export { opa_json_parse, opa_json_dump } from '../../json';
 export { opa_rt_set_strict_builtin_errors } from '../support/errors';
 export * from '../encoding';
+export * from '../json_marshal';
