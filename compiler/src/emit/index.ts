@@ -51,12 +51,22 @@ export function builtinExportName(name: string): string {
 
 export async function emitWasm(policy: ir.Policy, opts: EmitOptions = {}): Promise<Uint8Array> {
   const { binaryen, runtime } = await loadToolchain();
+  const t0 = performance.now();
   const m = binaryen.readBinary(runtime);
+  phase('readBinary', t0);
   try {
     return link(binaryen, m, policy, opts);
   } finally {
     m.dispose();
   }
+}
+
+/** WARDEN_EMIT_TIMING=1 prints each phase's duration to stderr (bench/compiler-emit.ts). */
+const TIMING = process.env['WARDEN_EMIT_TIMING'] === '1';
+function phase(name: string, since: number): number {
+  const now = performance.now();
+  if (TIMING) process.stderr.write(`emit ${name}: ${(now - since).toFixed(1)} ms\n`);
+  return now;
 }
 
 /** Names of the builtins the runtime implements (exports `opa_builtin_*`), plus the SDK's. */
@@ -76,6 +86,7 @@ export async function supportedBuiltins(): Promise<Set<string>> {
 }
 
 function link(b: Binaryen, m: Module, policy: ir.Policy, opts: EmitOptions): Uint8Array {
+  const tLink = performance.now();
   m.setFeatures(b.Features.MVP | b.Features.MutableGlobals | b.Features.SignExt | b.Features.NontrappingFPToInt
     | b.Features.BulkMemory | b.Features.BulkMemoryOpt);
 
@@ -238,6 +249,7 @@ function link(b: Binaryen, m: Module, policy: ir.Policy, opts: EmitOptions): Uin
     if (!ABI_EXPORTS.has(name)) m.removeExport(name);
   }
 
+  let t = phase('link', tLink);
   b.setDebugInfo(opts.debugNames === true);
   const mode = opts.optimize ?? 'generated';
   if (mode === 'full') {
@@ -252,8 +264,12 @@ function link(b: Binaryen, m: Module, policy: ir.Policy, opts: EmitOptions): Uin
   } else {
     m.runPasses(['remove-unused-module-elements']);
   }
+  t = phase('optimize', t);
   if (!m.validate()) throw new EmitError('internal error: generated module failed validation');
-  return m.emitBinary();
+  t = phase('validate', t);
+  const out = m.emitBinary();
+  phase('emitBinary', t);
+  return out;
 }
 
 function findFunctionImport(b: Binaryen, m: Module, module: string, base: string): string {
