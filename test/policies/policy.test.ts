@@ -19,8 +19,8 @@ import { PolicyEngine } from '../../agent/src/policy/evaluate.ts';
 import { buildPolicyInput } from '../../agent/src/policy/input.ts';
 import { coerceSemver, compareSemver } from '../../agent/src/policy/semver.ts';
 import { enforceDecisions } from '../../agent/src/enforce/enforce.ts';
-import enforceCommand from '../../agent/src/enforce/command.ts';
-import quarantineCommand from '../../agent/src/enforce/quarantine-command.ts';
+import { runEnforceCommand as enforceCommand, type CommandIo } from '../../agent/src/enforce/command.ts';
+import { runQuarantineCommand as quarantineCommand } from '../../agent/src/enforce/quarantine-command.ts';
 import { listQuarantine } from '../../agent/src/enforce/vault.ts';
 import { enforceState } from '../../agent/src/enforce/state.ts';
 import { describeTree, diffTrees } from '../../agent/src/enforce/tree.ts';
@@ -220,20 +220,13 @@ test('semver coercion and comparison', () => {
   assert.throws(() => compareSemver('2.0', '2.0.0'), /not a valid semver/);
 });
 
-/** Runs a CLI command in-process, capturing what it prints. */
-async function runCli(cmd: (a: string[]) => Promise<number>, args: string[]): Promise<{ code: number; out: string; err: string }> {
+/** Runs a CLI command in-process, capturing what it prints (without touching the process streams,
+ * which the test runner itself reports through). */
+async function runCli(cmd: (a: string[], io: CommandIo) => Promise<number>, args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((c: string | Uint8Array) => ((out += String(c)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((c: string | Uint8Array) => ((err += String(c)), true)) as typeof process.stderr.write;
-  try {
-    return { code: await cmd(args), out, err };
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
+  const code = await cmd(args, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
 }
 
 test('warden-agent enforce on a real scan: the running banned tool is killed and quarantined, the allowed one keeps running; quarantine list/restore', { skip: process.platform !== 'linux' && 'needs /proc' }, async () => {
@@ -314,6 +307,36 @@ decisions := [{"finding": "ghost", "tool": "x", "action": "allow", "reason": "",
     assert.throws(run('unknown'), /unknown finding 'ghost'/);
     assert.throws(run('anything-else'), /returned no result/);
   } finally {
+    t.cleanup();
+  }
+});
+
+test('warden-agent enforce --watch: a blocked tool launched again while the watch runs is killed and recorded', { skip: process.platform !== 'linux' && 'needs /proc', timeout: 120_000 }, async () => {
+  const t = tempRoot('cli-watch');
+  const claude = npmInstall(t.root, '@anthropic-ai/claude-code', 'claude');
+  let relaunched: ReturnType<typeof spawn> | null = null;
+  try {
+    const list = { ...example, rules: [{ id: 'block-claude', action: 'block', match: { tools: ['claude-code'] } }] };
+    const bundlePath = join(t.dir, 'bundle.tar.gz');
+    const keyPath = join(t.dir, 'bundle.pub');
+    writeFileSync(bundlePath, await withData(await signedBundle(), list));
+    writeFileSync(keyPath, key.publicKeyPem);
+    const cli = runCli(enforceCommand, ['--bundle', bundlePath, '--root', t.root, '--os', 'linux', '--state', t.state, '--public-key', keyPath, '--watch', '4']);
+    // Launch the banned tool once the watch list exists (the enforce run has finished deciding).
+    const watchList = enforceState(t.state).watchList;
+    while (!existsSync(watchList)) await new Promise((r) => setTimeout(r, 50));
+    relaunched = spawn(claude.binLink, [], { stdio: 'ignore' });
+    const [, sig] = await once(relaunched, 'exit');
+    assert.ok(sig === 'SIGTERM' || sig === 'SIGKILL');
+    const res = await cli;
+    assert.equal(res.code, 0, res.err);
+    assert.match(res.out, new RegExp(`watch: pid ${relaunched.pid} `));
+    const { readEvents } = await import('../../agent/src/enforce/outbox.ts');
+    const ev = readEvents(enforceState(t.state).outbox).find((e) => e.kind === 'watch_kill');
+    assert.deepEqual(ev?.pids, [relaunched.pid]);
+    assert.ok(existsSync(claude.pkgDir), 'block does not move files');
+  } finally {
+    if (relaunched && relaunched.exitCode === null && relaunched.signalCode === null) relaunched.kill('SIGKILL');
     t.cleanup();
   }
 });

@@ -50,8 +50,8 @@ function enrolled(stateDir: string): { key?: string; deviceId?: string } {
   }
 }
 
-function printHuman(decisions: Decision[], report: EnforceReport, info: { revision: string; signed: boolean; dry: boolean }): void {
-  const w = (s: string): boolean => process.stdout.write(`${s}\n`);
+function printHuman(io: CommandIo, decisions: Decision[], report: EnforceReport, info: { revision: string; signed: boolean; dry: boolean }): void {
+  const w = (s: string): void => io.out(`${s}\n`);
   w(`bundle ${info.revision} (${info.signed ? 'signature verified' : 'UNSIGNED, accepted by --unsigned'})${info.dry ? ' — dry run: nothing is changed' : ''}`);
   for (const r of report.recovered) w(`recovered: ${r.detail}`);
   if (decisions.length === 0) w('no AI tools found');
@@ -63,7 +63,15 @@ function printHuman(decisions: Decision[], report: EnforceReport, info: { revisi
   }
 }
 
-const enforceCommand = async (args: string[]): Promise<number> => {
+/** Where the command prints (tests capture it without touching the process streams). */
+export interface CommandIo {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+export const processIo: CommandIo = { out: (s) => void process.stdout.write(s), err: (s) => void process.stderr.write(s) };
+
+export async function runEnforceCommand(args: string[], io: CommandIo = processIo): Promise<number> {
   try {
     const { values } = parseArgs({
       args,
@@ -84,7 +92,7 @@ const enforceCommand = async (args: string[]): Promise<number> => {
       },
     });
     if (values.help) {
-      process.stdout.write(USAGE);
+      io.out(USAGE);
       return 0;
     }
     if (!values.bundle) throw new UsageError('--bundle is required');
@@ -115,7 +123,7 @@ const enforceCommand = async (args: string[]): Promise<number> => {
 
     if (values.json) {
       const ids = findingIds(inventory);
-      process.stdout.write(
+      io.out(
         `${JSON.stringify(
           {
             bundle: { revision: bundle.revision, signed: bundle.signed, digest: bundle.digest },
@@ -132,7 +140,7 @@ const enforceCommand = async (args: string[]): Promise<number> => {
         )}\n`,
       );
     } else {
-      printHuman(decisions, report, { revision: bundle.revision, signed: bundle.signed, dry });
+      printHuman(io, decisions, report, { revision: bundle.revision, signed: bundle.signed, dry });
     }
 
     if (watchSeconds > 0 && !dry && report.watch.length > 0) {
@@ -152,7 +160,7 @@ const enforceCommand = async (args: string[]): Promise<number> => {
             pids: [k.pid],
           });
           appendEvent(state.outbox, ev);
-          if (!values.json) process.stdout.write(`watch: ${ev.detail}\n`);
+          if (!values.json) io.out(`watch: ${ev.detail}\n`);
         },
       });
       watch.start();
@@ -162,12 +170,14 @@ const enforceCommand = async (args: string[]): Promise<number> => {
     return report.actions.some((a) => a.events.some((e) => e.result === 'failed')) ? 1 : 0;
   } catch (e) {
     if (e instanceof UsageError || (e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('ERR_PARSE_ARGS'))) {
-      process.stderr.write(`warden-agent enforce: ${e.message}\n${USAGE}`);
+      io.err(`warden-agent enforce: ${e.message}\n${USAGE}`);
       return 2;
     }
-    process.stderr.write(`warden-agent enforce: ${e instanceof Error ? e.message : String(e)}\n`);
+    io.err(`warden-agent enforce: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
-};
+}
+
+const enforceCommand = (args: string[]): Promise<number> => runEnforceCommand(args);
 
 export default enforceCommand;

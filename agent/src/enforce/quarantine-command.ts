@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hostOs } from '../inventory/scan.ts';
+import { processIo, type CommandIo } from './command.ts';
 import type { Os } from './configure.ts';
 import { appendEvent, makeEvent } from './outbox.ts';
 import { defaultStateDir, enforceState } from './state.ts';
@@ -11,7 +12,7 @@ import { listQuarantine, recoverInterrupted, restore, QuarantineError } from './
 
 const USAGE = 'usage: warden-agent quarantine list|restore <id> [--root DIR] [--os linux|darwin|win32] [--state DIR] [--json]\n';
 
-const quarantineCommand = async (args: string[]): Promise<number> => {
+export async function runQuarantineCommand(args: string[], io: CommandIo = processIo): Promise<number> {
   let values: { root?: string; os?: string; state?: string; json?: boolean };
   let positionals: string[];
   try {
@@ -21,29 +22,29 @@ const quarantineCommand = async (args: string[]): Promise<number> => {
       options: { root: { type: 'string' }, os: { type: 'string' }, state: { type: 'string' }, json: { type: 'boolean' } },
     }));
   } catch (e) {
-    process.stderr.write(`warden-agent quarantine: ${(e as Error).message}\n${USAGE}`);
+    io.err(`warden-agent quarantine: ${(e as Error).message}\n${USAGE}`);
     return 2;
   }
   const [sub, id] = positionals;
   const os = (values.os ?? hostOs()) as Os;
   if (!['linux', 'darwin', 'win32'].includes(os)) {
-    process.stderr.write(`warden-agent quarantine: --os must be linux, darwin or win32\n`);
+    io.err(`warden-agent quarantine: --os must be linux, darwin or win32\n`);
     return 2;
   }
   const root = resolve(values.root ?? '/');
   const state = enforceState(resolve(values.state ?? defaultStateDir(root, os)));
-  for (const r of recoverInterrupted(state)) process.stderr.write(`recovered interrupted ${r.op} ${r.id}: ${r.outcome}${r.error ? ` (${r.error})` : ''}\n`);
+  for (const r of recoverInterrupted(state)) io.err(`recovered interrupted ${r.op} ${r.id}: ${r.outcome}${r.error ? ` (${r.error})` : ''}\n`);
 
   if (sub === 'list') {
     const list = listQuarantine(state);
     if (values.json) {
-      process.stdout.write(`${JSON.stringify(list.map((m) => ({ id: m.id, tool: m.tool, time: m.time, rule: m.decision.rule, items: m.items.map((i) => ({ original: i.original, kind: i.kind, mode: i.mode, sha256: i.sha256, entries: i.tree.length, shim: i.shim })) })), null, 2)}\n`);
+      io.out(`${JSON.stringify(list.map((m) => ({ id: m.id, tool: m.tool, time: m.time, rule: m.decision.rule, items: m.items.map((i) => ({ original: i.original, kind: i.kind, mode: i.mode, sha256: i.sha256, entries: i.tree.length, shim: i.shim })) })), null, 2)}\n`);
     } else if (list.length === 0) {
-      process.stdout.write('the quarantine vault is empty\n');
+      io.out('the quarantine vault is empty\n');
     } else {
       for (const m of list) {
-        process.stdout.write(`${m.id}  ${m.tool}  ${m.time}  rule ${m.decision.rule || '(default)'}\n`);
-        for (const i of m.items) process.stdout.write(`    ${i.original}  (${i.kind}, ${i.tree.length} entries${i.shim ? ', notice shim left' : ''})\n`);
+        io.out(`${m.id}  ${m.tool}  ${m.time}  rule ${m.decision.rule || '(default)'}\n`);
+        for (const i of m.items) io.out(`    ${i.original}  (${i.kind}, ${i.tree.length} entries${i.shim ? ', notice shim left' : ''})\n`);
       }
     }
     return 0;
@@ -67,22 +68,24 @@ const quarantineCommand = async (args: string[]): Promise<number> => {
           quarantine_id: id,
         }),
       );
-      if (values.json) process.stdout.write(`${JSON.stringify({ id, restored: r.restored, problems: r.problems }, null, 2)}\n`);
+      if (values.json) io.out(`${JSON.stringify({ id, restored: r.restored, problems: r.problems }, null, 2)}\n`);
       else {
-        for (const p of r.restored) process.stdout.write(`restored ${p}\n`);
-        for (const p of r.problems) process.stdout.write(`DIFFERS: ${p}\n`);
+        for (const p of r.restored) io.out(`restored ${p}\n`);
+        for (const p of r.problems) io.out(`DIFFERS: ${p}\n`);
       }
       return r.problems.length ? 1 : 0;
     } catch (e) {
       if (e instanceof QuarantineError) {
-        process.stderr.write(`warden-agent quarantine: ${e.message}\n`);
+        io.err(`warden-agent quarantine: ${e.message}\n`);
         return 1;
       }
       throw e;
     }
   }
-  process.stderr.write(USAGE);
+  io.err(USAGE);
   return 2;
-};
+}
+
+const quarantineCommand = (args: string[]): Promise<number> => runQuarantineCommand(args);
 
 export default quarantineCommand;
