@@ -82,3 +82,27 @@ test('numbers order exactly inside sets', async () => {
   assert.equal(rawEval(p, '[9007199254740993, 9007199254740992, 1e400, -1e400, 0.5, 1, 1.0, 0.49999999999999999999]', 2),
     '[{"result":[-1e400,0.49999999999999999999,0.5,1,9007199254740992,9007199254740993,1e400]}]');
 });
+
+test('opa_value_parse / opa_value_dump speak Rego syntax: sets as {…} and set()', async () => {
+  const p = await echoPolicy();
+  const inst = (p.wasmInstance as { exports?: Record<string, unknown> }).exports ?? {};
+  const mem = p.mem as unknown as { buffer: ArrayBuffer };
+  const call = (name: string, ...args: number[]): number => (inst[name] as (...a: number[]) => number)(...args);
+  const roundTrip = (text: string): string => {
+    const bytes = new TextEncoder().encode(text);
+    const at = call('opa_malloc', bytes.length);
+    new Uint8Array(mem.buffer).set(bytes, at);
+    const v = call('opa_value_parse', at, bytes.length);
+    if (v === 0) return '<invalid>';
+    const out = call('opa_value_dump', v);
+    const buf = new Uint8Array(mem.buffer);
+    let end = out;
+    while (buf[end] !== 0) end++;
+    return new TextDecoder().decode(buf.subarray(out, end));
+  };
+  assert.equal(roundTrip('{3, 1, "a", 1}'), '{1,3,"a"}');
+  assert.equal(roundTrip('{"k": set(), "j": {1: 2}}'), '{"j":{1:2},"k":set()}');
+  assert.equal(roundTrip('[{}, set()]'), '[{},set()]');
+  assert.equal(roundTrip('{1, '), '<invalid>');
+  assert.deepEqual(results(p.evaluate({ still: 'works' })), [{ still: 'works' }]);
+});
