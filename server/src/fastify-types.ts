@@ -6,7 +6,8 @@ import type { Role } from './store/types.ts';
 /**
  * Who may call a route:
  *  - 'public'  no credential (only /healthz and the OpenAPI document)
- *  - 'enroll'  no credential; the body carries the enroll secret or one-time token (rate limited)
+ *  - 'enroll'  no credential header; the body carries a secret (enroll secret, one-time enroll token,
+ *              or a login password) and the route is rate limited per client address
  *  - 'device'  an enrolled device's credential (the default when a route declares nothing)
  *  - Role[]    an admin API token whose user has one of these roles
  */
