@@ -33,7 +33,24 @@ export async function runQuarantineCommand(args: string[], io: CommandIo = proce
   }
   const root = resolve(values.root ?? '/');
   const state = enforceState(resolve(values.state ?? defaultStateDir(root, os)));
-  for (const r of recoverInterrupted(state)) io.err(`recovered interrupted ${r.op} ${r.id}: ${r.outcome}${r.error ? ` (${r.error})` : ''}\n`);
+  for (const r of recoverInterrupted(state)) {
+    io.err(`recovered interrupted ${r.op} ${r.id}: ${r.outcome}${r.error ? ` (${r.error})` : ''}\n`);
+    appendEvent(
+      state.outbox,
+      makeEvent({
+        kind: 'recover',
+        tool: r.tool,
+        finding: '',
+        action: 'quarantine',
+        rule: '',
+        reason: `interrupted ${r.op} found at start`,
+        bundle_revision: '',
+        result: r.outcome === 'failed' ? 'failed' : 'ok',
+        detail: `${r.op} ${r.id} ${r.outcome.replace('_', ' ')}${r.error ? `: ${r.error}` : ''}`,
+        quarantine_id: r.id,
+      }),
+    );
+  }
 
   if (sub === 'list') {
     const list = listQuarantine(state);
