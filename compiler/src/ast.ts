@@ -177,12 +177,18 @@ export type Body = Expr[];
 export interface Head {
   /**
    * The full rule ref as written: `p` → [Var p]; `a.b.c` → [Var a, String b, String c];
-   * `p[x]` → [Var p, Var x]; `a.b[x]` → [Var a, String b, Var x].
+   * `p[x] := 1` → [Var p, Var x]; `a.b[x] contains y` → [Var a, String b, Var x] (the set lives
+   * at that ref). For a v0 partial set `p[x] { … }` the ref is [Var p] and x is the key.
+   * For single-value rules the ref alone says where the value goes; use it, not `key`.
    */
   ref: Term[];
   /** First element of ref (`p` for `p[x]`, `a` for `a.b.c`). */
   name: string;
-  /** Function arguments; null for non-function rules. */
+  /**
+   * Function arguments; null for non-function rules. After the checks: patterns only (vars,
+   * scalars, arrays/objects of them); a computed argument became a var unified in the body.
+   * Each else rule of a function carries its own (separately renamed) copy of the arguments.
+   */
   args: Term[] | null;
   /**
    * Key of a multi-value (partial set) rule, or the last ref element of a v0 partial object
@@ -230,7 +236,10 @@ export interface Module {
   package: Package;
   imports: Import[];
   rules: Rule[];
-  /** 1 when the module imports `rego.v1` or uses v1-only syntax; 0 for plain v0 modules. */
+  /**
+   * 1 when the module imports `rego.v1` or uses `if`/`contains`; 0 for plain v0 modules. Only an
+   * explicit `import rego.v1` makes the parser strict (`if`/`contains` required).
+   */
   regoVersion: 0 | 1;
 }
 
