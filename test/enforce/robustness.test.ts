@@ -95,3 +95,31 @@ test('a corrupt manifest hides that entry from list and restore but keeps its fi
     t.cleanup();
   }
 });
+
+test('warden-agent quarantine completes an interrupted restore at start and records it', async () => {
+  const { runQuarantineCommand } = await import('../../agent/src/enforce/quarantine-command.ts');
+  const t = tempRoot('cli-recover');
+  try {
+    const state = enforceState(t.state);
+    const inst = npmInstall(t.root, '@anthropic-ai/claude-code', 'claude');
+    const { describeTree, diffTrees } = await import('../../agent/src/enforce/tree.ts');
+    const before = describeTree(t.root);
+    const m = quarantine(state, {
+      tool: 'claude-code', toolName: 'Claude Code', finding: 'f', decision: decision(finding('claude-code', 'Claude Code', inst), 'quarantine'),
+      bundleRevision: 'r', paths: [inst.pkgDir, inst.binLink], commands: [inst.binLink],
+    });
+    // What a restore killed right after writing its journal leaves behind.
+    writeFileSync(join(state.journal, `${m.id}.json`), JSON.stringify({ op: 'restore', id: m.id, time: new Date().toISOString() }));
+    let out = '';
+    let err = '';
+    const code = await runQuarantineCommand(['list', '--root', t.root, '--os', 'linux', '--state', t.state], { out: (s) => (out += s), err: (s) => (err += s) });
+    assert.equal(code, 0);
+    assert.match(err, new RegExp(`recovered interrupted restore ${m.id}: completed`));
+    assert.match(out, /vault is empty/);
+    assert.deepEqual(diffTrees(before, describeTree(t.root)), []);
+    const ev = readEvents(state.outbox).find((e) => e.kind === 'recover');
+    assert.equal(ev?.quarantine_id, m.id);
+  } finally {
+    t.cleanup();
+  }
+});
