@@ -22,6 +22,7 @@ type ResearchTool = {
   binaries: string[];
   signatures: Record<'macos' | 'linux' | 'windows', ResearchSig[]>;
   mcp_config_paths: string[];
+  install_channels: Record<string, string[]>;
   process_names: string[];
   vscode_extension_ids: string[];
   jetbrains_plugin_ids: string[];
@@ -109,6 +110,14 @@ function convertLocations(ph: Placeholders): Record<string, Record<LayoutOs, str
       npm[os].push(...scoped);
     }
   }
+  // The research leaves <venv> and <conda> open; these are their usual fixed homes (pyenv,
+  // conda distributions and their envs, virtualenvwrapper, a ~/.venv). Project venvs elsewhere
+  // are not walked: the scan follows known locations, never the whole disk.
+  const unixPy = ['~/.pyenv/versions/*', '~/miniconda3', '~/miniconda3/envs/*', '~/anaconda3', '~/anaconda3/envs/*', '~/miniforge3', '~/miniforge3/envs/*', '/opt/conda', '/opt/conda/envs/*', '~/.virtualenvs/*', '~/.venv'];
+  const winPy = ['~/miniconda3', '~/miniconda3/envs/*', '~/anaconda3', '~/anaconda3/envs/*', '~/.virtualenvs/*', '~/.venv'];
+  out.PY_SITE?.linux.push(...unixPy.map((b) => `${b}/lib/python3*/site-packages`));
+  out.PY_SITE?.darwin.push(...unixPy.map((b) => `${b}/lib/python3*/site-packages`));
+  out.PY_SITE?.win32.push(...winPy.map((b) => `${b}/Lib/site-packages`));
   // pipx and uv venvs hold site-packages on Windows too (Lib\site-packages).
   out.PY_SITE?.win32.push('<PIPX_VENVS>/*/Lib/site-packages', '<UV_TOOLS>/*/Lib/site-packages');
   return out;
@@ -261,6 +270,19 @@ function convertTool(t: ResearchTool): CatalogTool {
   for (const [os, list] of Object.entries(t.signatures) as ['macos' | 'linux' | 'windows', ResearchSig[]][]) {
     const target = OS_MAP[os];
     for (const rs of list) signatures[target].push(...convertSignature(t, os, rs));
+  }
+  // A package published on npm or PyPI can be installed that way on every OS, even where the
+  // research only noted one OS's path: look for it everywhere.
+  const clean = (xs: string[] | undefined) => (xs ?? []).map((x) => x.replace(/\s*\(.*\)\s*$/, '').trim()).filter((x) => /^(@[a-z0-9._-]+\/)?[a-z0-9._-]+$/i.test(x));
+  const pyNames = [...new Set([...clean(t.install_channels.pip), ...clean(t.install_channels.uv_tool)])];
+  for (const os of OSES) {
+    for (const n of clean(t.install_channels.npm)) {
+      if (!signatures[os].some((x) => x.detector === 'npm_package' && x.name === n)) signatures[os].push({ detector: 'npm_package', kind: 'npm_package', name: n, channel: 'npm', strong: true });
+    }
+    for (const n of pyNames) {
+      const norm = n.toLowerCase().replace(/[-_.]+/g, '_');
+      if (!signatures[os].some((x) => x.detector === 'python_dist' && x.name!.toLowerCase().replace(/[-_.]+/g, '_') === norm)) signatures[os].push({ detector: 'python_dist', kind: 'python_dist_info', name: n, channel: 'pip', strong: true });
+    }
   }
   // MCP / agent config files in the user's home: which tools have MCP servers configured.
   for (const raw of t.mcp_config_paths) {

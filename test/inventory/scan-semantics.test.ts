@@ -58,6 +58,19 @@ test('Volta keeps scoped packages under packages/@scope/name (Unix lib/ level, n
   assert.deepEqual(win.findings.map((f) => [f.tool_id, f.version, f.user]), [['gemini-cli', '0.7.0', 'vee']]);
 }));
 
+test('Python packages in conda envs, pyenv versions and virtualenvwrapper venvs', withRoot(async (root) => {
+  const meta = (n: string, v: string) => `Metadata-Version: 2.1\nName: ${n}\nVersion: ${v}\n`;
+  put(join(root, 'home/py/miniconda3/envs/ml/lib/python3.11/site-packages/vllm-0.11.0.dist-info/METADATA'), meta('vllm', '0.11.0'));
+  put(join(root, 'home/py/.pyenv/versions/3.12.4/lib/python3.12/site-packages/aider_chat-0.86.0.dist-info/METADATA'), meta('aider-chat', '0.86.0'));
+  put(join(root, 'home/py/.virtualenvs/bots/lib/python3.12/site-packages/anthropic-0.69.0.dist-info/METADATA'), meta('anthropic', '0.69.0'));
+  const inv = await scanInventory({ root, os: 'linux', processes: false });
+  assert.deepEqual(inv.findings.map((f) => [f.tool_id, f.version, f.channel, f.user]).sort(), [
+    ['aider', '0.86.0', 'pip', 'py'],
+    ['anthropic-sdk', '0.69.0', 'pip', 'py'],
+    ['vllm', '0.11.0', 'pip', 'py'],
+  ]);
+}));
+
 test('~/.npmrc prefix= is honoured (home-relative and absolute endpoint paths)', withRoot(async (root) => {
   put(join(root, 'home/ann/.npmrc'), 'registry=https://registry.npmjs.org/\nprefix=~/.custom-npm\n');
   put(join(root, 'home/ann/.custom-npm/lib/node_modules/@openai/codex/package.json'), JSON.stringify({ name: '@openai/codex', version: '0.61.0' }));
