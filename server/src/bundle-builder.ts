@@ -80,7 +80,15 @@ export class BundleService extends EventEmitter<{ bundle: [SignedBundle] }> {
 
   async start(): Promise<void> {
     const serial = this.driver.dialect === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'BIGSERIAL PRIMARY KEY';
-    await this.driver.exec(TABLE_SQL(serial));
+    try {
+      await this.driver.exec(TABLE_SQL(serial));
+    } catch (e) {
+      // Two nodes starting at once on PostgreSQL can race on CREATE TABLE IF NOT EXISTS (a unique
+      // violation on the catalog); the loser only has to see the winner's table.
+      await this.driver.get('SELECT seq FROM signed_bundles LIMIT 1').catch(() => {
+        throw e;
+      });
+    }
     await this.loadLatest();
     this.unlisten = await this.driver.listen(BUNDLE_CHANNEL, () => {
       void this.loadLatest().catch(() => undefined);
