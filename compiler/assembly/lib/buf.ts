@@ -56,3 +56,8 @@ export function buf_end(): usize {
   set_out_len(used);
   return base;
 }
+
+/** Start of the active buffer (valid until the next write that grows it). */
+export function buf_ptr(): usize {
+  return base;
+}
