@@ -121,9 +121,17 @@ rule_decision(f, i) := {
 	"settings": rule_settings(rule),
 } if rule := data.rules[i]
 
-# ---- matching: every criterion given must hold; an absent one holds ----------------------------
+# ---- matching: every criterion given must hold; an absent one holds; unless excludes ------------
 
 matches(m, f) if {
+	criteria(m, f)
+	not excluded(m, f)
+}
+
+# "unless": the rule does not apply to findings its unless-criteria match ("ban IDEs unless Cursor >= 1.4").
+excluded(m, f) if criteria(m.unless, f)
+
+criteria(m, f) if {
 	tool_ok(m, f)
 	vendor_ok(m, f)
 	country_ok(m, f)

@@ -333,6 +333,37 @@ test_ban_by_device_group if {
 	action_of(ds2, claude.id) == "block"
 }
 
+# "ban IDEs unless Cursor >= 1.4": unless excludes findings from a rule
+test_unless_excludes_findings_from_a_rule if {
+	rules := [{"id": "no-ides", "action": "block", "match": {"categories": ["ide"], "unless": {"tools": ["cursor"], "version": {"gte": "1.4.0"}}}}]
+	old := cursor_at("cursor:app:old", "1.3.9")
+	ds := warden.decisions with input as with_findings([cursor, old, claude])
+		with data.rules as rules
+		with data.exceptions as []
+		with data.mode as "enforce"
+		with data.default_action as "allow"
+		with data.message as "m"
+		with data.alternative as ""
+	action_of(ds, cursor.id) == "allow" # 1.5.2: excluded
+	action_of(ds, old.id) == "block" # 1.3.9: not excluded
+	action_of(ds, claude.id) == "allow" # not an IDE
+}
+
+# "ban non-domestic vendors": default block, allow the domestic country
+test_default_block_with_domestic_allow if {
+	rules := [{"id": "domestic", "action": "allow", "match": {"vendor_countries": ["CN"]}}]
+	ds := warden.decisions with input as base_input
+		with data.rules as rules
+		with data.exceptions as []
+		with data.mode as "enforce"
+		with data.default_action as "block"
+		with data.message as "m"
+		with data.alternative as ""
+	action_of(ds, qwen.id) == "allow"
+	action_of(ds, claude.id) == "block"
+	decision_of(ds, claude.id).rule == ""
+}
+
 # ---- strictest wins ------------------------------------------------------------------------
 
 test_strictest_matching_rule_wins if {

@@ -19,6 +19,16 @@ export const VersionRange = Type.Object(
 );
 export type VersionRange = Static<typeof VersionRange>;
 
+const criteria = {
+  tools: Type.Optional(Names),
+  vendors: Type.Optional(Names),
+  vendor_countries: Type.Optional(Names),
+  categories: Type.Optional(Names),
+  version: Type.Optional(VersionRange),
+  user_groups: Type.Optional(Names),
+  device_groups: Type.Optional(Names),
+};
+
 /**
  * What a rule applies to. Every given criterion must hold (AND); within a list any entry may match (OR).
  * An empty match applies to every finding. A finding whose version is unknown never matches a rule
@@ -26,13 +36,14 @@ export type VersionRange = Static<typeof VersionRange>;
  */
 export const RuleMatch = Type.Object(
   {
-    tools: Type.Optional(Names),
-    vendors: Type.Optional(Names),
-    vendor_countries: Type.Optional(Names),
-    categories: Type.Optional(Names),
-    version: Type.Optional(VersionRange),
-    user_groups: Type.Optional(Names),
-    device_groups: Type.Optional(Names),
+    ...criteria,
+    unless: Type.Optional(
+      Type.Object(criteria, {
+        additionalProperties: false,
+        minProperties: 1,
+        description: 'findings these criteria match are excluded from the rule, e.g. ban IDEs unless Cursor >= 1.4',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
