@@ -155,7 +155,10 @@ class Parser {
       for (const r of this.parseRules()) rules.push(r);
       for (let k = start; k < this.i; k++) {
         const t = this.toks[k];
-        if (t && t.kind === 'ident' && (t.text === 'if' || t.text === 'contains')) usesV1 = true;
+        const next = this.toks[k + 1];
+        // `contains(s, x)` is the builtin, not the keyword.
+        const call = next !== undefined && next.kind === '(' && !next.ws;
+        if (t && t.kind === 'ident' && (t.text === 'if' || t.text === 'contains') && !call) usesV1 = true;
       }
     }
     return {

@@ -190,3 +190,9 @@ p if { input.a
     'p = true :: input.a; input.b',
   ]);
 });
+
+test('parser: regoVersion reflects v1 keywords, not the contains() builtin', () => {
+  assert.equal(mod('package t\np { contains("abc", "b") }').regoVersion, 0);
+  assert.equal(mod('package t\np contains 1').regoVersion, 1);
+  assert.equal(mod('package t\np if true').regoVersion, 1);
+});
