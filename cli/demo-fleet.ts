@@ -37,6 +37,9 @@ export interface DemoOptions {
   log?: LogFn;
   /** Longest wait for the agent's first enforcing cycle. */
   timeoutMs?: number;
+  /** postgres://… to run the same flow on PostgreSQL (tests); default the embedded SQLite. */
+  database?: string;
+  pgSchema?: string;
 }
 
 export interface DemoRun {
@@ -83,7 +86,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoRun> {
   mkdirSync(serverDir, { recursive: true, mode: 0o700 });
 
   // 1. The server: SQLite in the data folder, signed bundles + push.
-  const store = (await openStore({ dataDir: serverDir })) as SqlRepository;
+  const store = (await openStore({
+    dataDir: serverDir,
+    ...(opts.database ? { database: opts.database } : {}),
+    ...(opts.pgSchema ? { pgSchema: opts.pgSchema } : {}),
+  })) as SqlRepository;
   // One compilation of the fleet policy serves both the bundles and the server's own evaluator
   // (impact preview, compliance report).
   let wasm: Promise<Buffer> | null = null;

@@ -11,11 +11,21 @@ import axios from 'axios';
 import { runDemo } from '../../cli/demo-fleet.ts';
 import { formatDemo } from '../../cli/demo.ts';
 import type { BanList } from '../../wire/src/banlist.ts';
-import { tempDir } from './helpers.ts';
+import { PostgresDriver } from '../../server/src/store/postgres-driver.ts';
+import { pgSchema, pgUrl, tempDir } from './helpers.ts';
 
-test('npm start flow: found, decided, did, reported; a pushed ban change is enforced', { timeout: 240_000 }, async () => {
+const backends: { name: string; database?: string }[] = [{ name: 'sqlite' }];
+const pg = pgUrl();
+if (pg) backends.push({ name: 'postgres', database: pg });
+
+for (const backend of backends) test(`npm start flow (${backend.name}): found, decided, did, reported; a pushed ban change is enforced`, { timeout: 300_000 }, async () => {
   const t = tempDir('demo-e2e');
-  const d = await runDemo({ dataDir: join(t.dir, 'demo'), port: 0, timeoutMs: 180_000 });
+  const d = await runDemo({
+    dataDir: join(t.dir, 'demo'),
+    port: 0,
+    timeoutMs: 180_000,
+    ...(backend.database ? { database: backend.database, pgSchema: pgSchema() } : {}),
+  });
   try {
     assert.equal(d.bundleError, null, `bundle built: ${d.bundleError}`);
     assert.ok(d.bundle, 'a signed bundle was published');
@@ -83,6 +93,9 @@ test('npm start flow: found, decided, did, reported; a pushed ban change is enfo
     const dev = await d.store.getDevice(d.deviceId);
     assert.equal(dev?.bundleRevision, r2.bundle?.revision);
   } finally {
+    await d.agent.stop();
+    const driver = d.store.driver;
+    if (driver instanceof PostgresDriver) await driver.dropSchema();
     await d.stop();
     t.cleanup();
   }
