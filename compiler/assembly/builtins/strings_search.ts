@@ -12,6 +12,7 @@ import { type_error, builtin_error, err_begin, err_str, err_int, err_end } from 
 export function opa_builtin_indexof(h: usize, n: usize): usize {
   if (!is_str(h)) return type_error('indexof', 1, 'string', h);
   if (!is_str(n)) return type_error('indexof', 2, 'string', n);
+  if (sl(n) == 0) return opa_number_int(-1); // as OPA/regorus: an empty needle is never found
   const i = find_bytes(sp(h), sl(h), sp(n), sl(n), 0);
   if (i < 0) return opa_number_int(-1);
   return opa_number_int(count_runes(sp(h), <usize>i));

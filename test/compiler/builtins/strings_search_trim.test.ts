@@ -14,6 +14,7 @@ test('indexof / indexof_n count code points', () => {
   assert.equal(b.call('indexof', 'skön var våren', 'vår'), 9);
   assert.equal(b.call('indexof', '🍧🍨🧁🍰🍮', '🍮'), 4);
   assert.equal(b.call('indexof', 'μ', 'μμ'), -1);
+  assert.equal(b.call('indexof', '', ''), -1);
   assert.deepEqual(b.call('indexof_n', 'dogcatdogcat', 'cat'), [3, 9]);
   assert.deepEqual(b.call('indexof_n', '😇😀😇😀😇😀', '😀'), [1, 3, 5]);
   assert.deepEqual(b.call('indexof_n', 'aaa', 'aa'), [0, 1]);
