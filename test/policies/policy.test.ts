@@ -340,3 +340,45 @@ test('warden-agent enforce --watch: a blocked tool launched again while the watc
     t.cleanup();
   }
 });
+
+test('the example ban lists decide as their names say', async () => {
+  const load = async (file: string) => {
+    const list: unknown = JSON.parse(readFileSync(join(POLICY_DIR, 'examples', file), 'utf8'));
+    return PolicyEngine.load(await loadPolicyBundle(await withData(await signedBundle(), list), { publicKeyPem: key.publicKeyPem }));
+  };
+  const t = tempRoot('examples');
+  try {
+    const inst = npmInstall(t.root, 'x', 'x');
+    const f = (tool: string, country: string, category: string, version: string, user: string | null = 'alice') =>
+      finding(tool, tool, inst, [], { vendor_country: country, category, version, user, channel: category === 'ide' ? 'app' : 'npm' });
+    const inv = inventory(t.root, [f('qwen-code', 'CN', 'agentic-cli', '0.9.1'), f('claude-code', 'US', 'agentic-cli', '2.0.14'), f('cursor', 'US', 'ide', '1.5.0', null)]);
+    inv.host.users = ['alice'];
+    const decide = (engine: PolicyEngine, now: string, groups: string[] = [], device = 'laptop-1') =>
+      Object.fromEntries(engine.evaluate(buildPolicyInput(inv, { id: device, groups: [], userGroups: { alice: groups } }, new Date(now), [])).map((d) => [d.tool, d]));
+
+    const domestic = await load('domestic-vendors-only.json');
+    let ds = decide(domestic, '2026-12-01T00:00:00Z');
+    assert.equal(ds['qwen-code']!.action, 'allow');
+    assert.equal(ds['claude-code']!.action, 'block'); // no rule matches: the default
+    assert.equal(ds['cursor']!.action, 'warn'); // foreign IDE, inside the grace period
+    assert.equal(ds['cursor']!.grace_until, '2026-12-31T00:00:00Z');
+    ds = decide(domestic, '2027-01-02T00:00:00Z');
+    assert.equal(ds['cursor']!.action, 'block');
+
+    const managed = await load('configure-claude-code.json');
+    ds = decide(managed, '2026-12-01T00:00:00Z');
+    assert.equal(ds['claude-code']!.action, 'configure');
+    assert.deepEqual((ds['claude-code']!.settings as { env: unknown }).env, { DISABLE_TELEMETRY: '1' });
+    assert.equal(ds['qwen-code']!.action, 'observe');
+    ds = decide(managed, '2026-12-01T00:00:00Z', ['contractors']);
+    assert.equal(ds['claude-code']!.action, 'quarantine');
+    inv.findings[1]!.version = '1.0.88';
+    ds = decide(managed, '2026-12-01T00:00:00Z');
+    assert.equal(ds['claude-code']!.action, 'block');
+    ds = decide(managed, '2026-12-01T00:00:00Z', [], 'build-box-7');
+    assert.equal(ds['claude-code']!.action, 'allow');
+    assert.equal(ds['claude-code']!.rule, 'ex-migration-team');
+  } finally {
+    t.cleanup();
+  }
+});

@@ -2,7 +2,7 @@
 // own (a fresh Ajv, no TypeBox): the example ban list passes, broken ones fail with the field named.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -17,11 +17,16 @@ test('wire/schemas/*.schema.json match the TypeBox schemas (run: npx tsx scripts
   }
 });
 
-test('the ban list JSON Schema file validates the example and rejects broken lists', () => {
+test('the ban list JSON Schema file validates every example and rejects broken lists', () => {
   const ajv = addFormats(new Ajv({ allErrors: true, strict: false }));
   const check = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'wire', 'schemas', 'banlist.schema.json'), 'utf8')) as object);
+  const examples = readdirSync(join(ROOT, 'policies', 'examples')).filter((f) => f.endsWith('.json'));
+  assert.ok(examples.includes('ban-claude-code.json'));
+  for (const f of examples) {
+    const doc: unknown = JSON.parse(readFileSync(join(ROOT, 'policies', 'examples', f), 'utf8'));
+    assert.equal(check(doc), true, `${f}: ${JSON.stringify(check.errors)}`);
+  }
   const example: unknown = JSON.parse(readFileSync(join(ROOT, 'policies', 'examples', 'ban-claude-code.json'), 'utf8'));
-  assert.equal(check(example), true, JSON.stringify(check.errors));
   const base = example as Record<string, unknown>;
   const broken = [
     { ...base, mode: 'audit' },
