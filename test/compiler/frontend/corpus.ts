@@ -7,6 +7,19 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 
 export const CONFORMANCE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/conformance');
+export const REPO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** Whether the conformance corpora are present (they live outside the repository). */
+export function corpusAvailable(): boolean {
+  return fs.existsSync(path.join(CONFORMANCE_DIR, 'regorus')) || fs.existsSync(path.join(CONFORMANCE_DIR, 'opa'));
+}
+
+/** The repository's own Rego files (policies/), used as fuzz seeds when the corpora are absent. */
+export function repoRegoSources(): string[] {
+  const files: string[] = [];
+  walk(path.join(REPO_DIR, 'policies'), '.rego', files);
+  return files.sort().map((f) => fs.readFileSync(f, 'utf8'));
+}
 
 export interface CorpusModule {
   corpus: 'regorus' | 'opa';
