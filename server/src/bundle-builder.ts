@@ -133,7 +133,9 @@ export class BundleService extends EventEmitter<{ bundle: [SignedBundle] }> {
     for (const need of ['.manifest', 'policy.wasm', 'data.json']) {
       if (!unsigned.has(need)) throw new Error(`compiled bundle lacks ${need}`);
     }
-    const iat = Math.floor(Date.now() / 1000);
+    // Agents refuse a bundle signed earlier than the one they run (replay of an old, laxer bundle), so
+    // signature times must never go backwards, not even across nodes whose clocks disagree a little.
+    const iat = Math.max(Math.floor(Date.now() / 1000), this.cur?.iat ?? 0);
     const archive = packBundle(signBundle(unsigned, this.key, { iat, issuer: 'warden-server' }));
     const etag = `"${createHash('sha256').update(archive).digest('hex').slice(0, 40)}"`;
     const createdAt = Date.now();

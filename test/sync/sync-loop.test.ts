@@ -11,7 +11,7 @@ import { SyncAgent, type AgentPipeline } from '../../agent/src/sync/sync-agent.t
 import type { ActiveBundle } from '../../agent/src/sync/bundle-cache.ts';
 import { scanInventory } from '../../agent/src/inventory/scan.ts';
 import { packBundle } from '../../wire/src/bundle-archive.ts';
-import { generateSigningKey, signBundle } from '../../wire/src/bundle-signing.ts';
+import { generateSigningKey, loadOrCreateSigningKey, signBundle } from '../../wire/src/bundle-signing.ts';
 import type { BanList } from '../../wire/src/banlist.ts';
 import type { EnforcementEvent } from '../../wire/src/event.ts';
 import { PostgresDriver } from '../../server/src/store/postgres-driver.ts';
@@ -155,6 +155,8 @@ for (const backend of backends) {
           ['foreign key', packBundle(signBundle(unsigned, generateSigningKey())), /not the pinned key/],
           ['tampered', packBundle(edited), /signed hash/],
           ['truncated', good.archive.subarray(0, good.archive.length - 40), /truncated|corrupt/],
+          // validly signed with the server's own key, but older than the active bundle: a replay
+          ['replayed older bundle', packBundle(signBundle(unsigned, loadOrCreateSigningKey(join(t.dir, 'server')), { iat: good.iat - 3600 })), /rollback/],
         ];
 
         for (const [name, archive, why] of variants) {
