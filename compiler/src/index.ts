@@ -108,7 +108,7 @@ function checkQueriesWithModules(parsed: Module[], queryFiles: string[]): { modu
   const modules = [...policy.modules];
   for (const m of parsed.filter((x) => queryFiles.includes(x.file))) {
     const q = checkModules([m]);
-    const real = q.diagnostics.filter((d) => !/^undefined function data\./.test(d.message));
+    const real = q.diagnostics.filter((d) => !/^undefined function data\./.test(d.message) && !selfRef(d));
     if (real.length > 0) return { modules, diagnostics: real };
     modules.push(...q.modules);
   }

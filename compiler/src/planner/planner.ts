@@ -492,15 +492,44 @@ export class Planner {
   }
 
   private planNot(e: Expr, iter: Iter): void {
+    this.planNegation(() => {
+      this.planExpr({ ...e, negated: false }, this.pendingSuccess());
+    });
+    iter();
+  }
+
+  /**
+   * NotStmt around a body that may iterate: a scan statement always "completes", so success is
+   * recorded in a flag set where the body's continuation runs, and tested at the block's end.
+   */
+  private planNegation(body: () => void): void {
+    const lok = this.newLocal();
+    const inner: ir.Block = { stmts: [] };
     const block: ir.Block = { stmts: [] };
     const prev = this.curr;
-    this.curr = block;
+    this.curr = inner;
     this.vars.push();
-    this.planExpr({ ...e, negated: false }, () => {});
+    const saved = this.successFlag;
+    this.successFlag = lok;
+    body();
+    this.successFlag = saved;
     this.vars.pop();
+    this.curr = block;
+    this.emit({ type: 'ResetLocalStmt', target: lok });
+    this.emit({ type: 'BlockStmt', blocks: [inner] });
+    this.emit({ type: 'IsDefinedStmt', source: lok });
     this.curr = prev;
     this.emit({ type: 'NotStmt', block });
-    iter();
+  }
+
+  private successFlag: ir.Local | undefined;
+
+  /** The continuation of a negated body: record that it succeeded. */
+  private pendingSuccess(): Iter {
+    const lok = this.successFlag;
+    return () => {
+      if (lok !== undefined) this.emit({ type: 'AssignVarStmt', source: { type: 'bool', value: true }, target: lok });
+    };
   }
 
   private planSomeDecl(d: SomeDecl, iter: Iter): void {
@@ -542,14 +571,7 @@ export class Planner {
       for (const t of [ev.key, ev.value]) if (t) this.declareVars(t);
       this.planScanWith(src, (lk, lv) => {
         const body = (): void => {
-          const nb: ir.Block = { stmts: [] };
-          const p2 = this.curr;
-          this.curr = nb;
-          this.vars.push();
-          this.planQuery(ev.body, 0, () => {});
-          this.vars.pop();
-          this.curr = p2;
-          this.emit({ type: 'NotStmt', block: nb });
+          this.planNegation(() => this.planQuery(ev.body, 0, this.pendingSuccess()));
           this.emit({ type: 'AssignVarStmt', source: { type: 'bool', value: true }, target: lfail });
         };
         const unifyValue = (): void => this.planUnifyLocal(this.local(lv), ev.value, body);
