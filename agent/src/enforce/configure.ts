@@ -86,6 +86,29 @@ export function listConfigured(state: EnforceState): ConfigureRecord[] {
     .filter((r): r is ConfigureRecord => r !== null);
 }
 
+/**
+ * The server may send data, never commands: managed settings that would make the tool run a program
+ * (Claude Code hooks, credential/status helpers; environment that injects code into node, the shell or
+ * the dynamic loader) are refused, so a configure rule cannot be turned into remote code execution.
+ */
+const COMMAND_KEYS = new Set(['hooks', 'apiKeyHelper', 'awsAuthRefresh', 'awsCredentialExport', 'otelHeadersHelper', 'statusLine', 'command', 'commands']);
+const CODE_ENV = /^(NODE_OPTIONS|NODE_PATH|LD_[A-Z_]+|DYLD_[A-Z_]+|PATH|BASH_ENV|ENV|SHELL|ZDOTDIR|PYTHONPATH|PYTHONSTARTUP|PERL5OPT|PERL5LIB|RUBYOPT|GIT_SSH_COMMAND|EDITOR|VISUAL)$/;
+
+export function refusedSettings(settings: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, path: string): void => {
+    if (!isObject(v)) return;
+    for (const [k, child] of Object.entries(v)) {
+      const here = path ? `${path}.${k}` : k;
+      if (COMMAND_KEYS.has(k) || /(Helper|Command)$/.test(k)) out.push(`${here} (makes the tool run a program)`);
+      else if (path === 'env' && CODE_ENV.test(k)) out.push(`${here} (injects code into the tool's runtime)`);
+      else walk(child, here);
+    }
+  };
+  walk(settings, '');
+  return out;
+}
+
 export function managedSettingsPath(tool: string, root: string, os: Os): string | null {
   const rel = MANAGED_SETTINGS[tool]?.[os];
   return rel ? join(root, rel) : null;
@@ -102,6 +125,8 @@ export function applyManagedSettings(
 ): ConfigureResult {
   const path = managedSettingsPath(opts.tool, opts.root, opts.os);
   if (!path) throw new ConfigureError(`no managed-settings location is known for '${opts.tool}' on ${opts.os}`);
+  const refused = refusedSettings(opts.settings);
+  if (refused.length) throw new ConfigureError(`refusing managed settings that could run commands: ${refused.join(', ')}`);
   const before = existsSync(path) ? readFileSync(path) : null;
   let current: unknown = {};
   if (before) {
