@@ -38,6 +38,13 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const bodyAjv = addFormats(new Ajv({ removeAdditional: false, useDefaults: false, coerceTypes: false, allErrors: false, strict: false }));
 const textAjv = addFormats(new Ajv({ removeAdditional: false, useDefaults: true, coerceTypes: 'array', allErrors: false, strict: false }));
 
+const DB_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'SQLITE_BUSY', 'SQLITE_LOCKED']);
+function databaseUnavailable(err: Error & { code?: unknown }): boolean {
+  if (typeof err.code === 'string' && DB_UNAVAILABLE.has(err.code)) return true;
+  // pg reports a connection lost mid-query without a code.
+  return /^Connection terminated|timeout exceeded when trying to connect/.test(err.message);
+}
+
 export interface ServerOptions {
   store: Repository;
   /** Fastify logger options; false (default) for tests. Authorization headers are always redacted. */
@@ -148,8 +155,12 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       code = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'too_large' : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type' : status === 429 ? 'rate_limited' : 'bad_request';
       message = err.message;
     }
+    // The database going away (PostgreSQL restart, SQLite busy past its timeout) is temporary: 503 tells
+    // agents to keep their queue and retry, rather than treating it as a server bug.
+    if (status === 500 && databaseUnavailable(err)) [status, code, message] = [503, 'unavailable', 'the database is unavailable; retry later'];
     if (status >= 500) req.log.error({ err }, 'request failed');
     core.metrics.errors.inc({ code });
+    if (status === 503) void reply.header('retry-after', '5');
     void reply.code(status).send({ statusCode: status, error: code, message });
   });
   app.setNotFoundHandler((req, reply) => {
