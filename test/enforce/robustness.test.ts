@@ -123,3 +123,25 @@ test('warden-agent quarantine completes an interrupted restore at start and reco
     t.cleanup();
   }
 });
+
+test('one failing action is reported and does not stop the others', async () => {
+  const { enforceDecisions } = await import('../../agent/src/enforce/enforce.ts');
+  const t = tempRoot('one-fails');
+  try {
+    const state = enforceState(t.state);
+    mkdirSync(state.notices, { recursive: true }); // a folder where the notice file should be: writing it fails
+    const claude = npmInstall(t.root, '@anthropic-ai/claude-code', 'claude');
+    const gemini = npmInstall(t.root, '@google/gemini-cli', 'gemini');
+    const fc = finding('claude-code', 'Claude Code', claude);
+    const fg = finding('gemini-cli', 'Gemini CLI', gemini);
+    const report = await enforceDecisions([decision(fc, 'warn'), decision(fg, 'configure', { settings: { a: 1 } })], {
+      ...(await import('./fixtures.ts')).inventory(t.root, [fc, fg]),
+    }, { stateDir: t.state, root: t.root, os: 'linux', bundleRevision: 'r' });
+    assert.match(report.actions[0]!.steps.join(), /failed:/);
+    assert.ok(existsSync(join(t.root, 'etc', 'gemini-cli', 'settings.json')), 'the next action still ran');
+    const kinds = readEvents(state.outbox).map((e) => `${e.kind}:${e.result}`);
+    assert.deepEqual(kinds, ['decision:failed', 'configure:ok']);
+  } finally {
+    t.cleanup();
+  }
+});

@@ -96,45 +96,56 @@ export async function enforceDecisions(decisions: Decision[], inventory: Invento
   const actions: ActionReport[] = [];
   const watch: WatchTarget[] = [];
 
+  const rootAbs = resolve(opts.root);
+  const underRoot = (p: string): boolean => rootAbs === sep || pathWithin(p, rootAbs);
   for (const d of decisions) {
-    const f = byId.get(d.finding);
     const report: ActionReport = { finding: d.finding, tool: d.tool, action: d.action, monitor: d.monitor, steps: [], events: [] };
     actions.push(report);
     const base = { tool: d.tool, finding: d.finding, action: d.action, rule: d.rule, reason: d.reason, bundle_revision: opts.bundleRevision };
+    try {
+      await actOn(d, report, base);
+    } catch (e) {
+      // One failing action (a vanished file, a permission) must not stop the others.
+      report.steps.push(`failed: ${(e as Error).message}`);
+      rec.record(report, { ...base, kind: 'decision', result: 'failed', detail: (e as Error).message });
+    }
+  }
+
+  async function actOn(d: Decision, report: ActionReport, base: Base): Promise<void> {
+    const f = byId.get(d.finding);
     if (d.action === 'allow') {
       report.steps.push('allowed: nothing to do');
-      continue;
+      return;
     }
     if (!f) {
       rec.record(report, { ...base, kind: 'decision', result: 'failed', detail: 'decision names a finding the inventory does not have' });
-      continue;
+      return;
     }
     if (d.monitor) {
       report.steps.push(`monitor mode: would ${d.action}, changing nothing`);
       if (dry || firstToday(join(state.dir, 'reported.json'), `monitor:${d.finding}:${d.action}`, now)) {
         rec.record(report, { ...base, kind: 'decision', result: dry ? 'dry_run' : 'monitor', detail: `monitor mode: would ${d.action}` });
       }
-      continue;
+      return;
     }
     if (d.action === 'observe') {
       report.steps.push('observed: reported only');
       if (dry || firstToday(join(state.dir, 'reported.json'), `observe:${d.finding}`, now)) {
         rec.record(report, { ...base, kind: 'decision', result: dry ? 'dry_run' : 'ok', detail: `observed ${f.name} ${f.version ?? '(version unknown)'}` });
       }
-      continue;
+      return;
     }
     if (d.action === 'configure') {
       configureStep(d, opts, state, rec, report, base, dry);
-      continue;
+      return;
     }
     if (NOTICE_ACTIONS.has(d.action)) noticeStep(d, opts, state, rec, report, base, dry, now);
-    if (d.action === 'block' || d.action === 'quarantine') {
-      await killStep(f, opts, rec, report, base, dry);
-    }
-    if (d.action !== 'block' && d.action !== 'quarantine') continue;
+    if (d.action !== 'block' && d.action !== 'quarantine') return;
+    await killStep(f, opts, rec, report, base, dry);
     const targets = quarantineTargets(f, opts.root, homes);
     if (d.action === 'block') {
-      const paths = [...new Set([...targets.paths, ...f.running.map((p) => p.matched).filter((p) => p.startsWith('/') && p.length > 1)])];
+      const ran = f.running.map((p) => p.matched).filter((p) => p.startsWith('/') && p.length > 1 && underRoot(p));
+      const paths = [...new Set([...targets.paths, ...ran])];
       if (paths.length) {
         watch.push({ tool: d.tool, finding: d.finding, rule: d.rule, reason: d.reason, bundle_revision: opts.bundleRevision, paths });
         report.steps.push(`process watch: kill ${d.tool} if started again from ${paths.join(', ')}`);
