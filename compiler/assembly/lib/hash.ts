@@ -1,4 +1,4 @@
-// Message digests over byte buffers: MD5 (RFC 1321), SHA-1, SHA-256, SHA-512 (FIPS 180-4), and
+// Message digests over byte buffers: MD5 (RFC 1321), SHA-1, SHA-256, SHA-384, SHA-512 (FIPS 180-4), and
 // HMAC (RFC 2104) over any of them. Digests are written raw into a caller buffer.
 import { lib_alloc } from './alloc';
 
@@ -6,13 +6,14 @@ export const H_MD5 = 0;
 export const H_SHA1 = 1;
 export const H_SHA256 = 2;
 export const H_SHA512 = 3;
+export const H_SHA384 = 4;
 
 export function digest_len(kind: i32): usize {
-  return kind == H_MD5 ? 16 : kind == H_SHA1 ? 20 : kind == H_SHA256 ? 32 : 64;
+  return kind == H_MD5 ? 16 : kind == H_SHA1 ? 20 : kind == H_SHA256 ? 32 : kind == H_SHA384 ? 48 : 64;
 }
 
 export function block_len(kind: i32): usize {
-  return kind == H_SHA512 ? 128 : 64;
+  return kind == H_SHA512 || kind == H_SHA384 ? 128 : 64;
 }
 
 const K256 = memory.data<u32>([
@@ -186,6 +187,11 @@ function init(kind: i32): void {
   } else if (kind == H_SHA256) {
     store<u32>(ST, 0x6a09e667); store<u32>(ST, 0xbb67ae85, 4); store<u32>(ST, 0x3c6ef372, 8); store<u32>(ST, 0xa54ff53a, 12);
     store<u32>(ST, 0x510e527f, 16); store<u32>(ST, 0x9b05688c, 20); store<u32>(ST, 0x1f83d9ab, 24); store<u32>(ST, 0x5be0cd19, 28);
+  } else if (kind == H_SHA384) {
+    store<u64>(ST, 0xcbbb9d5dc1059ed8); store<u64>(ST, 0x629a292a367cd507, 8);
+    store<u64>(ST, 0x9159015a3070dd17, 16); store<u64>(ST, 0x152fecd8f70e5939, 24);
+    store<u64>(ST, 0x67332667ffc00b31, 32); store<u64>(ST, 0x8eb44a8768581511, 40);
+    store<u64>(ST, 0xdb0c2e0d64f98fa7, 48); store<u64>(ST, 0x47b5481dbefa4fa4, 56);
   } else {
     store<u64>(ST, 0x6a09e667f3bcc908); store<u64>(ST, 0xbb67ae8584caa73b, 8);
     store<u64>(ST, 0x3c6ef372fe94f82b, 16); store<u64>(ST, 0xa54ff53a5f1d36f1, 24);
@@ -216,7 +222,7 @@ export function hash(kind: i32, p: usize, n: usize, out: usize): void {
   const rem = n - i;
   memory.copy(tail, p + i, rem);
   store<u8>(tail + rem, 0x80);
-  const lenBytes: usize = kind == H_SHA512 ? 16 : 8;
+  const lenBytes: usize = bl == 128 ? 16 : 8;
   const total = rem + 1 + lenBytes <= bl ? bl : bl * 2;
   const bits = <u64>n << 3;
   if (kind == H_MD5) store<u64>(tail + total - 8, bits);
@@ -225,7 +231,7 @@ export function hash(kind: i32, p: usize, n: usize, out: usize): void {
   if (total > bl) block(kind, tail + bl);
   const dl = digest_len(kind);
   if (kind == H_MD5) memory.copy(out, ST, 16);
-  else if (kind == H_SHA512) for (let k: usize = 0; k < 8; k++) store<u64>(out + (k << 3), bswap<u64>(load<u64>(ST + (k << 3))));
+  else if (bl == 128) for (let k: usize = 0; k < dl / 8; k++) store<u64>(out + (k << 3), bswap<u64>(load<u64>(ST + (k << 3))));
   else for (let k: usize = 0; k < dl / 4; k++) store<u32>(out + (k << 2), bswap<u32>(load<u32>(ST + (k << 2))));
 }
 

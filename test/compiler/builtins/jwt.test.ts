@@ -1,0 +1,51 @@
+// io.jwt.* for HMAC-signed tokens, checked against tokens signed here with node:crypto.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { compileBuiltins, type BuiltinModule } from './values.ts';
+
+let b: BuiltinModule;
+before(async () => {
+  b = await compileBuiltins('compiler/assembly/builtins/tests/jwt.ts');
+});
+const err = (x: unknown): string => String((x as { error?: string }).error);
+
+function sign(alg: 'HS256' | 'HS384' | 'HS512', payload: object, key: string): string {
+  const enc = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const input = `${enc({ alg, typ: 'JWT' })}.${enc(payload)}`;
+  const h = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' }[alg];
+  return `${input}.${createHmac(h, key).update(input).digest('base64url')}`;
+}
+
+test('io.jwt.decode returns header, payload and hex signature', () => {
+  const t = sign('HS256', { sub: '0', iss: 'opa' }, 'k');
+  const sigHex = Buffer.from(t.split('.')[2]!, 'base64url').toString('hex');
+  assert.deepEqual(b.call('io.jwt.decode', t), [{ alg: 'HS256', typ: 'JWT' }, { iss: 'opa', sub: '0' }, sigHex]);
+  assert.match(err(b.strict('io.jwt.decode', 'abc')), /encoded JWT had no period separators/);
+  assert.match(err(b.strict('io.jwt.decode', 'a.b')), /encoded JWT must have 3 sections, found 2/);
+});
+
+test('io.jwt.verify_hs256/384/512', () => {
+  for (const alg of ['HS256', 'HS384', 'HS512'] as const) {
+    const t = sign(alg, { user: 'alice' }, 'secret');
+    const fn = `io.jwt.verify_${alg.toLowerCase()}`;
+    assert.equal(b.call(fn, t, 'secret'), true, alg);
+    assert.equal(b.call(fn, t, 'wrong'), false, alg);
+  }
+});
+
+test('io.jwt.decode_verify checks signature, alg, iss, aud, exp and nbf', () => {
+  const t = sign('HS256', { iss: 'xxx', aud: ['fred', 'bob'], nbf: 1000.5, exp: 3000 }, 'secret');
+  const ok = [true, { alg: 'HS256', typ: 'JWT' }, { iss: 'xxx', aud: ['fred', 'bob'], nbf: 1000.5, exp: 3000 }];
+  const bad = [false, {}, {}];
+  assert.deepEqual(b.call('io.jwt.decode_verify', t, { secret: 'secret', aud: 'fred', time: 2000e9 }), ok);
+  assert.deepEqual(b.call('io.jwt.decode_verify', t, { secret: 'nope', aud: 'fred', time: 2000e9 }), bad);
+  assert.deepEqual(b.call('io.jwt.decode_verify', t, { secret: 'secret', aud: 'eve', time: 2000e9 }), bad);
+  assert.deepEqual(b.call('io.jwt.decode_verify', t, { secret: 'secret', time: 2000e9 }), bad, 'aud in token but not required');
+  assert.deepEqual(b.call('io.jwt.decode_verify', t, { secret: 'secret', aud: 'fred', iss: 'yyy', time: 2000e9 }), bad);
+  assert.deepEqual(b.call('io.jwt.decode_verify', t, { secret: 'secret', aud: 'fred', alg: 'HS512', time: 2000e9 }), bad);
+  assert.deepEqual(b.call('io.jwt.decode_verify', t, { secret: 'secret', aud: 'fred', time: 3000e9 }), bad, 'expired at exp');
+  assert.deepEqual(b.call('io.jwt.decode_verify', t, { secret: 'secret', aud: 'fred', time: 1000e9 }), bad, 'before nbf');
+  assert.match(err(b.strict('io.jwt.decode_verify', t, { secret: 'secret', aud: 'fred' })), /"time" constraint is required/);
+  assert.match(err(b.strict('io.jwt.decode_verify', t, { bogus: 1 })), /unknown token validation constraint: bogus/);
+});
