@@ -184,3 +184,25 @@ test('a folder with more entries than the cap is read partially, recorded, and t
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('a FIFO planted as package.json or Info.plist does not hang the scan', { skip: process.platform === 'win32' ? 'no FIFOs on Windows' : false }, async () => {
+  const root = tmpRoot();
+  try {
+    goodPkg(root);
+    const pj = join(npmPkg(root, '@anthropic-ai/claude-code'), 'package.json');
+    const plist = join(root, 'Users/mal/Applications/Cursor.app/Contents/Info.plist');
+    for (const p of [pj, plist]) {
+      mkdirSync(dirname(p), { recursive: true });
+      const r = spawnSync('mkfifo', [p]);
+      assert.equal(r.status, 0, 'mkfifo');
+    }
+    const inv = await scanInventory({ root, os: 'linux', processes: false });
+    assertCodexStillFound(inv);
+    assert.ok(inv.skipped.some((s) => s.path === pj && s.reason === 'not a regular file'), JSON.stringify(inv.skipped));
+    const mac = await scanInventory({ root, os: 'darwin', processes: false });
+    assert.ok(mac.skipped.some((s) => s.path === plist && s.reason === 'not a regular file'), JSON.stringify(mac.skipped));
+    assert.ok(mac.findings.some((f) => f.tool_id === 'cursor' && f.version === null));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

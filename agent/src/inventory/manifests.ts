@@ -1,6 +1,6 @@
 // Version readers for the manifests tools ship with. They read, never execute; each returns null
 // (with the reason recorded by ScanFs) when the manifest is missing, too large or malformed.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
 import { parse as parsePlist, parseBinary as parseBinaryPlist } from 'plist';
 import type { ScanFs } from './scanfs.ts';
@@ -89,13 +89,14 @@ const MAX_ENTRY_BYTES = 1024 * 1024;
  * without unpacking anything else. Returns the plugin id and version.
  */
 export function jarPluginXml(fs: ScanFs, jar: string): { id: string | null; version: string | null } | null {
-  let fd: number;
+  let fd: number | null;
   try {
-    fd = openSync(jar, 'r');
+    fd = fs.openRegular(jar);
   } catch {
     fs.skip(jar, 'open: unreadable jar');
     return null;
   }
+  if (fd === null) return null;
   try {
     const size = fstatSync(fd).size;
     if (size > MAX_JAR_BYTES) {

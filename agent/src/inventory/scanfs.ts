@@ -1,7 +1,7 @@
 // Read-only, bounded filesystem access for the scan. Every failure that is not plain absence
 // (permission denied, symlink loop, oversized or vanished file) is recorded as a skip with its
 // reason, and the scan carries on. Nothing here executes, writes or follows a symlink twice.
-import { closeSync, fstatSync, lstatSync, opendirSync, openSync, readlinkSync, readSync, statSync, type Dir, type Dirent, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, opendirSync, openSync, readlinkSync, readSync, statSync, type Dir, type Dirent, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join, posix, resolve } from 'node:path';
 import type { Skipped } from '../../../wire/src/inventory.ts';
 
@@ -146,9 +146,10 @@ export class ScanFs {
     // Absent is normal (not every install has every manifest); present-then-gone is recorded.
     if (!this.lstat(p)) return null;
     this.onRead?.(p);
-    let fd: number;
+    let fd: number | null;
     try {
-      fd = openSync(p, 'r');
+      fd = this.openRegular(p);
+      if (fd === null) return null;
     } catch (e) {
       if (code(e) === 'ENOENT') this.skip(p, 'vanished during scan');
       else this.failure(p, 'open', e);
@@ -179,6 +180,20 @@ export class ScanFs {
     } finally {
       closeSync(fd);
     }
+  }
+
+  /**
+   * Opens a regular file for reading. Non-blocking, and the type is checked on the open
+   * descriptor: a FIFO or device planted where a manifest should be must not hang the scan.
+   */
+  openRegular(p: string): number | null {
+    const fd = openSync(p, constants.O_RDONLY | constants.O_NONBLOCK);
+    if (!fstatSync(fd).isFile()) {
+      closeSync(fd);
+      this.skip(p, 'not a regular file');
+      return null;
+    }
+    return fd;
   }
 
   /** Parses a JSON manifest; records why when it is binary, truncated or malformed. */
