@@ -44,6 +44,8 @@ for (const kind of STORE_KINDS) {
       assert.equal(await store.replaceInventory(d2, 1, [], 12), 'stale');
       assert.deepEqual((await store.getInventory(d2)).map((r) => [r.key, r.version]), [['a:npm:u', '2.0.0'], ['c:npm:u', '1.0.0']]);
       assert.equal((await store.getDevice(d2))?.inventorySeq, 2);
+      const many = await store.getInventories([d2, d1, 'no-such-device']);
+      assert.deepEqual([...many.entries()].map(([id, rows]) => [id, rows.length]), [[d2, 2], [d1, 0], ['no-such-device', 0]]);
       const byTool = await store.inventoryReport('tool');
       assert.deepEqual(byTool.map((r) => [r.tool_id, r.devices, r.installs]), [['a', 1, 1], ['c', 1, 1]]);
 

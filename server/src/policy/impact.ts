@@ -49,12 +49,13 @@ export async function fleetInputs(store: Repository, now: Date): Promise<DeviceI
   const out: DeviceInput[] = [];
   for (let offset = 0; ; offset += 1000) {
     const devices = await store.listDevices({ limit: 1000, offset });
-    for (const device of devices) {
-      if (device.state !== 'active' || device.inventoryAt === null) continue;
-      const findings = (await store.getInventory(device.id)).map((r) => r.detail as unknown as Finding);
+    const withInventory = devices.filter((d) => d.state === 'active' && d.inventoryAt !== null);
+    const inventories = await store.getInventories(withInventory.map((d) => d.id));
+    for (const device of withInventory) {
+      const findings = (inventories.get(device.id) ?? []).map((r) => r.detail as unknown as Finding);
       const users = [...new Set(findings.map((f) => f.user).filter((u): u is string => u !== null))];
       const inv: Inventory = {
-        schema_version: 1, scanned_at: new Date(device.inventoryAt).toISOString(), duration_ms: 0, root: '/', catalog_version: '',
+        schema_version: 1, scanned_at: new Date(device.inventoryAt ?? 0).toISOString(), duration_ms: 0, root: '/', catalog_version: '',
         host: { hostname: device.hostname, os: { platform: device.platform as 'linux' | 'darwin' | 'win32', distro: '', release: '', arch: '' }, serial: null, users },
         findings,
       skipped: [],

@@ -315,6 +315,16 @@ export class SqlRepository implements Repository {
     return (await this.db.all<Row>('SELECT * FROM inventory_items WHERE device_id = ? ORDER BY tool_id, item_key', [deviceId])).map(toItem);
   }
 
+  async getInventories(deviceIds: string[]): Promise<Map<string, InventoryRow[]>> {
+    const out = new Map<string, InventoryRow[]>(deviceIds.map((id) => [id, []]));
+    for (let i = 0; i < deviceIds.length; i += 500) {
+      const ids = deviceIds.slice(i, i + 500);
+      const rows = await this.db.all<Row>(`SELECT * FROM inventory_items WHERE device_id IN (${ids.map(() => '?').join(',')}) ORDER BY device_id, tool_id, item_key`, ids);
+      for (const r of rows) out.get(str(r.device_id))?.push(toItem(r));
+    }
+    return out;
+  }
+
   async queryInventory(f: InventoryFilter): Promise<DeviceInventoryRow[]> {
     const where: string[] = ["d.state = 'active'"];
     const vals: SqlValue[] = [];

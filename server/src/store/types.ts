@@ -224,6 +224,8 @@ export interface Repository {
   /** Applies a delta on top of baseSeq; 'gap' when the server's inventory is not at baseSeq. */
   applyInventoryDelta(deviceId: string, baseSeq: number, seq: number, upserts: InventoryRow[], removedKeys: string[], at: number): Promise<'ok' | 'stale' | 'gap'>;
   getInventory(deviceId: string): Promise<InventoryRow[]>;
+  /** Inventories of many devices at once (fleet-wide evaluation); devices without items map to []. */
+  getInventories(deviceIds: string[]): Promise<Map<string, InventoryRow[]>>;
   queryInventory(f: InventoryFilter): Promise<DeviceInventoryRow[]>;
   inventoryReport(by: InventoryGrouping): Promise<CountRow[]>;
 
