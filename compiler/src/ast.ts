@@ -215,13 +215,21 @@ export interface Rule {
   location: Location;
   /** File the rule came from (same as location.file). */
   file: string;
+  /** `# METADATA` blocks written right above the rule (rule/document scope). */
+  annotations?: Annotation[];
 }
 
 export interface Package {
   /** The package path as a ref headed by `data`: `package a.b` → data.a.b. */
   path: Term<RefValue>;
   location: Location;
+  /** `# METADATA` blocks written right above the package (package/subpackages scope). */
+  annotations?: Annotation[];
 }
+
+/** A `# METADATA` block as OPA reports it (JSON): scope, title, description, authors… */
+export type Annotation = { scope: string } & Record<string, JsonValue>;
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 export interface Import {
   /** `data.x.y`, `input.z`, `future.keywords.in`, `rego.v1` as a ref term. */

@@ -19,6 +19,7 @@ import { BUILTIN_ARITY, DEPRECATED_IN_V1, VARIADIC, builtinArity } from '../buil
 import { checkLiteralArgTypes } from './types.ts';
 import { diagnostic, type Diagnostic } from '../diagnostics.ts';
 import { rewriteRule, type RewriteContext } from './rewrite.ts';
+import { indexMetadata, inlineMetadata } from './metadata.ts';
 import { checkRecursion, type RuleGroup } from './recursion.ts';
 import { checkHead, reorderBody, reorderTermClosures, type SafetyContext } from './safety.ts';
 import { checkStaticUnification } from './unify.ts';
@@ -53,6 +54,15 @@ export function checkModules(input: Module[], options: CheckOptions = {}): { mod
 
   const original = new Map<string, string>();
   const counter = { n: 0 };
+  const rulePath = (m: Module, r: Rule): string[] => {
+    const parts = [...packageParts(m), r.head.name];
+    for (const t of r.head.ref.slice(1)) {
+      if (t.value.type !== 'string') break;
+      parts.push(t.value.value);
+    }
+    return parts;
+  };
+  const metadata = indexMetadata(modules, rulePath);
   for (const m of modules) {
     const pkg = packageParts(m);
     const globals = new Map<string, Term<{ type: 'ref'; head: Term; path: Term[] }>>();
@@ -97,7 +107,7 @@ export function checkModules(input: Module[], options: CheckOptions = {}): { mod
         diagnostics.push(diagnostic('rego_compile_error', rule.head.location, `${rule.head.name} cannot be shadowed`));
       }
       const before = diagnostics.length;
-      const rewritten = rewriteRule(rule, rctx);
+      const rewritten = rewriteRule(inlineMetadata(rule, rulePath(m, rule), pkg, metadata), rctx);
       if (diagnostics.length > before) return rewritten;
       const safe = safeRule(rewritten, sctx);
       checkCalls(safe, m, v1, groupByKey, diagnostics);

@@ -18,12 +18,27 @@ function isDigit(c: number): boolean {
 }
 
 /** Tokenizes `source`; throws DiagnosticError (code rego_parse_error) on the first bad character. */
-export function tokenize(source: string, file: string): Token[] {
-  return tokenizeRange(source, file, 0, source.length, 1, 0);
+export function tokenize(source: string, file: string, comments?: Comment[]): Token[] {
+  return tokenizeRange(source, file, 0, source.length, 1, 0, comments);
+}
+
+/** A `#` comment: its text after the `#`, and where the `#` is. */
+export interface Comment {
+  text: string;
+  row: number;
+  col: number;
 }
 
 /** Tokenizes source[from, to) whose first character sits on `startRow` (line starting at `lineStartAt`). */
-function tokenizeRange(source: string, file: string, from: number, to: number, startRow: number, lineStartAt: number): Token[] {
+function tokenizeRange(
+  source: string,
+  file: string,
+  from: number,
+  to: number,
+  startRow: number,
+  lineStartAt: number,
+  comments?: Comment[],
+): Token[] {
   const tokens: Token[] = [];
   let i = from;
   let row = startRow;
@@ -71,7 +86,9 @@ function tokenizeRange(source: string, file: string, from: number, to: number, s
     }
     // Comments
     if (c === 35 /* # */) {
+      const at = i;
       while (i < n && source.charCodeAt(i) !== 10) i++;
+      comments?.push({ text: source.slice(at + 1, i).replace(/\r$/, ''), row, col: at - lineStart + 1 });
       ws = true;
       continue;
     }

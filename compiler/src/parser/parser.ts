@@ -31,7 +31,8 @@ import {
   type With,
 } from '../ast.ts';
 import { DiagnosticError, diagnostic, diagnosticError } from '../diagnostics.ts';
-import { tokenize } from '../lexer/lexer.ts';
+import { tokenize, type Comment } from '../lexer/lexer.ts';
+import { attachAnnotations } from './annotations.ts';
 import { KEYWORDS, type Token, type TokenKind } from '../lexer/tokens.ts';
 
 const MAX_DEPTH = 120;
@@ -41,7 +42,10 @@ const INFIX_TOKEN: ReadonlySet<TokenKind> = new Set(['==', '!=', '<', '<=', '>',
 
 /** Parses one Rego module; throws DiagnosticError (rego_parse_error) with file:line:col on bad input. */
 export function parse(source: string, file: string): Module {
-  return new Parser(tokenize(source, file), file).parseModule();
+  const comments: Comment[] = [];
+  const module = new Parser(tokenize(source, file, comments), file).parseModule();
+  attachAnnotations(module, comments, file);
+  return module;
 }
 
 /** Parses a body (query) such as `x := data.a.b; x > 1`; used by tools and tests. */

@@ -174,3 +174,30 @@ test('checks: a computed function argument becomes an argument var bound in the 
   assert.equal(norm(f.head.args!.map(show).join(', ')), 'L');
   assert.equal(norm(showBody(f.body)), 'eq(x, "foo"); eq(L, internal.template_string([{__tpl0__ | eq(__tpl0__, x)}, "-", {__tpl1__ | eq(__tpl1__, input.y)}]))');
 });
+
+test('checks: METADATA annotations and rego.metadata.rule()/chain() become constants', () => {
+  const [m] = ok(`# METADATA
+# description: suite
+package t
+
+# METADATA
+# scope: document
+# authors:
+# - Jane Doe <jane@example.com>
+p := 1 if false
+
+# METADATA
+# title: mine
+p := x if { x := rego.metadata.chain() }
+r := rego.metadata.rule()`);
+  const [, p2, r] = m!.rules;
+  assert.equal(
+    norm(showBody(p2!.body)),
+    'eq(L, [{"path": ["t", "p"], "annotations": {"title": "mine", "scope": "rule"}}, ' +
+      '{"path": ["t", "p"], "annotations": {"scope": "document", "authors": [{"name": "Jane Doe", "email": "jane@example.com"}]}}, ' +
+      '{"path": ["t"], "annotations": {"description": "suite", "scope": "package"}}])',
+  );
+  assert.equal(show(r!.head.value!), '{}');
+  const bad = parseModule('# METADATA\n# title: [unclosed\npackage t', 'bad.rego');
+  assert.match(formatDiagnostic(bad.diagnostics[0]!), /^bad\.rego:1:1: invalid METADATA block/);
+});
