@@ -11,7 +11,8 @@ import { appendEvent, makeEvent, readEvents } from '../../agent/src/enforce/outb
 import { recordNotice, readNotices } from '../../agent/src/enforce/notices.ts';
 import { enforceState } from '../../agent/src/enforce/state.ts';
 import { listQuarantine, recoverInterrupted, restore, quarantine } from '../../agent/src/enforce/vault.ts';
-import { decision, finding, npmInstall, tempRoot } from './fixtures.ts';
+import { decision, finding, inventory, npmInstall, tempRoot } from './fixtures.ts';
+import { enforceDecisions } from '../../agent/src/enforce/enforce.ts';
 
 test('a notice shim prints hostile message text literally and runs nothing', () => {
   const t = tempRoot('shim');
@@ -125,7 +126,6 @@ test('warden-agent quarantine completes an interrupted restore at start and reco
 });
 
 test('one failing action is reported and does not stop the others', async () => {
-  const { enforceDecisions } = await import('../../agent/src/enforce/enforce.ts');
   const t = tempRoot('one-fails');
   try {
     const state = enforceState(t.state);
@@ -134,9 +134,8 @@ test('one failing action is reported and does not stop the others', async () => 
     const gemini = npmInstall(t.root, '@google/gemini-cli', 'gemini');
     const fc = finding('claude-code', 'Claude Code', claude);
     const fg = finding('gemini-cli', 'Gemini CLI', gemini);
-    const report = await enforceDecisions([decision(fc, 'warn'), decision(fg, 'configure', { settings: { a: 1 } })], {
-      ...(await import('./fixtures.ts')).inventory(t.root, [fc, fg]),
-    }, { stateDir: t.state, root: t.root, os: 'linux', bundleRevision: 'r' });
+    const decisions = [decision(fc, 'warn'), decision(fg, 'configure', { settings: { a: 1 } })];
+    const report = await enforceDecisions(decisions, inventory(t.root, [fc, fg]), { stateDir: t.state, root: t.root, os: 'linux', bundleRevision: 'r' });
     assert.match(report.actions[0]!.steps.join(), /failed:/);
     assert.ok(existsSync(join(t.root, 'etc', 'gemini-cli', 'settings.json')), 'the next action still ran');
     const kinds = readEvents(state.outbox).map((e) => `${e.kind}:${e.result}`);
