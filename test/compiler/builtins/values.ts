@@ -8,6 +8,8 @@ export interface BuiltinModule {
   call(name: string, ...args: unknown[]): unknown;
   /** Same with strict builtin errors: returns {error} when the builtin aborts. */
   strict(name: string, ...args: unknown[]): unknown;
+  /** Calls with JSON-text args and returns the result's JSON text ('undefined' if none): exact for big numbers. */
+  text(name: string, ...argsJson: string[]): string;
 }
 
 export async function compileBuiltins(entry: string): Promise<BuiltinModule> {
@@ -30,9 +32,24 @@ export async function compileBuiltins(entry: string): Promise<BuiltinModule> {
     while (mem[e] !== 0) e++;
     return JSON.parse(new TextDecoder().decode(mem.slice(d, e))) as unknown;
   };
+  const text = (name: string, ...argsJson: string[]): string => {
+    lib.reset();
+    const vals = argsJson.map((a) => {
+      const [p, n] = lib.put(a);
+      return parse(p, n);
+    });
+    const r = lib.fn(`opa_builtin_${name.replace(/\./g, '_')}`)(...vals);
+    if (r === 0) return 'undefined';
+    const d = dump(r);
+    const mem = new Uint8Array(lib.memory.buffer);
+    let e = d;
+    while (mem[e] !== 0) e++;
+    return new TextDecoder().decode(mem.slice(d, e));
+  };
   return {
     lib,
     call,
+    text,
     strict(name, ...args) {
       lib.fn('opa_rt_set_strict_builtin_errors')(1);
       try {
