@@ -146,6 +146,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoRun> {
       root,
       os,
       check_in_cron: '*/1 * * * *',
+      check_in_spread_ms: 0,
       backoff_min_ms: 500,
       backoff_max_ms: 30_000,
     };

@@ -104,6 +104,7 @@ export function agentConfig(server: { url: string; enrollSecret: string }, state
     state_dir: stateDir,
     // Tests trigger cycles themselves or through push; the schedule stays out of the way.
     check_in_cron: '0 0 1 1 *',
+    check_in_spread_ms: 0,
     backoff_min_ms: 50,
     backoff_max_ms: 500,
     request_timeout_ms: 5000,

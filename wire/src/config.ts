@@ -20,6 +20,11 @@ export const AgentConfig = Type.Object(
     root: Type.Optional(Type.String({ minLength: 1, description: 'scan this folder as the filesystem root (tests, demo)' })),
     os: Type.Optional(Type.Union([Type.Literal('linux'), Type.Literal('darwin'), Type.Literal('win32')])),
     check_in_cron: Type.String({ minLength: 1, description: 'node-cron expression for scheduled check-ins' }),
+    check_in_spread_ms: Type.Integer({
+      minimum: 0,
+      maximum: 3_600_000,
+      description: 'each agent checks in this far after the cron tick (a fixed per-device offset), so a fleet does not hit the server in the same second',
+    }),
     push: Type.Boolean({ description: 'hold a WebSocket to the server and check in when it announces a new bundle' }),
     /** Upload retry backoff: doubles from min to max, with jitter. */
     backoff_min_ms: Type.Integer({ minimum: 10 }),
@@ -34,6 +39,7 @@ export type AgentConfig = Static<typeof AgentConfig>;
 
 export const AGENT_CONFIG_DEFAULTS = {
   check_in_cron: '*/5 * * * *',
+  check_in_spread_ms: 60_000,
   push: true,
   backoff_min_ms: 1000,
   backoff_max_ms: 5 * 60 * 1000,

@@ -191,7 +191,20 @@ export class SyncAgent {
   async start(): Promise<void> {
     await this.ensureEnrolled();
     await this.loadLastGood();
-    this.task = cron.schedule(this.config.check_in_cron, () => void this.trigger('schedule'), { noOverlap: true });
+    // A fixed offset per device within the spread: regular intervals per agent, spread across the fleet.
+    const offset = this.config.check_in_spread_ms
+      ? parseInt(createHash('sha256').update(hardwareId(this.config.state_dir)).digest('hex').slice(0, 8), 16) % this.config.check_in_spread_ms
+      : 0;
+    this.task = cron.schedule(
+      this.config.check_in_cron,
+      () => {
+        const t = setTimeout(() => {
+          if (!this.stopped) void this.trigger('schedule');
+        }, offset);
+        t.unref();
+      },
+      { noOverlap: true },
+    );
     if (this.config.push) {
       this.push = new PushClient({
         url: this.client.pushUrl(),
