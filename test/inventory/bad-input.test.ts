@@ -206,3 +206,22 @@ test('a FIFO planted as package.json or Info.plist does not hang the scan', { sk
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('skip reasons never quote file content (a manifest path can be linked to any readable file)', async () => {
+  const root = tmpRoot();
+  try {
+    const secret = 'root:$6$SECRETHASHvalue:19000:0:99999:7:::';
+    put(join(root, 'secret-file'), secret);
+    const pkg = npmPkg(root, '@anthropic-ai/claude-code');
+    mkdirSync(pkg, { recursive: true });
+    symlinkSync(join(root, 'secret-file'), join(pkg, 'package.json'));
+    put(join(root, 'Applications/Zed.app/Contents/Info.plist'), `<?xml version="1.0"?><plist><dict><key>${secret}</key><str`);
+    for (const os of ['linux', 'darwin'] as const) {
+      const inv = await scanInventory({ root, os, processes: false });
+      const text = JSON.stringify(inv);
+      assert.ok(!text.includes('SECRETHASH') && !text.includes('root:$6'), text);
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -26,7 +26,7 @@ function npmPackage(ctx: DetectContext, sig: Signature, home: Home | null, emit:
     const pkg = packageJson(fs, join(dir, 'package.json'));
     const hit: Parameters<Emit>[0] = { channel: 'npm', signal: 'npm_package', path: dir, strong: true };
     if (pkg?.version) hit.version = pkg.version;
-    if (pkg && pkg.name !== null && pkg.name !== sig.name) hit.detail = `package.json names '${pkg.name}'`;
+    if (pkg && pkg.name !== null && pkg.name !== sig.name) hit.detail = 'package.json names another package';
     emit(hit);
   }
 }

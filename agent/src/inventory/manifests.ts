@@ -66,8 +66,9 @@ export function infoPlist(fs: ScanFs, file: string): { version: string | null; b
       if (buf.includes(0)) throw new Error('binary content that is not a binary plist');
       obj = quietly(() => parsePlist(buf.toString('utf8')));
     }
-  } catch (e) {
-    fs.skip(file, `malformed plist: ${String((e as Error).message ?? e).slice(0, 120)}`);
+  } catch {
+    // The parser's message can quote the file; the reason must not carry its content.
+    fs.skip(file, `malformed plist: ${buf.subarray(0, 6).toString('latin1') === 'bplist' ? 'invalid binary plist' : 'invalid XML plist'}`);
     return null;
   }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {

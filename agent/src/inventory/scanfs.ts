@@ -212,7 +212,10 @@ export class ScanFs {
       }
       return v as Record<string, unknown>;
     } catch (e) {
-      this.skip(p, `malformed manifest: ${(e as Error).message.slice(0, 120)}`);
+      // Never the parser's message: V8 quotes the file's first bytes, and a link can point a
+      // manifest path at any file the agent can read. Only where it broke.
+      const at = /position (\d+)/.exec((e as Error).message)?.[1];
+      this.skip(p, `malformed manifest: invalid JSON${at ? ` at byte ${at}` : ''}`);
       return null;
     }
   }
