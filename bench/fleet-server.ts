@@ -53,6 +53,8 @@ let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }, 200);
+// The bench died (timeout, Ctrl-C): do not outlive it.
+process.on('disconnect', () => process.exit(1));
 process.on('message', (m: { cmd?: string }) => {
   if (m.cmd === 'rss') process.send?.({ rss: process.memoryUsage().rss, peakRss });
   if (m.cmd === 'stop') {

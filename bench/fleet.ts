@@ -45,6 +45,7 @@ const pct = (xs: number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
 const ms = (x: number): string => `${x.toFixed(1)} ms`;
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
 const mb = (x: number): string => `${(x / 1024 / 1024).toFixed(0)} MB`;
 
 async function pool<T>(items: T[], width: number, fn: (x: T, i: number) => Promise<void>): Promise<void> {
@@ -108,6 +109,7 @@ await pool(sims, 32, async (s, i) => {
   s.client.credential = a.credential;
 });
 const enrollS = (performance.now() - t0) / 1000;
+say(`  enroll:            ${N} agents in ${enrollS.toFixed(1)} s (${(N / enrollS).toFixed(0)}/s)`);
 const publicKey = await sims[0]!.client.bundlePublicKey();
 
 // Every simulated agent downloads the bundle itself; the full signature check (gunzip, tar, hashes,
@@ -137,6 +139,7 @@ async function sync(s: Sim): Promise<void> {
 const t1 = performance.now();
 await pool(sims, CONC, (s) => sync(s));
 const firstSyncS = (performance.now() - t1) / 1000;
+say(`  first sync:        ${N} signed bundles downloaded + verified in ${firstSyncS.toFixed(1)} s`);
 
 // 3. Sustained check-ins: `CONC` workers post status round-robin over the fleet for SECONDS.
 const lat: number[] = [];
@@ -158,6 +161,7 @@ await Promise.all(
   }),
 );
 const checkinsPerS = lat.length / SECONDS;
+say(`  check-ins:         ${checkinsPerS.toFixed(0)}/s sustained over ${SECONDS} s (${CONC} concurrent), p50 ${ms(pct(lat, 50))}, p99 ${ms(pct(lat, 99))}, errors ${errors}`);
 
 // 4. Every agent holds the push WebSocket.
 let hellos = 0;
@@ -189,6 +193,7 @@ await pool(sims, 200, (s) =>
   }),
 );
 const rssConnected = await rss();
+say(`  push connections:  ${hellos}/${N}; server RSS ${mb(rssConnected.rss)}`);
 
 // 5. IT bans a tool through the admin API; measure until every agent applied the new bundle.
 const list = JSON.parse(readFileSync('policies/examples/ban-claude-code.json', 'utf8')) as BanList;
@@ -204,18 +209,9 @@ const apply = sims.map((s) => s.appliedAt).filter((x): x is number => x !== unde
 const revisions = new Set(sims.map((s) => s.revision));
 const rssEnd = await rss();
 
-process.stdout.write(
-  [
-    `  enroll:            ${N} agents in ${enrollS.toFixed(1)} s (${(N / enrollS).toFixed(0)}/s)`,
-    `  first sync:        ${N} signed bundles downloaded + verified in ${firstSyncS.toFixed(1)} s`,
-    `  check-ins:         ${checkinsPerS.toFixed(0)}/s sustained over ${SECONDS} s (${CONC} concurrent), p50 ${ms(pct(lat, 50))}, p99 ${ms(pct(lat, 99))}, errors ${errors}`,
-    `  push connections:  ${hellos}/${N}`,
-    `  ban change:        admin PUT /api/v1/bans answered in ${ms(putMs)} (load average ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores)`,
-    `  ban → applied:     ${apply.length}/${N} agents, min ${ms(Math.min(...apply))}, p50 ${ms(pct(apply, 50))}, p99 ${ms(pct(apply, 99))}, max ${ms(Math.max(...apply))} (revisions held: ${revisions.size})`,
-    `  server RSS:        ${mb(rssConnected.rss)} with ${N} agents connected, peak ${mb(rssEnd.peakRss)}`,
-    '',
-  ].join('\n'),
-);
+say(`  ban change:        admin PUT /api/v1/bans answered in ${ms(putMs)} (load average ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores)`);
+say(`  ban → applied:     ${apply.length}/${N} agents, min ${ms(Math.min(...apply))}, p50 ${ms(pct(apply, 50))}, p99 ${ms(pct(apply, 99))}, max ${ms(Math.max(...apply))} (revisions held: ${revisions.size})`);
+say(`  server RSS:        ${mb(rssConnected.rss)} with ${N} agents connected, peak ${mb(rssEnd.peakRss)}`);
 
 for (const s of sims) s.ws?.terminate();
 child.send({ cmd: 'stop' });
