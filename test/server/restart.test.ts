@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -31,8 +31,6 @@ async function startServer(dataDir: string, port: number, database?: string): Pr
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start: ${err || out}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  // Wait for the bootstrap lines (printed right after the listening line on first start).
-  await new Promise((r) => setTimeout(r, 100));
   return { child, url: /listening on (http:\/\/\S+)/.exec(out)![1]!, out };
 }
 
@@ -49,9 +47,14 @@ async function scenario(database: string | undefined): Promise<void> {
   try {
     server = await startServer(dir, 0, database);
     const port = Number(new URL(server.url).port);
-    const secret = /enroll secret \(shown once\): (\S+)/.exec(server.out)?.[1];
-    const adminToken = /admin API token \(shown once\): (\S+)/.exec(server.out)?.[1];
-    assert.ok(secret && adminToken, `bootstrap printed: ${server.out}`);
+    const credsFile = join(dir, 'initial-credentials.json');
+    assert.match(server.out, /initial-credentials\.json/);
+    assert.ok(!/wda\.|enroll_secret/.test(server.out), 'no secret on stdout');
+    assert.equal(statSync(credsFile).mode & 0o777, 0o600);
+    const creds = JSON.parse(readFileSync(credsFile, 'utf8')) as { enroll_secret: string; admin_token: string };
+    const secret = creds.enroll_secret;
+    const adminToken = creds.admin_token;
+    assert.ok(secret && adminToken);
     const dev = await enroll(server.url, secret, 'restart-host');
 
     // 4 uploaders × 15 batches × 40 events, each batch retried (same id, same events) until acknowledged.

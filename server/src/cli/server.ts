@@ -1,8 +1,9 @@
 // `warden server start [--data DIR] [--database URL] [--port N] [--host H]`: runs the central
-// server. First start prints the bootstrap admin's password and API token and the fleet enroll
-// secret ONCE (they are stored only as hashes).
+// server. First start writes the bootstrap admin's password and API token and the fleet enroll
+// secret to DATA/initial-credentials.json (0600; the database keeps only their hashes).
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { openStore } from '../store/open.ts';
 import { buildServer } from '../app.ts';
 import { createUser, issueApiToken, rotateEnrollSecret } from '../routes/access.ts';
@@ -63,6 +64,7 @@ export default async function serverCommand(args: string[]): Promise<number> {
     return 2;
   }
   const dataDir = resolve(v.data ?? 'data');
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const store = await openStore({ dataDir, ...(v.database ? { database: v.database } : {}) });
   const boot = await bootstrap(store);
   const evaluator = new WasmPolicyEvaluator(() => compileFleetPolicy());
@@ -73,12 +75,23 @@ export default async function serverCommand(args: string[]): Promise<number> {
     const { compilerBundle, defaultPolicySources } = await import('../bundle-compile.ts');
     await installBundleDistribution(app, { dataDir, compile: compilerBundle(defaultPolicySources(), compileFleetPolicy) });
   }
+  if (boot.admin || boot.enrollSecret) {
+    // Not on stdout: a service manager would copy it into the system journal. Owner-only file instead.
+    const file = join(dataDir, 'initial-credentials.json');
+    const prev = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
+    const next = {
+      ...prev,
+      ...(boot.admin ? { admin_username: boot.admin.username, admin_password: boot.admin.password, admin_token: boot.admin.token } : {}),
+      ...(boot.enrollSecret ? { enroll_secret: boot.enrollSecret } : {}),
+    };
+    writeFileSync(file, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+    process.stdout.write(`first start: admin credentials and the fleet enroll secret are in ${file} (owner-only; move them to your password manager and delete the file)\n`);
+  }
+
   const address = await app.listen({ host: v.host ?? '127.0.0.1', port });
   const where = v.database ? v.database.replace(/\/\/[^@/]*@/, '//***@') : `${dataDir}/warden.db`;
   process.stdout.write(`warden server listening on ${address} (database: ${where})\n`);
-  if (boot.admin) process.stdout.write(`bootstrap admin: ${boot.admin.username} / ${boot.admin.password}\nadmin API token (shown once): ${boot.admin.token}\n`);
-  if (boot.enrollSecret) process.stdout.write(`fleet enroll secret (shown once): ${boot.enrollSecret}\n`);
-
   return new Promise<number>((done) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
