@@ -146,9 +146,14 @@ async function evaluate(args: string[]): Promise<number> {
     rs = p2.evaluate(undefined, 'eval');
   } else rs = policy.evaluate(input, 'eval');
   const results = (Array.isArray(rs) ? rs : []) as Record<string, unknown>[];
-  const shaped = results.map((b) =>
-    vq ? { expressions: [{ value: b[VALUE_QUERY_VAR], text: query }] } : { bindings: b },
-  );
+  // Shaped like `opa eval`: the expression's value (single-expression queries) and bindings.
+  const shaped = results.map((b) => {
+    const { [VALUE_QUERY_VAR]: value, ...bindings } = b;
+    const r: Record<string, unknown> = {};
+    if (vq) r.expressions = [{ value, text: query }];
+    if (Object.keys(bindings).length > 0 || !vq) r.bindings = bindings;
+    return r;
+  });
   out(`${JSON.stringify(shaped.length > 0 ? { result: shaped } : {}, null, 2)}\n`);
   return 0;
 }

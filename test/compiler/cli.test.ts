@@ -1,0 +1,104 @@
+// `warden policy build|eval|test` run as real child processes on files in a temp folder.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { loadPolicy } from '@open-policy-agent/opa-wasm';
+import { unpackBundle } from '../../wire/src/bundle-archive.ts';
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const BIN = join(ROOT, 'bin/warden.js');
+
+function warden(cwd: string, ...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, 'policy', ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const POLICY = `package demo
+import rego.v1
+
+default allow := false
+
+allow if input.user in data.admins
+
+names contains n if {
+	some n in input.names
+	n != "skip"
+}
+`;
+
+const TESTS = `package demo
+import rego.v1
+
+test_admin_allowed if allow with input as {"user": "ann"} with data.admins as ["ann"]
+test_other_denied if not allow with input as {"user": "bob"} with data.admins as ["ann"]
+test_wrong if allow with input as {"user": "bob"} with data.admins as []
+`;
+
+describe('warden policy CLI', () => {
+  let dir = '';
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'warden-cli-'));
+    mkdirSync(join(dir, 'policy'));
+    writeFileSync(join(dir, 'policy', 'demo.rego'), POLICY);
+    writeFileSync(join(dir, 'data.json'), JSON.stringify({ admins: ['ann'] }));
+    writeFileSync(join(dir, 'input.json'), JSON.stringify({ user: 'ann', names: ['a', 'skip', 'b'] }));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('build writes an OPA bundle whose policy.wasm runs in the SDK', async () => {
+    const r = warden(dir, 'build', '-t', 'wasm', '-e', 'demo/allow', '-e', 'demo/names', '-o', 'bundle.tar.gz', '--data', 'data.json', 'policy');
+    assert.equal(r.code, 0, r.stderr);
+    const files = await unpackBundle(readFileSync(join(dir, 'bundle.tar.gz')));
+    const manifest = JSON.parse(String(files.get('.manifest'))) as { wasm: { entrypoint: string; module: string }[] };
+    assert.deepEqual(manifest.wasm.map((w) => w.entrypoint), ['demo/allow', 'demo/names']);
+    assert.deepEqual(JSON.parse(String(files.get('data.json'))), { admins: ['ann'] });
+    const wasm = files.get('policy.wasm');
+    assert.ok(wasm);
+    const policy = await loadPolicy(wasm);
+    policy.setData({ admins: ['ann'] });
+    assert.deepEqual(policy.evaluate({ user: 'ann' }, 'demo/allow'), [{ result: true }]);
+    assert.deepEqual(policy.evaluate({ user: 'bob' }, 'demo/allow'), [{ result: false }]);
+    assert.deepEqual(policy.evaluate({ names: ['x', 'skip'] }, 'demo/names'), [{ result: ['x'] }]);
+  });
+
+  test('eval prints the value of a query, and bindings of its variables', () => {
+    const v = warden(dir, 'eval', '-d', 'policy', '-d', 'data.json', '-i', 'input.json', 'data.demo.allow');
+    assert.equal(v.code, 0, v.stderr);
+    assert.deepEqual(JSON.parse(v.stdout), { result: [{ expressions: [{ value: true, text: 'data.demo.allow' }] }] });
+    const b = warden(dir, 'eval', '-d', 'policy', '-i', 'input.json', 'data.demo.names[n]');
+    assert.equal(b.code, 0, b.stderr);
+    const got = (JSON.parse(b.stdout) as { result: { bindings: { n: string } }[] }).result.map((x) => x.bindings.n).sort();
+    assert.deepEqual(got, ['a', 'b']);
+  });
+
+  test('test runs every test_ rule, reports PASS/FAIL and exits 1 on a failure', () => {
+    writeFileSync(join(dir, 'policy', 'demo_test.rego'), TESTS);
+    try {
+      const r = warden(dir, 'test', 'policy');
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /data\.demo\.test_wrong: FAIL/);
+      assert.match(r.stdout, /PASS: 2\/3/);
+      assert.match(r.stdout, /FAIL: 1\/3/);
+      const v = warden(dir, 'test', '-v', 'policy');
+      assert.match(v.stdout, /data\.demo\.test_admin_allowed: PASS/);
+    } finally {
+      rmSync(join(dir, 'policy', 'demo_test.rego'));
+    }
+  });
+
+  test('invalid Rego: file:line:col message, non-zero exit, no stack trace', () => {
+    writeFileSync(join(dir, 'bad.rego'), 'package bad\nimport rego.v1\n\np if {\n  x := \n}\n');
+    const r = warden(dir, 'build', '-e', 'bad/p', '-o', 'out.tar.gz', 'bad.rego');
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /^bad\.rego:\d+:\d+: /m);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+    const u = warden(dir, 'build', '-o', 'out.tar.gz', 'bad.rego');
+    assert.equal(u.code, 2);
+    assert.match(u.stderr, /at least one entrypoint/);
+  });
+});
