@@ -56,6 +56,10 @@ export async function emitWasm(policy: ir.Policy, opts: EmitOptions = {}): Promi
   phase('readBinary', t0);
   try {
     return link(binaryen, m, policy, opts);
+  } catch (e) {
+    if (e instanceof Error) throw e;
+    // binaryen reports fatal errors as bare non-Error throws from its C++ core.
+    throw new EmitError(`internal error: binaryen failed while linking (${String(e)})`);
   } finally {
     m.dispose();
   }
