@@ -67,14 +67,8 @@ export default async function serverCommand(args: string[]): Promise<number> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const store = await openStore({ dataDir, ...(v.database ? { database: v.database } : {}) });
   const boot = await bootstrap(store);
-  const evaluator = new WasmPolicyEvaluator(() => compileFleetPolicy());
-  const app = await buildServer({ store, evaluator, logger: { level: v['log-level'] ?? 'info' } });
-  if (!v['no-bundles']) {
-    // Signed bundles and push (server/src/bundle-distribution.ts), compiled with warden's compiler.
-    const { installBundleDistribution } = await import('../bundle-distribution.ts');
-    const { compilerBundle, defaultPolicySources } = await import('../bundle-compile.ts');
-    await installBundleDistribution(app, { dataDir, compile: compilerBundle(defaultPolicySources(), compileFleetPolicy) });
-  }
+  // Written at once, so a start that fails later does not lose the only admin password.
+  let firstStart = '';
   if (boot.admin || boot.enrollSecret) {
     // Not on stdout: a service manager would copy it into the system journal. Owner-only file instead.
     const file = join(dataDir, 'initial-credentials.json');
@@ -86,12 +80,20 @@ export default async function serverCommand(args: string[]): Promise<number> {
     };
     writeFileSync(file, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
     chmodSync(file, 0o600);
-    process.stdout.write(`first start: admin credentials and the fleet enroll secret are in ${file} (owner-only; move them to your password manager and delete the file)\n`);
+    firstStart = `first start: admin credentials and the fleet enroll secret are in ${file} (owner-only; move them to your password manager and delete the file)\n`;
   }
 
+  const evaluator = new WasmPolicyEvaluator(() => compileFleetPolicy());
+  const app = await buildServer({ store, evaluator, logger: { level: v['log-level'] ?? 'info' } });
+  if (!v['no-bundles']) {
+    // Signed bundles and push (server/src/bundle-distribution.ts), compiled with warden's compiler.
+    const { installBundleDistribution } = await import('../bundle-distribution.ts');
+    const { compilerBundle, defaultPolicySources } = await import('../bundle-compile.ts');
+    await installBundleDistribution(app, { dataDir, compile: compilerBundle(defaultPolicySources(), compileFleetPolicy) });
+  }
   const address = await app.listen({ host: v.host ?? '127.0.0.1', port });
   const where = v.database ? v.database.replace(/\/\/[^@/]*@/, '//***@') : `${dataDir}/warden.db`;
-  process.stdout.write(`warden server listening on ${address} (database: ${where})\n`);
+  process.stdout.write(`${firstStart}warden server listening on ${address} (database: ${where})\n`);
   return new Promise<number>((done) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
