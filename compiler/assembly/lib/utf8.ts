@@ -1,5 +1,6 @@
 // UTF-8 decoding/encoding and simple case mapping over raw byte buffers.
 // Invalid sequences decode as U+FFFD with width 1, as Go's utf8.DecodeRune does.
+import { LOWER, LOWER_ROWS, UPPER, UPPER_ROWS } from './casetables';
 
 /** Width in bytes of the rune most recently decoded by decode_rune. */
 export let rune_width: i32 = 0;
@@ -104,40 +105,34 @@ export function rune_offset(p: usize, len: usize, idx: i32): usize {
   return q - p;
 }
 
-// Simple case mapping: ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic basic blocks.
+// Simple case mapping (one code point to one, like Go's unicode.ToLower/ToUpper) from generated
+// range tables; ASCII takes a fast path.
+function map_case(rows: usize, n: i32, r: i32): i32 {
+  let lo = 0;
+  let hi = n - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (load<i32>(rows + (<usize>mid << 4)) <= r) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  if (found < 0) return r;
+  const row = rows + (<usize>found << 4);
+  const first = load<i32>(row);
+  if (r > load<i32>(row, 4) || (r - first) % load<i32>(row, 12) != 0) return r;
+  return r + load<i32>(row, 8);
+}
+
 export function to_lower(r: i32): i32 {
   if (r < 0x80) return r >= 0x41 && r <= 0x5a ? r + 32 : r;
-  if (r >= 0xc0 && r <= 0xde && r != 0xd7) return r + 32;
-  if (r >= 0x100 && r <= 0x17f) {
-    if (r == 0x130) return 0x69;
-    if ((r >= 0x139 && r <= 0x148) || (r >= 0x179 && r <= 0x17e)) return (r & 1) ? r + 1 : r;
-    if (r == 0x178) return 0xff;
-    if (r != 0x138 && r != 0x149 && r != 0x17f) return (r & 1) ? r : r + 1;
-    return r;
-  }
-  if (r >= 0x391 && r <= 0x3ab && r != 0x3a2) return r + 32;
-  if (r >= 0x410 && r <= 0x42f) return r + 32;
-  if (r >= 0x400 && r <= 0x40f) return r + 80;
-  return r;
+  return map_case(LOWER, LOWER_ROWS, r);
 }
 
 export function to_upper(r: i32): i32 {
   if (r < 0x80) return r >= 0x61 && r <= 0x7a ? r - 32 : r;
-  if (r >= 0xe0 && r <= 0xfe && r != 0xf7) return r - 32;
-  if (r == 0xff) return 0x178;
-  if (r == 0xb5) return 0x39c;
-  if (r >= 0x100 && r <= 0x17f) {
-    if (r == 0x131) return 0x49;
-    if ((r >= 0x139 && r <= 0x148) || (r >= 0x179 && r <= 0x17e)) return (r & 1) ? r : r - 1;
-    if (r == 0x17f) return 0x53;
-    if (r != 0x138 && r != 0x149 && r != 0x130 && r != 0x178) return (r & 1) ? r - 1 : r;
-    return r;
-  }
-  if (r >= 0x3b1 && r <= 0x3cb && r != 0x3c2) return r - 32;
-  if (r == 0x3c2) return 0x3a3;
-  if (r >= 0x430 && r <= 0x44f) return r - 32;
-  if (r >= 0x450 && r <= 0x45f) return r - 80;
-  return r;
+  return map_case(UPPER, UPPER_ROWS, r);
 }
 
 /** Unicode white space as Go's unicode.IsSpace defines it. */
