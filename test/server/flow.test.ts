@@ -36,8 +36,13 @@ for (const kind of STORE_KINDS) {
       assert.match((r.body as { message: string }).message, /send a full inventory/);
       r = await http(url, 'POST', '/api/v1/agent/inventory', { token: a.credential, body: { kind: 'delta', seq: 2, base_seq: 1, upserts: [finding('github-copilot', '1.250.0', { channel: 'vscode_extension' })], removed: ['qoder-cli:npm:alice'] } });
       assert.equal(r.status, 200, r.text);
-      r = await http(url, 'POST', '/api/v1/agent/inventory', { token: a.credential, body: { kind: 'full', seq: 1, inventory: inventory('alice-laptop', []) } });
+      r = await http(url, 'POST', '/api/v1/agent/inventory', { token: a.credential, body: { kind: 'full', seq: 1, inventory: inventory('renamed-by-stale-upload', []) } });
       assert.deepEqual(r.body, { result: 'stale', seq: 1, items: 0 }, 'an older full upload arriving late changes nothing');
+      assert.equal((await f.store.getDevice(a.deviceId))?.hostname, 'alice-laptop');
+      // A renamed machine: the next full inventory carries the new name into the reports.
+      r = await http(url, 'POST', '/api/v1/agent/inventory', { token: b.credential, body: { kind: 'full', seq: 2, inventory: inventory('bob-workstation', [finding('cursor', '1.2.0', { channel: 'app', user: null })]) } });
+      assert.equal((await f.store.getDevice(b.device_id))?.hostname, 'bob-workstation');
+      r = await http(url, 'POST', '/api/v1/agent/inventory', { token: b.credential, body: { kind: 'full', seq: 3, inventory: inventory('bob-desktop', [finding('cursor', '1.2.0', { channel: 'app', user: null })]) } });
 
       // Events: a plain batch, a gzip batch, and a re-sent batch (stored once).
       const batchA = [event('claude-code'), event('claude-code', 'notice', { action: 'warn' }), event('claude-code', 'kill', { action: 'block' })];

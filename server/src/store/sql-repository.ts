@@ -270,6 +270,9 @@ export class SqlRepository implements Repository {
   async revokeDevice(id: string, at: number): Promise<boolean> {
     return (await this.db.run("UPDATE devices SET state = 'revoked', revoked_at = ? WHERE id = ? AND state = 'active'", [at, id])) > 0;
   }
+  async updateDeviceHost(id: string, hostname: string, platform: string): Promise<void> {
+    await this.db.run('UPDATE devices SET hostname = ?, platform = ? WHERE id = ? AND (hostname <> ? OR platform <> ?)', [hostname, platform, id, hostname, platform]);
+  }
   async touchDevice(id: string, at: number): Promise<void> {
     await this.db.run('UPDATE devices SET last_seen_at = ? WHERE id = ?', [at, id]);
   }

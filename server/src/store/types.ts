@@ -217,6 +217,8 @@ export interface Repository {
   countDevices(): Promise<number>;
   revokeDevice(id: string, at: number): Promise<boolean>;
   touchDevice(id: string, at: number): Promise<void>;
+  /** The machine was renamed (or reinstalled with another OS): reports show what the inventory says. */
+  updateDeviceHost(id: string, hostname: string, platform: string): Promise<void>;
   setDeviceStatus(id: string, at: number, bundleRevision: string | null, status: Record<string, unknown>): Promise<void>;
 
   /** Replaces the device's inventory; seq orders uploads (an older seq than stored is refused). */
