@@ -3,14 +3,15 @@
 // (dtoa) for precision -1, so results match Go's, including ties like 2.675 → "2.67".
 import { dtoa_buffered } from 'util/number';
 import { buf_byte } from './buf';
+import { lib_alloc } from './alloc';
 
 const CAP: i32 = 1100;
-const DIG = memory.data(1100); // ASCII digits '0'..'9', most significant first
+let DIG: usize = 0; // ASCII digits '0'..'9', most significant first (scratch, per call)
 let nd: i32 = 0; // number of digits
 let dp: i32 = 0; // decimal point position: value = 0.DIG × 10^dp
 
 const SCRATCH = memory.data(64);
-const BIG = memory.data(1100); // little-endian decimal digits (0..9) for the exact expansion
+let BIG: usize = 0; // little-endian decimal digits (0..9) for the exact expansion (scratch)
 
 /** Shortest round-trip digits of |f| (f finite, non-zero). */
 function shortest(f: f64): void {
@@ -49,6 +50,7 @@ function shortest(f: f64): void {
 
 /** Exact decimal expansion of |f| (f finite, non-zero). */
 function exact(f: f64): void {
+  BIG = lib_alloc(<usize>CAP);
   const bits = reinterpret<u64>(f);
   let e2 = <i32>((bits >> 52) & 0x7ff);
   let mant = bits & 0xfffffffffffff;
@@ -150,6 +152,7 @@ function fmt_f(prec: i32): void {
  * prec -1 = shortest) to the active buffer, with a leading '-' for negatives. f must be finite.
  */
 export function format_float(f: f64, verb: i32, prec: i32): void {
+  DIG = lib_alloc(<usize>CAP);
   if (f < 0 || (f == 0 && 1 / f < 0)) buf_byte(45);
   const shortestMode = prec < 0;
   if (f == 0) {
