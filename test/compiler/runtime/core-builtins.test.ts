@@ -47,6 +47,10 @@ const cases: Case[] = [
   ['array.flatten', [[[1], [2, [3]], 4]], [1, 2, [3], 4]], ['array.flatten', [{}], E],
   ['walk', [{ a: [1] }], [[[], { a: [1] }], [['a'], [1]], [['a', 0], 1]]], ['walk', [[2, 1]], [[[], [1, 2]], [[1], 1], [[2], 2]], [0]],
   ['count', ['a\u00e9\u6f22'], 3],
+  ['graph.reachable', [{ a: ['b'], b: ['c'], c: ['a'], x: ['y'] }, ['a']], ['a', 'b', 'c']], ['graph.reachable', [{}, ['a']], []],
+  ['graph.reachable', [{ a: null }, ['a']], ['a']], ['graph.reachable', ['g', ['a']], E],
+  ['graph.reachable_paths', [{ a: ['b', 'c'], b: ['c'], c: [] }, ['a']], [['a', 'b', 'c'], ['a', 'c']]],
+  ['graph.reachable_paths', [{ a: ['b'], b: ['c'] }, ['a', 'b']], [['a', 'b'], ['b']]], ['graph.reachable_paths', [{}, ['a']], []],
   ['internal.member_3', [0, 'a', ['a']], true], ['internal.member_3', ['k', 1, { k: 1 }], true], ['internal.member_3', ['k', 2, { k: 1 }], false],
 ];
 
