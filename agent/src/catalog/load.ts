@@ -1,11 +1,11 @@
 // Loads the AI-tool catalog: the copy shipped with the agent (policies/data/catalog.json) or one
 // delivered in a policy bundle's data. Always validated: a bad catalog is refused, not half-used.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Catalog } from '../../../wire/src/catalog.ts';
 import { validate } from '../../../wire/src/validate.ts';
+import { installPath } from '../install-root.ts';
 
-export const DEFAULT_CATALOG_PATH = fileURLToPath(new URL('../../../policies/data/catalog.json', import.meta.url));
+export const DEFAULT_CATALOG_PATH = installPath('policies/data/catalog.json');
 
 let cached: Catalog | null = null;
 

@@ -3,15 +3,15 @@
 // a boot service is the administrator's deliberate step, printed at the end).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { LayoutOs } from '../../../wire/src/catalog.ts';
 import { hostOs } from '../inventory/scan.ts';
+import { installPath } from '../install-root.ts';
 import { log } from '../log.ts';
 import { serviceFiles, ServiceSpecError, type ServiceSpec } from './definitions.ts';
 
 const USAGE = 'usage: warden-agent install-service --os linux|darwin|win32 --out DIR [--server URL] [--node PATH] [--agent PATH]\n';
-const REPO_AGENT = fileURLToPath(new URL('../../../bin/warden-agent.js', import.meta.url));
+const REPO_AGENT = installPath('bin/warden-agent.js');
 
 const NEXT: Record<LayoutOs, string> = {
   linux: 'sudo cp warden-agent.service /etc/systemd/system/ && sudo systemctl daemon-reload && sudo systemctl enable --now warden-agent',

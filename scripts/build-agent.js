@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Bundles the agent (agent/src/cli.ts and everything it imports, node_modules included) into one
+// plain-node ESM file, build/warden-agent.mjs, so endpoints run it without tsx: idle RSS drops from
+// ~137 MB (tsx + TypeScript sources) to ~65 MB (figures: bench/inventory.ts, bench/agent-idle.ts).
+// Also writes build/warden-agent.inputs.json (the bundled source files), which bin/warden-agent.js
+// uses to fall back to the sources when one was edited after the build.
+// Fails if the agent pulls in the compiler or binaryen: the agent only loads signed bundles.
+// Usage: node scripts/build-agent.js [OUTFILE]   (default build/warden-agent.mjs)
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const DEFAULT_AGENT_BUNDLE = join(REPO, 'build', 'warden-agent.mjs');
+
+/** What must never reach the agent: the Rego compiler and its WASM toolchain. */
+const FORBIDDEN_INPUT = [/^compiler\//, /(^|\/)node_modules\/binaryen\//, /(^|\/)node_modules\/assemblyscript\//];
+
+export class AgentBundleError extends Error {}
+
+/** Inputs (repo-relative) that break the "agent never loads the compiler" rule, plus a 'binaryen' text hit. */
+export function forbiddenContent(inputs, text) {
+  const bad = inputs.filter((p) => FORBIDDEN_INPUT.some((re) => re.test(p)));
+  if (/binaryen/i.test(text)) bad.push("the text 'binaryen'");
+  return bad;
+}
+
+/**
+ * Builds the agent bundle at `outfile` (written to a temp name, then renamed, so a running
+ * `warden-agent` never imports a half-written file). Returns its size and bundled source inputs.
+ */
+export async function buildAgent(outfile = DEFAULT_AGENT_BUNDLE) {
+  const esbuild = await import('esbuild');
+  mkdirSync(dirname(outfile), { recursive: true });
+  const tmp = `${outfile}.${process.pid}.tmp`;
+  try {
+    const result = await esbuild.build({
+      // The entry runs the CLI, so `node build/warden-agent.mjs scan …` works as well as bin/warden-agent.js.
+      stdin: {
+        contents: "import { main } from './agent/src/cli.ts';\nprocess.exitCode = await main(process.argv.slice(2));\n",
+        resolveDir: REPO,
+        sourcefile: 'warden-agent-entry.ts',
+        loader: 'ts',
+      },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      outfile: tmp,
+      metafile: true,
+      logLevel: 'warning',
+      legalComments: 'none',
+      // CommonJS packages inside an ESM bundle call require() for node builtins at run time.
+      banner: { js: "import { createRequire as __wardenRequire } from 'node:module'; const require = __wardenRequire(import.meta.url);" },
+    });
+    const inputs = Object.keys(result.metafile.inputs)
+      .filter((p) => !p.startsWith('<'))
+      .map((p) => relative(REPO, resolve(REPO, p)).split('\\').join('/'));
+    const bad = forbiddenContent(inputs, readFileSync(tmp, 'utf8'));
+    if (bad.length) throw new AgentBundleError(`agent bundle must not contain the compiler or binaryen; found: ${bad.slice(0, 10).join(', ')}`);
+    renameSync(tmp, outfile);
+    const sources = inputs.filter((p) => !p.includes('node_modules/'));
+    writeFileSync(`${outfile.replace(/\.mjs$/, '')}.inputs.json`, JSON.stringify(sources, null, 1) + '\n');
+    return { outfile, bytes: statSync(outfile).size, inputs, sources };
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    const r = await buildAgent(process.argv[2] ? resolve(process.argv[2]) : undefined);
+    process.stdout.write(`agent bundle: ${relative(process.cwd(), r.outfile)} ${(r.bytes / 1024 / 1024).toFixed(2)} MB (${r.sources.length} agent/wire sources, ${r.inputs.length - r.sources.length} from node_modules; no compiler, no binaryen)\n`);
+  } catch (e) {
+    process.stderr.write(`build-agent: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  }
+}
