@@ -8,6 +8,7 @@ const commands: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./sync/run-command.ts')).default,
   enforce: async () => (await import('./enforce/command.ts')).default,
   quarantine: async () => (await import('./enforce/quarantine-command.ts')).default,
+  configure: async () => (await import('./enforce/configure-command.ts')).default,
 };
 
 export function usage(): string {

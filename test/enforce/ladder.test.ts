@@ -11,6 +11,7 @@ import { enforceState } from '../../agent/src/enforce/state.ts';
 import { readNotices } from '../../agent/src/enforce/notices.ts';
 import { listConfigured, revertManagedSettings, mergeSettings, refusedSettings } from '../../agent/src/enforce/configure.ts';
 import { describeTree, diffTrees } from '../../agent/src/enforce/tree.ts';
+import { runConfigureCommand } from '../../agent/src/enforce/configure-command.ts';
 import { decision, finding, inventory, npmInstall, tempRoot } from './fixtures.ts';
 
 test('notify and warn leave one notice per tool and day, with the grace date', async () => {
@@ -78,7 +79,7 @@ test('configure merges Claude Code managed settings in its system location and r
   }
 });
 
-test('configure without a previous file reverts by removing it; darwin location under --root', async () => {
+test('configure without a previous file reverts by removing it (warden-agent configure list/revert); darwin location under --root', async () => {
   const t = tempRoot('configure2');
   try {
     const claude = npmInstall(t.root, '@anthropic-ai/claude-code', 'claude');
@@ -86,8 +87,15 @@ test('configure without a previous file reverts by removing it; darwin location 
     await enforceDecisions([decision(f, 'configure', { settings: { model: 'x' } })], inventory(t.root, [f]), { stateDir: t.state, root: t.root, os: 'darwin', bundleRevision: 'r' });
     const path = join(t.root, 'Library', 'Application Support', 'ClaudeCode', 'managed-settings.json');
     assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), { model: 'x' });
-    assert.equal(revertManagedSettings(enforceState(t.state), 'claude-code')?.restored, 'removed');
+    let out = '';
+    const io = { out: (s: string) => (out += s), err: (s: string) => (out += s) };
+    const common = ['--root', t.root, '--os', 'darwin', '--state', t.state];
+    assert.equal(await runConfigureCommand(['list', ...common], io), 0);
+    assert.match(out, /claude-code .*managed-settings\.json .*no file before warden/);
+    assert.equal(await runConfigureCommand(['revert', 'claude-code', ...common], io), 0);
     assert.equal(existsSync(path), false);
+    assert.equal(await runConfigureCommand(['revert', 'claude-code', ...common], io), 1);
+    assert.equal(readEvents(enforceState(t.state).outbox).at(-1)!.kind, 'revert');
   } finally {
     t.cleanup();
   }
