@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { shimFor, SHIM_EXIT } from '../../agent/src/enforce/shim.ts';
 import { appendEvent, makeEvent, readEvents } from '../../agent/src/enforce/outbox.ts';
@@ -140,6 +140,7 @@ test('one failing action is reported and does not stop the others', async () => 
     assert.ok(existsSync(join(t.root, 'etc', 'gemini-cli', 'settings.json')), 'the next action still ran');
     const kinds = readEvents(state.outbox).map((e) => `${e.kind}:${e.result}`);
     assert.deepEqual(kinds, ['decision:failed', 'configure:ok']);
+    assert.deepEqual(readdirSync(t.state).filter((n) => n.endsWith('.tmp')), [], 'no temp file left behind');
   } finally {
     t.cleanup();
   }

@@ -1,6 +1,6 @@
 // Small durable-file helpers: every state file enforcement writes must survive kill -9 and power loss
 // in a known state, so writes go to a temp file that is fsynced and renamed, then the folder is fsynced.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** fsync a folder so a rename or unlink inside it is on disk. */
@@ -36,8 +36,13 @@ export function writeFileSynced(path: string, data: string | Buffer, mode = 0o60
 export function writeFileDurable(path: string, data: string | Buffer, mode = 0o600): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSynced(tmp, data, mode);
-  renameSync(tmp, path);
+  try {
+    writeFileSynced(tmp, data, mode);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true }); // leave no half-written temp file behind
+    throw e;
+  }
   fsyncDir(dirname(path));
 }
 
