@@ -1,5 +1,5 @@
 // Set, array and object builtins.
-import { operand_error, type_error_msg } from './core_errors';
+import { operand_error } from './core_errors';
 import {
   TYPE_ARRAY, TYPE_OBJECT, TYPE_SET, TYPE_NUMBER, vtype, coll_len, coll_items, arr_get, obj_key_at, obj_val_at,
   opa_array_with_cap, opa_object, opa_set, num_is_int, num_to_i64, opa_boolean,
@@ -75,7 +75,8 @@ export function opa_builtin_array_slice(a: usize, start: usize, stop: usize): us
   if (vtype(a) != TYPE_ARRAY) return operand_error('array.slice', 1, 'array', a);
   if (vtype(start) != TYPE_NUMBER) return operand_error('array.slice', 2, 'number', start);
   if (vtype(stop) != TYPE_NUMBER) return operand_error('array.slice', 3, 'number', stop);
-  if (!num_is_int(start) || !num_is_int(stop)) return type_error_msg('array.slice', 'operands 2 and 3 must be integers');
+  // Non-integral indices: undefined (regorus); OPA would raise an error, so no result either way.
+  if (!num_is_int(start) || !num_is_int(stop)) return 0;
   const len = <i64>coll_len(a);
   let s = num_to_i64(start), e = num_to_i64(stop);
   if (s < 0) s = 0;

@@ -3,7 +3,7 @@ import { operand_error } from './core_errors';
 import { builtin_error } from './support/errors';
 import {
   TYPE_NULL, TYPE_BOOLEAN, TYPE_NUMBER, TYPE_STRING, TYPE_ARRAY, TYPE_OBJECT, TYPE_SET, vtype, bool_get,
-  opa_boolean, opa_number_int, opa_string, str_len, str_ptr,
+  opa_boolean, opa_number_int, opa_string, str_len, str_ptr, opa_object,
 } from '../value';
 import { opa_number_parse } from '../number';
 
@@ -43,4 +43,9 @@ export function opa_builtin_to_number(v: usize): usize {
     return r != 0 ? r : builtin_error('to_number', 'invalid syntax');
   }
   return operand_error('to_number', 1, 'one of {null, boolean, number, string}', v);
+}
+
+/** opa.runtime(): OPA's runtime information; a compiled policy has none to report (OPA's wasm: {}). */
+export function opa_builtin_opa_runtime(): usize {
+  return opa_object();
 }

@@ -30,8 +30,12 @@ export interface EmitOptions {
   strictBuiltinErrors?: boolean;
 }
 
-/** Builtins the SDK implements in JS; used when the runtime has no export for them. */
-const SDK_BUILTINS = new Set(['sprintf', 'json.is_valid', 'regex.split', 'yaml.is_valid', 'yaml.marshal', 'yaml.unmarshal']);
+/**
+ * Builtins handed to the SDK's JS side when the runtime has no export for them: the six the SDK
+ * implements, and time.now_ns, which a sandboxed module cannot know: the host passes it to
+ * loadPolicy as a custom builtin, else evaluation fails naming it (never a silent wrong result).
+ */
+const SDK_BUILTINS = new Set(['sprintf', 'json.is_valid', 'regex.split', 'yaml.is_valid', 'yaml.marshal', 'yaml.unmarshal', 'time.now_ns']);
 
 /** The SDK supplies 5 pages; active data beyond this needs the passive-segment start function. */
 const SDK_PAGES = 5;

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IR, L, TRUE, FALSE, block, results } from './ir-builder.ts';
+import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import type * as ir from '../../../compiler/src/ir/types.ts';
 
 test('DotStmt + EqualStmt: allow only alice; missing key and undefined input are undefined', async () => {
@@ -278,4 +279,14 @@ test('collections filled only with constants are folded into data and behave lik
   assert.deepEqual(results(p.evaluate({ q: 'k2' })), [[[true, ...sortedNames], { k1: false, k2: 'v2b' }, ['b', 'a'], false, 'v2b']]);
   assert.deepEqual(results(p.evaluate({ q: 'k1' })).map((r) => (r as unknown[]).slice(3)), [[true, false]]);
   assert.throws(() => p.evaluate({}, 't/conflict'), /object keys must be unique/);
+});
+
+test('time.now_ns goes to the host: evaluation names it unless loadPolicy is given it as a custom builtin', async () => {
+  const b = new IR();
+  b.plan('t/now', [{ type: 'CallStmt', func: 'time.now_ns', args: [], result: 2 }, ...b.result(2)]);
+  const wasm = await b.wasm();
+  const without = await loadPolicy(wasm);
+  assert.throws(() => without.evaluate({}), (e: unknown) => /time\.now_ns/.test(JSON.stringify(e)));
+  const withClock = await loadPolicy(wasm, undefined, { 'time.now_ns': () => 1_700_000_000_000_000_000 });
+  assert.deepEqual(results(withClock.evaluate({})), [1_700_000_000_000_000_000]);
 });

@@ -39,7 +39,7 @@ const cases: Case[] = [
   ['type_name', [[]], 'array'], ['type_name', [null], 'null'], ['type_name', [[]], 'set', [0]], ['type_name', [1.5], 'number'],
   ['type_name', [true], 'boolean'], ['type_name', ['s'], 'string'], ['type_name', [{}], 'object'],
   ['to_number', ['12'], 12], ['to_number', ['1.5'], 1.5], ['to_number', [true], 1], ['to_number', [null], 0],
-  ['to_number', ['x'], U], ['to_number', [[1]], E], ['object.get', ['x', 'a', 1], E], ['object.remove', [{}, 1], E], ['array.slice', [[1], 'a', 1], E], ['minus', [{}, 1], E], ['to_number', ['+3'], 3], ['to_number', ['-0.25'], -0.25],
+  ['to_number', ['x'], U], ['to_number', [[1]], E], ['object.get', ['x', 'a', 1], E], ['object.remove', [{}, 1], E], ['array.slice', [[1], 'a', 1], E], ['array.slice', [[1, 2], 0.5, 1], U], ['opa.runtime', [], {}], ['minus', [{}, 1], E], ['to_number', ['+3'], 3], ['to_number', ['-0.25'], -0.25],
   ['internal.member_2', [2, [1, 2]], true], ['internal.member_2', [3, { a: 3 }], true], ['internal.member_2', [5, [1]], false],
   ['internal.member_2', [1, [1]], true, [1]], ['internal.member_2', [1, 'abc'], false],
   ['bits.and', [12, 10], 8], ['bits.or', [12, 10], 14], ['bits.xor', [12, 10], 6], ['bits.negate', [5], -6], ['bits.lsh', [1, 4], 16],
