@@ -21,6 +21,7 @@ const banClaude = JSON.parse(readFileSync('policies/examples/ban-claude-code.jso
 test('long polling: Prefer: wait holds the request until a new bundle exists, else 304', async () => {
   const t = tempDir('longpoll');
   const server = await startServer({ dataDir: join(t.dir, 'server'), compile: transportCompile });
+  let closed = false;
   try {
     const agent = new SyncAgent(agentConfig(server, join(t.dir, 'agent'), { push: false }), { scan: () => Promise.reject(new Error('unused')), decideAndEnforce: () => Promise.reject(new Error('unused')) }, () => undefined);
     await agent.ensureEnrolled();
@@ -67,8 +68,18 @@ test('long polling: Prefer: wait holds the request until a new bundle exists, el
     });
     assert.equal(refused, 401);
     await agent.stop();
-  } finally {
+
+    // Shutting down answers held long polls at once instead of waiting them out.
+    const etag2 = String(res.headers.etag);
+    const pending = axios.get(url, { headers: { ...auth, 'if-none-match': etag2, prefer: 'wait=50' }, validateStatus: () => true });
+    await new Promise((r) => setTimeout(r, 200));
+    const t1 = Date.now();
+    closed = true;
     await server.close();
+    assert.ok(Date.now() - t1 < 20_000, 'close did not wait for the 50 s long poll');
+    assert.equal((await pending).status, 304);
+  } finally {
+    if (!closed) await server.close();
     t.cleanup();
   }
 });

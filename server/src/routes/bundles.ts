@@ -48,6 +48,9 @@ function send(reply: FastifyReply, b: SignedBundle, longPoll: boolean): FastifyR
 
 export async function bundleRoutes(app: FastifyInstance, opts: BundleRoutesOptions): Promise<void> {
   const maxWait = opts.maxWaitSeconds ?? 60;
+  // Shutting down must not wait out every held long poll: answer them (304) at once.
+  const closing = new AbortController();
+  app.addHook('preClose', async () => closing.abort());
   const unauthorized = (reply: FastifyReply) => reply.code(401).send({ error: 'unauthorized', message: 'a device credential is required' });
 
   app.get(
@@ -74,7 +77,7 @@ export async function bundleRoutes(app: FastifyInstance, opts: BundleRoutesOptio
         const ac = new AbortController();
         const onClose = (): void => ac.abort();
         req.raw.socket.once('close', onClose);
-        const next = await opts.bundles.waitForChange(cur?.etag, wait * 1000, ac.signal);
+        const next = await opts.bundles.waitForChange(cur?.etag, wait * 1000, AbortSignal.any([ac.signal, closing.signal]));
         req.raw.socket.off('close', onClose);
         if (next) return send(reply, next, true);
         if (!cur) return reply.code(404).type(LONG_POLL_TYPE).send({ error: 'no_bundle', message: 'no policy bundle has been published yet' });
