@@ -52,8 +52,12 @@ test('quarantine moves the install into the vault, leaves a notice shim, restore
     assert.equal(readNotices(state.notices).length, 1);
     assert.ok(report.actions.find((a) => a.tool === 'claude-code')!.steps.some((s) => s.startsWith('quarantined as')));
 
-    // Enforcing again finds nothing left to move (idempotent) and does not add a second notice event.
-    await enforceDecisions([d], inventory(t.root, [f]), { stateDir: t.state, root: t.root, os: 'linux', bundleRevision: 'rev-1' });
+    // Enforcing again finds nothing left to move (idempotent) and does not add a second notice event,
+    // even when the next scan reports the notice shim itself as the tool's command.
+    const rescanned = finding('claude-code', 'Claude Code (CLI)', claude, [], {
+      evidence: [...f.evidence, { signal: 'path_binary', path: claude.binLink, strong: true }],
+    });
+    await enforceDecisions([d], inventory(t.root, [rescanned]), { stateDir: t.state, root: t.root, os: 'linux', bundleRevision: 'rev-1' });
     assert.equal(listQuarantine(state).length, 1);
     assert.equal(readEvents(state.outbox).length, 2);
 

@@ -1,7 +1,7 @@
 // The notice shim left where a quarantined command was: running `claude` prints the company's message
 // and the approved alternative and exits non-zero (like Santa's TTY message). It holds text only;
 // nothing in it is interpolated by a shell (single-quoted printf arguments / escaped cmd echo).
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
 
 export const SHIM_MARKER = 'warden-quarantine-shim';
 /** Exit status of a shim: 126 = "found but cannot execute", what shells use for a blocked command. */
@@ -49,4 +49,15 @@ export function isOurShim(path: string, id: string): boolean {
 /** Windows executables cannot be replaced by a text notice: only scripts and extension-less commands get one. */
 export function canShim(path: string): boolean {
   return !/\.(exe|dll|com)$/i.test(path);
+}
+
+/** Is the file at `path` any warden notice shim (left by an earlier quarantine)? Never re-quarantined. */
+export function isShimFile(path: string): boolean {
+  try {
+    const st = lstatSync(path);
+    if (!st.isFile() || st.size > 64 * 1024) return false;
+    return readFileSync(path, 'utf8').slice(0, 200).includes(SHIM_MARKER);
+  } catch {
+    return false;
+  }
 }

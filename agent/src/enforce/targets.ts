@@ -5,6 +5,7 @@
 import { lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Finding } from '../../../wire/src/inventory.ts';
+import { isShimFile } from './shim.ts';
 
 /** Evidence signals that never name an install to move. */
 const NEVER_MOVE = new Set(['process', 'managed_policy', 'mcp_config', 'config_file', 'config_dir', 'cache_dir', 'state_dir', 'data_dir', 'log_dir']);
@@ -107,6 +108,7 @@ export function quarantineTargets(f: Finding, root: string, homes: string[]): Qu
   for (const e of f.evidence) {
     if (!e.strong || NEVER_MOVE.has(e.signal)) continue;
     if (!lexists(e.path)) continue;
+    if (isShimFile(e.path)) continue; // our own notice shim from an earlier quarantine: leave it
     const why = refuseReason(e.path, root, homes);
     if (why) {
       refused.push({ path: e.path, reason: why });
