@@ -1,5 +1,5 @@
 // When PostgreSQL goes away (here: the test cuts the TCP path to it), agents get 503 + Retry-After
-// (keep your queue, retry) instead of a 500, and the server recovers by itself when it comes back.
+// (keep your queue, retry) instead of a 500, and the server (queries and LISTEN) recovers by itself.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -58,6 +58,11 @@ test('PostgreSQL outage: 503 with Retry-After, then recovery without a restart',
     const status = { bundle_revision: null, agent_version: '1', errors: [] };
     assert.equal((await http(url, 'POST', '/api/v1/agent/status', { token: dev.credential, body: status })).status, 200);
 
+    // A LISTEN connection through the relay: it must come back by itself after the outage.
+    const heard: string[] = [];
+    let reconnected = 0;
+    const stopListening = await store.listen('warden_outage_test', (p) => heard.push(p), () => reconnected++);
+
     await r.cut();
     const down = await http(url, 'POST', '/api/v1/agent/status', { token: dev.credential, body: status });
     assert.equal(down.status, 503, down.text);
@@ -72,6 +77,14 @@ test('PostgreSQL outage: 503 with Retry-After, then recovery without a restart',
       if (code !== 200) await new Promise((res) => setTimeout(res, 100));
     }
     assert.equal(code, 200, 'the server recovers on its own');
+    for (let i = 0; i < 100 && reconnected === 0; i++) await new Promise((res) => setTimeout(res, 100));
+    assert.equal(reconnected, 1, 'the LISTEN connection reconnected and said so');
+    const direct = new PostgresDriver({ url: PG_URL! });
+    await direct.notify('warden_outage_test', 'after-outage');
+    await direct.close();
+    for (let i = 0; i < 50 && heard.length === 0; i++) await new Promise((res) => setTimeout(res, 50));
+    assert.deepEqual(heard, ['after-outage'], 'notifications arrive again after the outage');
+    await stopListening();
   } finally {
     await app.close();
     await store.close().catch(() => undefined);

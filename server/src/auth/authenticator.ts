@@ -80,13 +80,18 @@ export class Authenticator {
 
   /** Listens for revocations made on other nodes; returns the unsubscribe function. */
   async follow(): Promise<() => Promise<void>> {
-    return this.store.listen(REVOKE_CHANNEL, (payload) => {
-      try {
-        this.forgetSubject(JSON.parse(payload) as RevokedSubject);
-      } catch {
-        this.cache.clear(); // unreadable message: forgetting everything is always safe
-      }
-    });
+    return this.store.listen(
+      REVOKE_CHANNEL,
+      (payload) => {
+        try {
+          this.forgetSubject(JSON.parse(payload) as RevokedSubject);
+        } catch {
+          this.cache.clear(); // unreadable message: forgetting everything is always safe
+        }
+      },
+      // Revocations may have been missed while disconnected: forget everything, verify afresh.
+      () => this.cache.clear(),
+    );
   }
 
   private forgetSubject(s: RevokedSubject): void {

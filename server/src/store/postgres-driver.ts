@@ -38,7 +38,7 @@ export class PostgresDriver implements SqlDriver {
   readonly dialect = 'postgres' as const;
   private readonly pool: pg.Pool;
   private readonly direct: SqlExecutor;
-  private readonly listeners = new Set<pg.Client>();
+  private readonly listeners = new Set<() => Promise<void>>();
 
   constructor(private readonly opts: PostgresOptions) {
     if (opts.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(opts.schema)) {
@@ -91,19 +91,57 @@ export class PostgresDriver implements SqlDriver {
     await this.pool.query(script);
   }
 
-  async listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
-    const client = new pg.Client({ connectionString: this.opts.url });
-    client.on('error', () => undefined);
-    await client.connect();
-    client.on('notification', (n) => {
-      if (n.channel === channel) onMessage(n.payload ?? '');
-    });
-    await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-    this.listeners.add(client);
-    return async () => {
-      this.listeners.delete(client);
-      await client.end().catch(() => undefined);
+  async listen(channel: string, onMessage: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>> {
+    // A LISTEN connection dies with its server (restart, failover, network cut): reconnect with
+    // backoff and tell the caller, who must resynchronise (notifications sent meanwhile are gone).
+    let closed = false;
+    let client: pg.Client | null = null;
+    let timer: NodeJS.Timeout | null = null;
+    let delay = 250;
+    const connect = async (): Promise<void> => {
+      const c = new pg.Client({ connectionString: this.opts.url });
+      c.on('error', () => undefined);
+      c.on('notification', (n) => {
+        if (n.channel === channel) onMessage(n.payload ?? '');
+      });
+      c.on('end', () => {
+        if (client === c) client = null;
+        if (!closed) retry();
+      });
+      await c.connect();
+      await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      if (closed) {
+        await c.end().catch(() => undefined);
+        return;
+      }
+      client = c;
     };
+    const retry = (): void => {
+      if (timer || closed) return;
+      timer = setTimeout(() => {
+        timer = null;
+        connect().then(
+          () => {
+            delay = 250;
+            if (!closed) onReconnect?.();
+          },
+          () => {
+            delay = Math.min(delay * 2, 10_000);
+            retry();
+          },
+        );
+      }, delay);
+      timer.unref();
+    };
+    const stop = async (): Promise<void> => {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      this.listeners.delete(stop);
+      await client?.end().catch(() => undefined);
+    };
+    await connect();
+    this.listeners.add(stop);
+    return stop;
   }
 
   async notify(channel: string, payload: string): Promise<void> {
@@ -111,8 +149,7 @@ export class PostgresDriver implements SqlDriver {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.listeners].map((c) => c.end().catch(() => undefined)));
-    this.listeners.clear();
+    await Promise.all([...this.listeners].map((stop) => stop()));
     await this.pool.end();
   }
 

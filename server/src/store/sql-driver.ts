@@ -16,8 +16,11 @@ export interface SqlDriver extends SqlExecutor {
   readonly dialect: Dialect;
   /** Runs fn in one transaction: committed when fn resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
-  /** Cross-process notifications: PostgreSQL LISTEN/NOTIFY; in-process for the embedded database. */
-  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Cross-process notifications: PostgreSQL LISTEN/NOTIFY; in-process for the embedded database.
+   * onReconnect: the connection was lost and is back; messages sent meanwhile were missed.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
   notify(channel: string, payload: string): Promise<void>;
   close(): Promise<void>;
 }

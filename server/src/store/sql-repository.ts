@@ -115,8 +115,8 @@ export class SqlRepository implements Repository {
     return this.db.close();
   }
 
-  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
-    return this.db.listen(channel, onMessage);
+  listen(channel: string, onMessage: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>> {
+    return this.db.listen(channel, onMessage, onReconnect);
   }
   notify(channel: string, payload: string): Promise<void> {
     return this.db.notify(channel, payload);

@@ -180,7 +180,7 @@ export interface Repository {
   migrate(): Promise<void>;
   close(): Promise<void>;
   /** Cross-node messages (PostgreSQL LISTEN/NOTIFY; in-process for SQLite). */
-  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  listen(channel: string, onMessage: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
   notify(channel: string, payload: string): Promise<void>;
 
   getSetting(key: string): Promise<string | null>;
