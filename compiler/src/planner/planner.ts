@@ -57,6 +57,8 @@ export interface PlanOptions {
 }
 
 const INPUT = ir.LOCAL_INPUT;
+/** Reserved data key holding `with` replacement values computed from local variables. */
+const MOCK_DATA_KEY = '__warden_with__';
 const DATA = ir.LOCAL_DATA;
 
 function fail(loc: Location | undefined, message: string): never {
@@ -591,10 +593,33 @@ export class Planner {
     // Mocks of functions/builtins vs. replacements of input/data documents.
     const docWiths: { w: With; head: 'input' | 'data'; path: string[] }[] = [];
     const mockWiths: { w: With; callee: Callee }[] = [];
+    const mocks = new Map<string, Mock>();
     for (const w of withs) {
       const t = this.withTarget(w);
-      if (t.kind === 'doc') docWiths.push({ w, head: t.head, path: t.path });
-      else mockWiths.push({ w, callee: t.callee });
+      if (t.kind === 'doc') {
+        docWiths.push({ w, head: t.head, path: t.path });
+        continue;
+      }
+      mockWiths.push({ w, callee: t.callee });
+      let mock = this.mockFor(w);
+      if (mock.kind === 'value' && !mock.ground) {
+        // A value computed here (`with count as x`, x local) reaches the rules that call the
+        // mocked function through the data document: it is stored under a reserved key for
+        // the duration of the expression, and the mocked call reads it from there.
+        const slot = [MOCK_DATA_KEY, t.callee.key];
+        docWiths.push({ w, head: 'data', path: slot });
+        const loc = w.location;
+        mock = {
+          kind: 'value',
+          ground: true,
+          site: this.site,
+          term: {
+            value: { type: 'ref', head: { value: { type: 'var', name: 'data' }, location: loc }, path: slot.map((s) => ({ value: { type: 'string', value: s }, location: loc })) },
+            location: loc,
+          },
+        };
+      }
+      mocks.set(t.callee.key, mock);
     }
     this.planTermSlice(
       docWiths.map((d) => d.w.value),
@@ -617,7 +642,10 @@ export class Planner {
           if (n) hidden.push(n);
         }
         const mockFrame = new Map<string, Mock>();
-        for (const m of mockWiths) mockFrame.set(m.callee.key, this.mockFor(m.w));
+        for (const m of mockWiths) {
+          const mk = mocks.get(m.callee.key);
+          if (mk) mockFrame.set(m.callee.key, mk);
+        }
         const shadow = hidden.length > 0 || mockFrame.size > 0;
         const enter = (): void => {
           if (!shadow) return;
