@@ -3,7 +3,7 @@
 // and drain through the outbox.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { enforceDecisions } from '../../agent/src/enforce/enforce.ts';
 import { ackOutbox, readEvents, takeOutbox } from '../../agent/src/enforce/outbox.ts';
@@ -49,6 +49,7 @@ test('configure merges Claude Code managed settings in its system location and r
     mkdirSync(join(t.root, 'etc', 'claude-code'), { recursive: true });
     const original = '{\n    "env": {"HTTPS_PROXY": "http://proxy:3128"},\n    "permissions": {"deny": ["WebFetch"]}\n}\n';
     writeFileSync(path, original);
+    chmodSync(path, 0o640);
     const settings = { permissions: { disableBypassPermissionsMode: 'disable' }, env: { DISABLE_TELEMETRY: '1' } };
     const d = decision(f, 'configure', { settings });
     await enforceDecisions([d], inventory(t.root, [f]), { stateDir: t.state, root: t.root, os: 'linux', bundleRevision: 'r' });
@@ -65,6 +66,7 @@ test('configure merges Claude Code managed settings in its system location and r
     const r = revertManagedSettings(state, 'claude-code');
     assert.equal(r?.restored, 'content');
     assert.equal(readFileSync(path, 'utf8'), original);
+    assert.equal(statSync(path).mode & 0o777, 0o640, 'the previous mode is back too');
     assert.equal(listConfigured(state).length, 0);
 
     // Configured again, then the policy stops configuring the tool: the next run reverts by itself.

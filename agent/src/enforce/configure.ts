@@ -2,7 +2,7 @@
 // enforces, e.g. Claude Code's managed-settings.json in its system location). Merges into what is there;
 // the content before warden first touched the file is recorded so `revert` puts it back exactly.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { check } from '../../../wire/src/validate.ts';
@@ -35,6 +35,7 @@ const ConfigureRecord = Type.Object(
     tool: Type.String(),
     path: Type.String(),
     previous: Type.Union([Type.String(), Type.Null()], { description: 'base64 of the content before warden, null when there was no file' }),
+    previous_mode: Type.Optional(Type.Integer({ description: 'permission bits of the file before warden' })),
     written_sha256: Type.String(),
     rule: Type.String(),
     bundle_revision: Type.String(),
@@ -146,6 +147,13 @@ export function applyManagedSettings(
     tool: opts.tool,
     path,
     previous: earlier && earlier.path === path ? earlier.previous : before ? before.toString('base64') : null,
+    ...(earlier && earlier.path === path
+      ? earlier.previous_mode !== undefined
+        ? { previous_mode: earlier.previous_mode }
+        : {}
+      : before
+        ? { previous_mode: statSync(path).mode & 0o7777 }
+        : {}),
     written_sha256: createHash('sha256').update(text).digest('hex'),
     rule: opts.rule,
     bundle_revision: opts.bundleRevision,
@@ -165,7 +173,8 @@ export function revertManagedSettings(state: EnforceState, tool: string): { path
     rmSync(rec.path, { force: true });
     restored = 'removed';
   } else {
-    writeFileDurable(rec.path, Buffer.from(rec.previous, 'base64'), 0o644);
+    writeFileDurable(rec.path, Buffer.from(rec.previous, 'base64'), rec.previous_mode ?? 0o644);
+    chmodSync(rec.path, rec.previous_mode ?? 0o644); // exact bits, whatever the umask
     restored = 'content';
   }
   rmSync(recordPath(state, tool), { force: true });
