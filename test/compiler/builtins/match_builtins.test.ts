@@ -74,3 +74,18 @@ test('semver builtins', () => {
   assert.match(err(b.strict('semver.compare', '1', '1.0.0')), /semver.compare: operand 1: string "1" is not a valid SemVer/);
   assert.match(err(b.strict('semver.compare', '1.0.0', '1')), /operand 2: string "1" is not a valid SemVer/);
 });
+
+test('glob.match: 3,000 seeded random patterns never trap', () => {
+  let seed = 777;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const atoms = ['a', 'b', '.', '*', '**', '?', '[ab]', '[!a]', '[a-c]', '{', '}', ',', '\\', '[', ']', 'é', '/'];
+  for (let i = 0; i < 3000; i++) {
+    let pat = '';
+    for (let k = 0, len = 1 + rnd(10); k < len; k++) pat += atoms[rnd(atoms.length)];
+    const r = b.call('glob.match', pat, rnd(2) ? ['.'] : null, 'ab.é/ba'.repeat(1 + rnd(3)));
+    assert.ok(r === true || r === false || r === undefined, `${pat}: ${String(r)}`);
+  }
+});

@@ -108,3 +108,20 @@ test('regex.template_match', () => {
   assert.equal(tm('urn:foo.{[0-9]{2}}', 'urn:fooX12', '{', '}'), 0);
   assert.equal(tm('urn:{.*', 'urn:x', '{', '}'), -1);
 });
+
+test('regex: 3,000 seeded random patterns never trap (each is valid, invalid, or a bounded match)', () => {
+  let seed = 12345;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const atoms = ['a', 'b', '.', '\\d', '\\w', '\\s', '[a-c]', '[^x]', '(', ')', '|', '*', '+', '?', '{2}', '{1,3}', '^', '$', '\\b', '(?i)', '(?:', '[[:alpha:]]', '\\', '[', ']', '{', 'é', '\\pL', '*?', '(?P<n>'];
+  for (let i = 0; i < 3000; i++) {
+    let pat = '';
+    const len = 1 + rnd(12);
+    for (let k = 0; k < len; k++) pat += atoms[rnd(atoms.length)];
+    const text = 'ab1 éxa'.repeat(1 + rnd(4));
+    const r = match(pat, text);
+    assert.ok(r === -1 || r === 0 || r === 1, `${pat}: ${r}`);
+  }
+});
