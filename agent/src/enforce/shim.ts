@@ -2,10 +2,8 @@
 // and the approved alternative and exits non-zero (like Santa's TTY message). It holds text only;
 // nothing in it is interpolated by a shell (single-quoted printf arguments / escaped cmd echo).
 import { lstatSync, readFileSync } from 'node:fs';
-
-export const SHIM_MARKER = 'warden-quarantine-shim';
-/** Exit status of a shim: 126 = "found but cannot execute", what shells use for a blocked command. */
-export const SHIM_EXIT = 126;
+import { SHIM_EXIT, SHIM_MARKER } from '../../../wire/src/shim-marker.ts';
+export { SHIM_EXIT, SHIM_MARKER }; // shared with the inventory, which must recognise the shim
 
 export interface ShimText {
   id: string;

@@ -9,6 +9,7 @@ import { aggregate } from './aggregate.ts';
 import { detectTool, type DetectContext } from './detectors.ts';
 import type { Hit } from './hit.ts';
 import { hostFacts } from './host.ts';
+import { withoutNoticeShims } from './notice-shim.ts';
 import { findHomes, Layout, type Home } from './layout.ts';
 import { detectPathBinaries } from './path-binaries.ts';
 import { listProcesses, matchProcesses, type ProcInfo } from './processes.ts';
@@ -85,7 +86,9 @@ export async function scanInventory(opts: ScanOptions = {}): Promise<Inventory> 
     hits.push(...matchProcesses(fs, catalog, procs));
   }
 
-  const findings = aggregate(catalog, hits);
+  // A quarantined command leaves warden's notice shim behind: that is not the tool, and reporting
+  // it would keep the tool listed (and the employee notified) forever.
+  const findings = aggregate(catalog, withoutNoticeShims(fs, hits));
   const host = await hostFacts(os, homes.map((h) => h.user), opts.liveHost ?? realRoot);
   const inv: Inventory = {
     schema_version: INVENTORY_SCHEMA_VERSION,

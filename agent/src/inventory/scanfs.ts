@@ -183,6 +183,38 @@ export class ScanFs {
   }
 
   /**
+   * The first `maxBytes` of a regular file (a prefix only: the size of the file does not matter).
+   * Null when absent, not a regular file or unreadable; only real failures are recorded.
+   */
+  readHead(p: string, maxBytes: number): Buffer | null {
+    this.onRead?.(p);
+    let fd: number | null;
+    try {
+      fd = this.openRegular(p);
+      if (fd === null) return null;
+    } catch (e) {
+      this.failure(p, 'open', e);
+      return null;
+    }
+    try {
+      const buf = Buffer.alloc(maxBytes);
+      let off = 0;
+      while (off < maxBytes) {
+        const n = readSync(fd, buf, off, maxBytes - off, off);
+        if (n === 0) break;
+        off += n;
+      }
+      this.reads++;
+      return buf.subarray(0, off);
+    } catch (e) {
+      this.failure(p, 'read', e);
+      return null;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
    * Opens a regular file for reading. Non-blocking, and the type is checked on the open
    * descriptor: a FIFO or device planted where a manifest should be must not hang the scan.
    */
