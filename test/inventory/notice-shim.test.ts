@@ -106,3 +106,21 @@ test('isNoticeShimText recognises exactly the shims enforcement writes (sh and c
   assert.equal(isNoticeShimText(cmd.replace('echo warden:', 'echo warden: & calc')), false);
   assert.equal(isNoticeShimText(sh.replace(SHIM_MARKER, 'other-marker')), false);
 });
+
+test('a wrapper that only carries the marker is reported and quarantined like any command', async () => {
+  const t = tempRoot('inv-wrapper');
+  try {
+    const wrapper = join(t.root, 'home/bob/.local/bin/claude');
+    put(wrapper, `#!/bin/sh\n# ${SHIM_MARKER} q-20260101T000000Z-0a1b2c3d\nexec /opt/claude/claude "$@"\n`, 0o755);
+    const inv = await scanInventory({ root: t.root, os: 'linux', processes: false });
+    const f = inv.findings.find((x) => x.tool_id === 'claude-code');
+    assert.ok(f);
+    await enforceDecisions([decision(f, 'quarantine')], inv, { stateDir: t.state, root: t.root, os: 'linux', bundleRevision: 'r' });
+    const [m] = listQuarantine(enforceState(t.state));
+    assert.ok(m, 'the wrapper was quarantined');
+    assert.deepEqual(m.items.map((i) => i.original), [wrapper]);
+    assert.ok(isNoticeShimText(readFileSync(wrapper, 'utf8')), 'and replaced by a real shim');
+  } finally {
+    t.cleanup();
+  }
+});

@@ -2,7 +2,7 @@
 // and the approved alternative and exits non-zero (like Santa's TTY message). It holds text only;
 // nothing in it is interpolated by a shell (single-quoted printf arguments / escaped cmd echo).
 import { lstatSync, readFileSync } from 'node:fs';
-import { SHIM_EXIT, SHIM_MARKER } from '../../../wire/src/shim-marker.ts';
+import { SHIM_EXIT, SHIM_MARKER, isNoticeShimText } from '../../../wire/src/shim-marker.ts';
 export { SHIM_EXIT, SHIM_MARKER }; // shared with the inventory, which must recognise the shim
 
 export interface ShimText {
@@ -54,7 +54,7 @@ export function isShimFile(path: string): boolean {
   try {
     const st = lstatSync(path);
     if (!st.isFile() || st.size > 64 * 1024) return false;
-    return readFileSync(path, 'utf8').slice(0, 200).includes(SHIM_MARKER);
+    return isNoticeShimText(readFileSync(path, 'utf8')); // marker AND shape: a wrapper with the marker is not exempt
   } catch {
     return false;
   }
