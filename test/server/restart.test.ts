@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { request as httpRequest } from 'node:http';
 import { PostgresDriver } from '../../server/src/store/postgres-driver.ts';
 import { PG_URL, enroll, event, http } from './helpers.ts';
 import type { EnforcementEvent } from '../../wire/src/event.ts';
@@ -26,9 +27,10 @@ async function startServer(dataDir: string, port: number, database?: string): Pr
   let err = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const deadline = Date.now() + 30_000;
+  // Generous: under a loaded CI machine starting tsx + the server can take a while.
+  const deadline = Date.now() + 120_000;
   while (!/listening on (http:\/\/\S+)/.test(out)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start: ${err || out}`);
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start (exit ${child.exitCode}): ${err || out}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   return { child, url: /listening on (http:\/\/\S+)/.exec(out)![1]!, out };
@@ -57,7 +59,8 @@ async function scenario(database: string | undefined): Promise<void> {
     assert.ok(secret && adminToken);
     const dev = await enroll(server.url, secret, 'restart-host');
 
-    // 4 uploaders × 15 batches × 40 events, each batch retried (same id, same events) until acknowledged.
+    // 4 uploaders × 15 batches × 40 events, each batch retried (same id, same events) until acknowledged,
+    // plus one batch cut off mid-body by the kill.
     const BATCHES = 15;
     const PER = 40;
     const acked = new Set<string>();
@@ -70,8 +73,10 @@ async function scenario(database: string | undefined): Promise<void> {
         const batchId = `w${w}-b${i}`;
         const events = Array.from({ length: PER }, () => event('claude-code'));
         all.push(...events);
-        for (let attempt = 0; ; attempt++) {
-          assert.ok(attempt < 200, `batch ${batchId} never acknowledged`);
+        const giveUp = Date.now() + 120_000;
+        let lastError = '';
+        for (;;) {
+          assert.ok(Date.now() < giveUp, `batch ${batchId} never acknowledged (last: ${lastError})`);
           if (restarting) await restarting;
           try {
             const r = await http(currentUrl, 'POST', '/api/v1/agent/events', { token: dev.credential, body: { batch_id: batchId, events } });
@@ -79,17 +84,41 @@ async function scenario(database: string | undefined): Promise<void> {
               acked.add(batchId);
               break;
             }
-            throw new Error(`status ${r.status}`);
-          } catch {
+            throw new Error(`status ${r.status}: ${r.text.slice(0, 200)}`);
+          } catch (e) {
+            lastError = (e as Error).message;
             interrupted++;
             await new Promise((r) => setTimeout(r, 50));
           }
         }
       }
     };
+    // One upload is guaranteed to be mid-body when the server dies: half its JSON is written, the
+    // rest waits for the kill. It is then re-sent whole, like the agent's queue does.
+    const slowEvents = Array.from({ length: PER }, () => event('claude-code'));
+    all.push(...slowEvents);
+    let slowCut = false;
+    const slowBody = JSON.stringify({ batch_id: 'slow', events: slowEvents });
+    const halfSent = (base: string): Promise<void> =>
+      new Promise((resolve) => {
+        const u = new URL('/api/v1/agent/events', base);
+        const req = httpRequest({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { authorization: `Bearer ${dev.credential}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(slowBody) } });
+        req.on('error', () => {
+          slowCut = true;
+          resolve();
+        });
+        req.on('response', (res) => {
+          res.resume();
+          resolve(); // not expected: the body never completes before the kill
+        });
+        req.write(slowBody.slice(0, slowBody.length >> 1));
+      });
+    let slowDone: Promise<void> = Promise.resolve();
     const killer = (async () => {
       // Kill while uploads are in flight (after some batches were acknowledged), then restart.
       while (acked.size < 12) await new Promise((r) => setTimeout(r, 5));
+      slowDone = halfSent(currentUrl);
+      await new Promise((r) => setTimeout(r, 100));
       let release!: () => void;
       restarting = new Promise<void>((r) => (release = r));
       const old = server!;
@@ -100,7 +129,10 @@ async function scenario(database: string | undefined): Promise<void> {
       release();
     })();
     await Promise.all([uploader(0), uploader(1), uploader(2), uploader(3), killer]);
-    assert.ok(interrupted >= 1, 'at least one upload was cut off by the kill');
+    await slowDone;
+    assert.ok(slowCut, 'the half-sent upload was cut off by the kill');
+    const resent = await http(server.url, 'POST', '/api/v1/agent/events', { token: dev.credential, body: { batch_id: 'slow', events: slowEvents } });
+    assert.deepEqual(resent.body, { batch_id: 'slow', stored: PER, duplicate: false }, 'the cut-off batch was not half-stored');
     assert.equal(acked.size, 4 * BATCHES);
 
     // Every event is stored exactly once.
