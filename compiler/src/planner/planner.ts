@@ -894,13 +894,15 @@ export class Planner {
     });
   }
 
-  private planOutsideMocks<T>(m: { cacheDepth: number; mockDepth: number }, f: () => T): T {
-    const caches = this.funcCache.splice(m.cacheDepth);
-    const mocks = this.mocks.splice(m.mockDepth);
+  /** Plans a replacement function as written: no `with` replacement applies inside it (OPA). */
+  private planOutsideMocks<T>(_m: { cacheDepth: number; mockDepth: number }, f: () => T): T {
+    if (this.mocks.length === 0) return f();
+    const mocks = this.mocks.splice(0);
+    this.funcCache.push({ gen: ++this.genCounter, map: new Map() });
     try {
       return f();
     } finally {
-      this.funcCache.push(...caches);
+      this.funcCache.pop();
       this.mocks.push(...mocks);
     }
   }
