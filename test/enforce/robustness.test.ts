@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, chmodSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { shimFor, SHIM_EXIT } from '../../agent/src/enforce/shim.ts';
 import { appendEvent, makeEvent, readEvents } from '../../agent/src/enforce/outbox.ts';
 import { recordNotice, readNotices } from '../../agent/src/enforce/notices.ts';
@@ -60,7 +60,7 @@ test('a corrupt notice file is replaced rather than stopping enforcement', () =>
   const t = tempRoot('notices-corrupt');
   try {
     const path = enforceState(t.state).notices;
-    mkdirSync(t.state, { recursive: true });
+    mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, '{"notices": [ {broken');
     const claude = npmInstall(t.root, '@anthropic-ai/claude-code', 'claude');
     const f = finding('claude-code', 'Claude Code', claude);

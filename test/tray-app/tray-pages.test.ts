@@ -4,7 +4,7 @@
 // without the session token.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
@@ -16,6 +16,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const dir = mkdtempSync(join(tmpdir(), 'warden-tray-'));
 const noticesPath = join(dir, 'notices.json');
 const reportPath = join(dir, 'last-report.json');
+const readStatePath = join(dir, 'employee', 'read-notices.json');
 let server: TrayServer;
 let browser: Browser;
 
@@ -51,7 +52,7 @@ before(async () => {
       decisions: [decision('claude-code', 'block', 'Qoder')],
     }),
   );
-  server = await startTrayServer({ noticesPath, reportPath, token: 'test-token-123' });
+  server = await startTrayServer({ noticesPath, reportPath, readStatePath, token: 'test-token-123' });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -94,15 +95,24 @@ test('the report table lists every finding with its decision', async () => {
   await page.close();
 });
 
-test('dismissing a notice persists in the agent notice file', async () => {
+test("dismissing a notice persists in the employee's own file; the agent's notice file is never written", async () => {
+  const agentFile = readFileSync(noticesPath, 'utf8');
   const page = await browser.newPage();
   await page.goto(server.url);
   await page.click('li.notice[data-action="block"] button.dismiss');
   await page.waitForSelector('li.notice[data-action="block"]:not(.unread)');
-  const stored = readNotices(noticesPath).find((n) => n.tool === 'claude-code');
-  assert.equal(stored?.read, true);
-  assert.equal(readNotices(noticesPath).find((n) => n.tool === 'cursor')?.read, false);
+  assert.equal(readFileSync(noticesPath, 'utf8'), agentFile);
+  const id = readNotices(noticesPath).find((n) => n.tool === 'claude-code')!.id;
+  assert.deepEqual(JSON.parse(readFileSync(readStatePath, 'utf8')), { dismissed: [`${id}|block`] });
+  await page.reload();
+  await page.waitForSelector('li.notice[data-action="block"]:not(.unread)');
+  assert.equal(await page.locator('li.notice[data-action="warn"].unread').count(), 1);
   await page.close();
+  // The agent escalating the same notice (block → quarantine) shows it afresh.
+  recordNotice(noticesPath, decision('claude-code', 'quarantine', 'Qoder'), 'rev-2', new Date('2026-11-24T12:00:00Z'));
+  const res = await fetch(`${server.url.split('#')[0]}api/notices`, { headers: { 'x-warden-tray-token': 'test-token-123' } });
+  const { notices } = (await res.json()) as { notices: { tool: string; read: boolean }[] };
+  assert.equal(notices.find((n) => n.tool === 'claude-code')?.read, false);
 });
 
 test('the API refuses requests without the session token', async () => {

@@ -1,21 +1,42 @@
-// The tray app's view of the agent's notice file: read (through the enforcement module's validated
-// reader) and mark a notice as read. The file stays owned by the agent; the tray changes one flag.
+// The tray app's view of the agent's notices. The notice file belongs to the agent (often root) and
+// is read-only to the employee, so the tray never writes it: which notices the employee dismissed is
+// kept in the employee's own small file (readStatePath) and merged in when listing.
+import { existsSync, readFileSync } from 'node:fs';
 import { readNotices, type Notice } from '../../agent/src/enforce/notices.ts';
 import { writeFileDurable } from '../../agent/src/enforce/durable.ts';
 
 export type { Notice };
 
-/** Newest first: what the employee most needs to see is what happened last. */
-export function listNotices(path: string): Notice[] {
-  return readNotices(path).sort((a, b) => b.last_seen.localeCompare(a.last_seen));
+// A dismissal is of one notice's text: when the agent escalates the same notice (warn → block) it is
+// shown afresh, as the agent's own `read` flag does.
+const key = (n: Pick<Notice, 'id' | 'action'>): string => `${n.id}|${n.action}`;
+const MAX_KEPT = 500; // notices live 30 days; old dismissals need not pile up
+
+function dismissed(readStatePath: string): string[] {
+  if (!existsSync(readStatePath)) return [];
+  try {
+    const v: unknown = JSON.parse(readFileSync(readStatePath, 'utf8'));
+    const list = typeof v === 'object' && v !== null ? (v as { dismissed?: unknown }).dismissed : null;
+    return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return []; // a corrupt file only shows notices as unread again
+  }
 }
 
-/** Marks one notice read; false when no notice has that id. */
-export function markRead(path: string, id: string): boolean {
-  const notices = readNotices(path);
-  const hit = notices.find((n) => n.id === id);
+/** Newest first: what the employee most needs to see is what happened last. */
+export function listNotices(noticesPath: string, readStatePath: string): Notice[] {
+  const done = new Set(dismissed(readStatePath));
+  return readNotices(noticesPath)
+    .map((n) => (done.has(key(n)) ? { ...n, read: true } : n))
+    .sort((a, b) => b.last_seen.localeCompare(a.last_seen));
+}
+
+/** Marks one notice read in the employee's own file; false when no notice has that id. */
+export function markRead(noticesPath: string, readStatePath: string, id: string): boolean {
+  const hit = readNotices(noticesPath).find((n) => n.id === id);
   if (!hit) return false;
-  hit.read = true;
-  writeFileDurable(path, `${JSON.stringify({ notices }, null, 2)}\n`, 0o644);
+  const list = dismissed(readStatePath).filter((k) => k !== key(hit));
+  list.push(key(hit));
+  writeFileDurable(readStatePath, `${JSON.stringify({ dismissed: list.slice(-MAX_KEPT) }, null, 2)}\n`, 0o600);
   return true;
 }

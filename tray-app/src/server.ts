@@ -19,8 +19,10 @@ const STATIC: Record<string, { file: string; type: string }> = {
 };
 
 export interface TrayServerOptions {
-  /** Path of the agent's notices.json. */
+  /** Path of the agent's notices.json (read only: it belongs to the agent). */
   noticesPath: string;
+  /** The employee's own file recording which notices they dismissed (the tray writes only this). */
+  readStatePath: string;
   /** Path of the last report the agent uploaded (inventory + decisions), if the agent keeps one. */
   reportPath?: string;
   port?: number;
@@ -78,7 +80,7 @@ export async function startTrayServer(opts: TrayServerOptions): Promise<TrayServ
     if (!url.pathname.startsWith('/api/')) return send(res, 404, { error: 'not found' });
     if (!tokenOk(req, token)) return send(res, 401, { error: 'missing or wrong tray token' });
     if (req.method === 'GET' && url.pathname === '/api/notices') {
-      return send(res, 200, { notices: listNotices(opts.noticesPath) });
+      return send(res, 200, { notices: listNotices(opts.noticesPath, opts.readStatePath) });
     }
     if (req.method === 'GET' && url.pathname === '/api/report') {
       return send(res, 200, { report: readReport(opts.reportPath) });
@@ -86,7 +88,12 @@ export async function startTrayServer(opts: TrayServerOptions): Promise<TrayServ
     const read = /^\/api\/notices\/([^/]+)\/read$/.exec(url.pathname);
     if (req.method === 'POST' && read?.[1]) {
       const id = decodeURIComponent(read[1]);
-      return markRead(opts.noticesPath, id) ? send(res, 200, { ok: true }) : send(res, 404, { error: `no notice ${id}` });
+      try {
+        return markRead(opts.noticesPath, opts.readStatePath, id) ? send(res, 200, { ok: true }) : send(res, 404, { error: `no notice ${id}` });
+      } catch (e) {
+        // e.g. the employee's state folder is not writable: say so, never take the tray down
+        return send(res, 500, { error: `could not save the dismissal: ${(e as NodeJS.ErrnoException).code ?? 'error'}` });
+      }
     }
     return send(res, 404, { error: 'not found' });
   });

@@ -1,6 +1,6 @@
 // Small durable-file helpers: every state file enforcement writes must survive kill -9 and power loss
 // in a known state, so writes go to a temp file that is fsynced and renamed, then the folder is fsynced.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** fsync a folder so a rename or unlink inside it is on disk. */
@@ -24,6 +24,7 @@ export function fsyncDir(dir: string): void {
 export function writeFileSynced(path: string, data: string | Buffer, mode = 0o600): void {
   const fd = openSync(path, 'w', mode);
   try {
+    fchmodSync(fd, mode); // exact bits whatever the umask (a 0644 notice file must not become 0600)
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off);

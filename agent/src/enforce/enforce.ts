@@ -13,7 +13,7 @@ import { terminateAll } from './kill.ts';
 import { pathWithin } from './procfs.ts';
 import { recordNotice } from './notices.ts';
 import { appendEvent, makeEvent, type NewEvent } from './outbox.ts';
-import { enforceState, type EnforceState } from './state.ts';
+import { enforceState, preparePublicDir, type EnforceState } from './state.ts';
 import { quarantineTargets } from './targets.ts';
 import { quarantine, recoverInterrupted } from './vault.ts';
 import { saveWatchList, type WatchTarget } from './watch.ts';
@@ -167,6 +167,7 @@ function noticeStep(d: Decision, opts: EnforceOptions, state: EnforceState, rec:
     rec.record(report, { ...base, kind: 'notice', result: 'dry_run', detail: text });
     return;
   }
+  preparePublicDir(state); // the employee's tray reads notices from here (state.ts: layout and modes)
   const outcome = recordNotice(state.notices, d, opts.bundleRevision, now);
   report.steps.push(outcome === 'new' ? `notice for the employee: "${text}"` : 'notice already shown today (updated)');
   if (outcome === 'new') rec.record(report, { ...base, kind: 'notice', result: 'ok', detail: text });
