@@ -70,7 +70,6 @@ test('conformance corpora compile and evaluate in the opa-wasm SDK', { timeout: 
 
   const lines = report(cases, results);
   for (const l of lines) t.diagnostic(l);
-  for (const l of lines) process.stdout.write(`# ${l}\n`);
   for (const c of cases) {
     const o = results.get(c.id);
     if (o?.status === 'inexpressible') t.diagnostic(`inexpressible ${c.id}: ${o.detail ?? ''}`);
