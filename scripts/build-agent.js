@@ -50,6 +50,9 @@ export async function buildAgent(outfile = DEFAULT_AGENT_BUNDLE) {
       metafile: true,
       logLevel: 'warning',
       legalComments: 'none',
+      minify: true, // -1.4 MB of source text held by V8: idle RSS 86.8 → 83.0 MB (bench/agent-idle.ts)
+      keepNames: true, // class and function names stay readable in logged errors
+      sourcemap: 'external', // build/warden-agent.mjs.map, for reading a logged stack trace; never loaded at run time
       // CommonJS packages inside an ESM bundle call require() for node builtins at run time.
       banner: { js: "import { createRequire as __wardenRequire } from 'node:module'; const require = __wardenRequire(import.meta.url);" },
     });
@@ -59,11 +62,13 @@ export async function buildAgent(outfile = DEFAULT_AGENT_BUNDLE) {
     const bad = forbiddenContent(inputs, readFileSync(tmp, 'utf8'));
     if (bad.length) throw new AgentBundleError(`agent bundle must not contain the compiler or binaryen; found: ${bad.slice(0, 10).join(', ')}`);
     renameSync(tmp, outfile);
+    renameSync(`${tmp}.map`, `${outfile}.map`);
     const sources = inputs.filter((p) => !p.includes('node_modules/'));
     writeFileSync(`${outfile.replace(/\.mjs$/, '')}.inputs.json`, JSON.stringify(sources, null, 1) + '\n');
     return { outfile, bytes: statSync(outfile).size, inputs, sources };
   } finally {
     rmSync(tmp, { force: true });
+    rmSync(`${tmp}.map`, { force: true });
   }
 }
 
