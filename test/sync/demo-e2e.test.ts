@@ -13,6 +13,7 @@ import { formatDemo } from '../../cli/demo.ts';
 import type { BanList } from '../../wire/src/banlist.ts';
 import { PostgresDriver } from '../../server/src/store/postgres-driver.ts';
 import { pgSchema, pgUrl, tempDir } from './helpers.ts';
+import { enforceState } from '../../agent/src/enforce/state.ts';
 
 const backends: { name: string; database?: string }[] = [{ name: 'sqlite' }];
 const pg = pgUrl();
@@ -62,6 +63,10 @@ for (const backend of backends) test(`npm start flow (${backend.name}): found, d
     for (const e of quarantined) for (const p of e.paths ?? []) assert.ok(!existsSync(p) || readFileSync(p, 'utf8').includes('warden'), `${p} moved (or replaced by the notice shim)`);
     assert.ok(d.cycle.events.some((e) => e.kind === 'notice' && e.tool === 'claude-code'));
     assert.equal(d.cycle.queued, 0, 'everything uploaded');
+    // The employee can see what was reported: the tray app reads this file.
+    const lastReport = JSON.parse(readFileSync(enforceState(join(t.dir, 'demo', 'agent')).lastReport, 'utf8')) as { inventory: { findings: unknown[] }; decisions: { tool: string; action: string }[] };
+    assert.equal(lastReport.inventory.findings.length, inv.findings.length);
+    assert.ok(lastReport.decisions.some((x) => x.tool === 'claude-code' && x.action === 'quarantine'));
 
     // Reported: the server holds the events and lists the device as non-compliant.
     const auth = { headers: { authorization: `Bearer ${d.admin.token}` } };

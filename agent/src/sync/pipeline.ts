@@ -8,7 +8,8 @@ import { scanInventory, hostOs } from '../inventory/scan.ts';
 import { loadPolicyBundle } from '../policy/bundle.ts';
 import { PolicyEngine } from '../policy/evaluate.ts';
 import { buildPolicyInput } from '../policy/input.ts';
-import { enforceState } from '../enforce/state.ts';
+import { enforceState, preparePublicDir } from '../enforce/state.ts';
+import { writeFileDurable } from '../enforce/durable.ts';
 import { ackOutbox, appendEvent, makeEvent, takeOutbox } from '../enforce/outbox.ts';
 import { enforceDecisions } from '../enforce/enforce.ts';
 import { ProcessWatch, loadWatchList } from '../enforce/watch.ts';
@@ -55,6 +56,10 @@ export async function createPipeline(config: AgentConfig): Promise<AgentPipeline
       const decisions = engine.engine.evaluate(input);
       const report = await enforceDecisions(decisions, inventory, { stateDir: config.state_dir, root, os, bundleRevision: bundle.revision, dryRun: config.dry_run });
       watch?.setTargets(report.watch);
+      // What this cycle reports about the machine, for the employee (tray app: "what is collected
+      // about me"). Same content the server receives; readable by local users, like notices.
+      preparePublicDir(state);
+      writeFileDurable(state.lastReport, `${JSON.stringify({ sent_at: new Date().toISOString(), bundle_revision: bundle.revision, inventory, decisions })}\n`, 0o644);
       const { events, taken } = takeOutbox(state.outbox);
       return {
         decisions,
