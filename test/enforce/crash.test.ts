@@ -14,21 +14,11 @@ import { describeTree, diffTrees } from '../../agent/src/enforce/tree.ts';
 import { listQuarantine, quarantine, recoverInterrupted, restore, type QuarantineRequest } from '../../agent/src/enforce/vault.ts';
 import { isOurShim } from '../../agent/src/enforce/shim.ts';
 import { decision, finding, npmInstall, tempRoot } from './fixtures.ts';
+import { mulberry32 } from '../support/prng.ts';
 
 const TRIALS = Number(process.env.WARDEN_CRASH_TRIALS ?? 200);
 const SEED = Number(process.env.WARDEN_CRASH_SEED ?? 20261124);
 const PARALLEL = 3;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface RunResult {
   killed: boolean;

@@ -7,18 +7,7 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import type { InjectOptions } from 'fastify';
 import { EXAMPLE_LIST, enroll, event, finding, inventory, sqliteKind, startFleet } from './helpers.ts';
-
-/** mulberry32: small, seedable, good enough to pick cases reproducibly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../support/prng.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 interface Template {

@@ -8,22 +8,12 @@ import { test } from 'node:test';
 import { checkModules, parseModule } from '../../../compiler/src/frontend.ts';
 import { tokenize } from '../../../compiler/src/lexer/lexer.ts';
 import { corpusAvailable, loadCorpus, repoRegoSources } from './corpus.ts';
+import { mulberry32 } from '../../support/prng.ts';
 
 const SEED = 0x5eed_4042;
 const COUNT = 10_000;
 /** A hang guard, not a speed measurement (bench/ measures speed). */
 const HANG_MS = 2_000;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const INSERTS = [
   '{', '}', '[', ']', '(', ')', '"', '`', ':=', '=', '==', '|', '&', ',', ';', '.', '\n', '#', '$"', '_',
