@@ -1,20 +1,10 @@
 // Small durable files in the agent's state folder: written to a temp file, fsynced, then renamed, so
 // a crash leaves either the old or the new content, never half of one.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileDurable } from '../enforce/durable.ts';
 
-export function writeFileAtomic(path: string, data: Buffer | string, mode = 0o600): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', mode);
-  try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
+/** One durable-write implementation for all agent state (temp file, fsync, rename, fsync folder). */
+export const writeFileAtomic = writeFileDurable;
 
 export function readJsonFile(path: string): unknown {
   if (!existsSync(path)) return undefined;
