@@ -5,7 +5,6 @@
 // root, verifies the signed bundle, decides with the policy and enforces inside the demo root.
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import axios from 'axios';
 import type { FastifyInstance } from 'fastify';
@@ -25,6 +24,7 @@ import { createDemoRoot, type DemoExpectation } from '../agent/src/demo-root.ts'
 import { hostOs } from '../agent/src/inventory/scan.ts';
 import { SyncAgent, type CycleReport, type LogFn } from '../agent/src/sync/sync-agent.ts';
 import { createPipeline } from '../agent/src/sync/pipeline.ts';
+import { INSTALL_ROOT } from '../wire/src/install-root.ts';
 
 export interface DemoOptions {
   /** Data folder (default .data/demo in the repository, gitignored); wiped at start. */
@@ -74,7 +74,7 @@ const listen = async (app: FastifyInstance, port: number): Promise<number> => {
   return typeof a === 'object' && a ? a.port : port;
 };
 
-const REPO = fileURLToPath(new URL('../', import.meta.url));
+const REPO = INSTALL_ROOT;
 
 export async function runDemo(opts: DemoOptions = {}): Promise<DemoRun> {
   const dataDir = resolve(opts.dataDir ?? join(REPO, '.data', 'demo'));

@@ -1,12 +1,10 @@
 #!/usr/bin/env node
-// Build steps: the compiler's AssemblyScript WASM runtime (if present), then the agent bundled
-// into one plain-node file (scripts/build-agent.js → build/warden-agent.mjs).
-import { existsSync } from 'node:fs';
+// Build steps: the compiler's AssemblyScript WASM runtime, the agent bundled into one plain-node
+// file (scripts/build-agent.js → build/warden-agent.mjs), and the `warden` command's bundle
+// (scripts/build-cli.js → build/warden.mjs).
 import { spawnSync } from 'node:child_process';
 
-if (existsSync('compiler/build-runtime.js')) {
-  const r = spawnSync(process.execPath, ['compiler/build-runtime.js'], { stdio: 'inherit' });
+for (const step of ['compiler/build-runtime.js', 'scripts/build-agent.js', 'scripts/build-cli.js']) {
+  const r = spawnSync(process.execPath, [step], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
-const agent = spawnSync(process.execPath, ['scripts/build-agent.js'], { stdio: 'inherit' });
-process.exit(agent.status ?? 1);

@@ -42,7 +42,6 @@ export interface CompileOutput {
 }
 
 const QUERY_PACKAGE = '__warden_query__';
-const EMITTER = './emit/index.ts';
 
 /** Parses, checks and plans. Synchronous and cheap (no binaryen); never throws. */
 export function planSources(opts: CompileOptions): PlanOutput {
@@ -121,7 +120,7 @@ export async function compile(opts: CompileOptions): Promise<CompileOutput> {
   if (!planned.policy) return { diagnostics: planned.diagnostics };
   try {
     // The emitter loads binaryen (slow to import): only when a wasm module is really wanted.
-    const emitter = (await import(EMITTER)) as { emitWasm(p: Policy): Promise<Uint8Array> };
+    const emitter = await import('./emit/index.ts');
     const wasm = await emitter.emitWasm(planned.policy);
     return { wasm, policy: planned.policy, diagnostics: [] };
   } catch (e) {

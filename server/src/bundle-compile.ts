@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CompileBundle } from './bundle-builder.ts';
+import { installPath } from '../../wire/src/install-root.ts';
 
 export const POLICY_ENTRYPOINT = 'warden/decisions';
 
@@ -17,7 +17,7 @@ export interface PolicySources {
 }
 
 /** The repository's policies/ folder, wherever the process was started. */
-export const POLICIES_DIR = fileURLToPath(new URL('../../policies/', import.meta.url));
+export const POLICIES_DIR = installPath('policies/');
 
 /** The policy shipped in policies/: every .rego file except the unit tests. */
 export function defaultPolicySources(dir = POLICIES_DIR): PolicySources {

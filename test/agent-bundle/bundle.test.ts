@@ -26,7 +26,7 @@ before(() => {
   const b = spawnSync(process.execPath, ['scripts/build-agent.js', bundle], { encoding: 'utf8' });
   assert.equal(b.status, 0, b.stderr);
   assert.match(b.stdout, /agent bundle: .* MB/);
-  for (const f of ['bin/warden-agent.js', 'package.json', 'policies/data/catalog.json']) {
+  for (const f of ['bin/warden-agent.js', 'bin/current-bundle.js', 'package.json', 'policies/data/catalog.json']) {
     mkdirSync(join(install, f, '..'), { recursive: true });
     copyFileSync(f, join(install, f));
   }

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Catalog } from '../../../wire/src/catalog.ts';
 import { validate } from '../../../wire/src/validate.ts';
-import { installPath } from '../install-root.ts';
+import { installPath } from '../../../wire/src/install-root.ts';
 
 export const DEFAULT_CATALOG_PATH = installPath('policies/data/catalog.json');
 

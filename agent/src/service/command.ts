@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LayoutOs } from '../../../wire/src/catalog.ts';
 import { hostOs } from '../inventory/scan.ts';
-import { installPath } from '../install-root.ts';
+import { installPath } from '../../../wire/src/install-root.ts';
 import { log } from '../log.ts';
 import { serviceFiles, ServiceSpecError, type ServiceSpec } from './definitions.ts';
 

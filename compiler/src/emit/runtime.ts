@@ -1,13 +1,13 @@
 // Loads binaryen (14.8 MB, ~0.5 s cold) and the prebuilt runtime.wasm once per process; every
 // emitWasm call then reads a fresh module from the cached bytes (a few ms warm).
 import { readFileSync, existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type binaryenNs from 'binaryen';
+import { installPath } from '../../../wire/src/install-root.ts';
 
 export type Binaryen = typeof binaryenNs;
 export type Module = binaryenNs.Module;
 
-export const RUNTIME_WASM_PATH = fileURLToPath(new URL('../../build/runtime.wasm', import.meta.url));
+export const RUNTIME_WASM_PATH = installPath('compiler/build/runtime.wasm');
 
 export interface DataSegmentInfo {
   name: string;

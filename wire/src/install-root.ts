@@ -1,7 +1,8 @@
-// The warden install root (the folder holding bin/, policies/ and build/). The agent runs from two
-// places — agent/src/*.ts under tsx, and the single bundled build/warden-agent.mjs — so paths to
-// shipped files (the catalog, bin/warden-agent.js) cannot be fixed offsets from import.meta.url;
-// they are resolved from this root, found by walking up to the folder with bin/warden-agent.js.
+// The warden install root (the folder holding bin/, policies/ and build/). Both commands run from two
+// places — their TypeScript sources under tsx, and the bundles build/warden-agent.mjs and
+// build/warden.mjs — so paths to shipped files (the catalog, policies/, build/runtime.wasm,
+// bin/warden-agent.js) cannot be fixed offsets from import.meta.url; they are resolved from this
+// root, found by walking up to the folder with bin/warden-agent.js.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
