@@ -6,59 +6,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkModules, parseModule } from '../../../compiler/src/frontend.ts';
-import { tokenize } from '../../../compiler/src/lexer/lexer.ts';
 import { corpusAvailable, loadCorpus, repoRegoSources } from './corpus.ts';
 import { mulberry32 } from '../../support/prng.ts';
+import { mutate } from './mutate.ts';
 
 const SEED = 0x5eed_4042;
 const COUNT = 10_000;
 /** A hang guard, not a speed measurement (bench/ measures speed). */
 const HANG_MS = 2_000;
-
-const INSERTS = [
-  '{', '}', '[', ']', '(', ')', '"', '`', ':=', '=', '==', '|', '&', ',', ';', '.', '\n', '#', '$"', '_',
-  ' not ', ' some ', ' every ', ' in ', ' if ', ' contains ', ' else ', ' with ', ' as ', ' default ',
-  'input', 'data', 'x', '-', '1e400', '\\u', '"\\ud800"', 'set()', '{x | x := 1}', 'f(', 'import ', 'package ',
-];
-
-function mutate(src: string, rnd: () => number): string {
-  const pick = (n: number): number => Math.floor(rnd() * n);
-  let s = src;
-  const ops = rnd() < 0.6 ? 1 : 2 + pick(2);
-  for (let k = 0; k < ops; k++) {
-    const op = pick(7);
-    if (op <= 2) {
-      // Token-level edits where the source still tokenizes.
-      let toks: { offset: number; end: number }[] = [];
-      try {
-        toks = tokenize(s, 'fuzz.rego').filter((t) => t.kind !== 'eof');
-      } catch {
-        toks = [];
-      }
-      if (toks.length > 1) {
-        const a = toks[pick(toks.length)]!;
-        const b = toks[pick(toks.length)]!;
-        if (op === 0) s = s.slice(0, a.offset) + s.slice(a.end);
-        else if (op === 1) s = s.slice(0, a.end) + ' ' + s.slice(a.offset, a.end) + s.slice(a.end);
-        else if (a.offset < b.offset && a.end <= b.offset) {
-          s = s.slice(0, a.offset) + s.slice(b.offset, b.end) + s.slice(a.end, b.offset) + s.slice(a.offset, a.end) + s.slice(b.end);
-        }
-        continue;
-      }
-    }
-    const i = pick(s.length + 1);
-    if (op === 3) s = s.slice(0, i) + s.slice(i + 1 + pick(5));
-    else if (op === 4) {
-      const j = Math.min(s.length, i + 1 + pick(20));
-      s = s.slice(0, j) + s.slice(i, j) + s.slice(j);
-    } else if (op === 5) {
-      const j = pick(s.length + 1);
-      const [x, y] = i < j ? [i, j] : [j, i];
-      if (y < s.length) s = s.slice(0, x) + s[y] + s.slice(x + 1, y) + s[x] + s.slice(y + 1);
-    } else s = s.slice(0, i) + INSERTS[pick(INSERTS.length)]! + s.slice(i);
-  }
-  return s;
-}
 
 test(`fuzz: ${COUNT} mutated Rego sources never crash the front end (seed ${SEED})`, () => {
   // Seeds: the conformance corpora when present, else the repository's own policies.
