@@ -1,25 +1,33 @@
 // Secrets at rest are scrypt hashes (node:crypto); what we hand out is `<prefix>.<id>.<secret>` so
 // a credential is found by id and then verified, never looked up by its secret.
-import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 const scrypt = (pw: string | Buffer, salt: Buffer, len: number, o: ScryptOptions): Promise<Buffer> =>
   new Promise((resolve, reject) => scryptCb(pw, salt, len, o, (err, key) => (err ? reject(err) : resolve(key))));
 
 // Passwords are chosen by people: full scrypt cost. Credentials we mint carry 256 random bits, which
-// no cost factor can make weaker or stronger, so they get a light cost that keeps check-ins cheap.
-const PARAMS = { password: { N: 16384, r: 8, p: 1 }, random: { N: 1024, r: 8, p: 1 } } as const;
+// no cost factor can make weaker or stronger (brute force is 2^256 either way), so they are stored as
+// a salted SHA-256: verifying one is microseconds, which is what a fleet's check-ins need.
+const PASSWORD = { N: 16384, r: 8, p: 1 } as const;
 const KEYLEN = 32;
 const MAX_N = 1 << 17;
 
+const sha256 = (salt: Buffer, secret: string): Buffer => createHash('sha256').update(salt).update(secret).digest();
+
 export async function hashSecret(secret: string, strength: 'password' | 'random' = 'password'): Promise<string> {
   const salt = randomBytes(16);
-  const p = PARAMS[strength];
+  if (strength === 'random') return `sha256$${salt.toString('base64url')}$${sha256(salt, secret).toString('base64url')}`;
+  const p = PASSWORD;
   const key = await scrypt(secret, salt, KEYLEN, { ...p, maxmem: 64 * 1024 * 1024 });
   return `scrypt$${p.N}$${p.r}$${p.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
 }
 
 export async function verifySecret(secret: string, stored: string): Promise<boolean> {
   const parts = stored.split('$');
+  if (parts.length === 3 && parts[0] === 'sha256') {
+    const want = Buffer.from(parts[2] ?? '', 'base64url');
+    return want.length === 32 && timingSafeEqual(sha256(Buffer.from(parts[1] ?? '', 'base64url'), secret), want);
+  }
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [N, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
   const salt = Buffer.from(parts[4] ?? '', 'base64url');
