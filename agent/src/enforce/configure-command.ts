@@ -1,39 +1,20 @@
 // `warden-agent configure list|revert <tool> [--root DIR] [--os …] [--state DIR] [--json]`
 // Shows the managed-settings files warden wrote, or puts one back as it was before warden.
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { hostOs } from '../inventory/scan.ts';
 import { processIo, type CommandIo } from './command.ts';
-import { listConfigured, revertManagedSettings, type Os } from './configure.ts';
+import { parseStateArgs } from './state-args.ts';
+import { listConfigured, revertManagedSettings } from './configure.ts';
 import { appendEvent, makeEvent } from './outbox.ts';
-import { defaultStateDir, enforceState } from './state.ts';
 
 const USAGE = 'usage: warden-agent configure list|revert <tool> [--root DIR] [--os linux|darwin|win32] [--state DIR] [--json]\n';
 
 export async function runConfigureCommand(args: string[], io: CommandIo = processIo): Promise<number> {
-  let values: { root?: string; os?: string; state?: string; json?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { root: { type: 'string' }, os: { type: 'string' }, state: { type: 'string' }, json: { type: 'boolean' } },
-    }));
-  } catch (e) {
-    io.err(`warden-agent configure: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const os = (values.os ?? hostOs()) as Os;
-  if (!['linux', 'darwin', 'win32'].includes(os)) {
-    io.err('warden-agent configure: --os must be linux, darwin or win32\n');
-    return 2;
-  }
-  const root = resolve(values.root ?? '/');
-  const state = enforceState(resolve(values.state ?? defaultStateDir(root, os)));
-  const [sub, tool] = positionals;
+  const parsed = parseStateArgs('configure', USAGE, args, io);
+  if (typeof parsed === 'number') return parsed;
+  const { state } = parsed;
+  const [sub, tool] = parsed.positionals;
   if (sub === 'list') {
     const list = listConfigured(state);
-    if (values.json) io.out(`${JSON.stringify(list.map((r) => ({ tool: r.tool, path: r.path, rule: r.rule, time: r.time, had_previous: r.previous !== null })), null, 2)}\n`);
+    if (parsed.json) io.out(`${JSON.stringify(list.map((r) => ({ tool: r.tool, path: r.path, rule: r.rule, time: r.time, had_previous: r.previous !== null })), null, 2)}\n`);
     else if (list.length === 0) io.out('no managed settings written by warden\n');
     else for (const r of list) io.out(`${r.tool}  ${r.path}  rule ${r.rule}  ${r.time}${r.previous === null ? '  (no file before warden)' : ''}\n`);
     return 0;

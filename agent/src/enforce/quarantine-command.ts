@@ -1,38 +1,18 @@
 // `warden-agent quarantine list|restore <id> [--root DIR] [--os …] [--state DIR] [--json]`
 // Lists the vault, or puts a quarantined tool back byte for byte (and says if anything differs).
 // Finishes any operation a crash interrupted before doing anything else.
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { hostOs } from '../inventory/scan.ts';
 import { processIo, type CommandIo } from './command.ts';
-import type { Os } from './configure.ts';
+import { parseStateArgs } from './state-args.ts';
 import { appendEvent, makeEvent } from './outbox.ts';
-import { defaultStateDir, enforceState } from './state.ts';
 import { listQuarantine, recoverInterrupted, restore, QuarantineError } from './vault.ts';
 
 const USAGE = 'usage: warden-agent quarantine list|restore <id> [--root DIR] [--os linux|darwin|win32] [--state DIR] [--json]\n';
 
 export async function runQuarantineCommand(args: string[], io: CommandIo = processIo): Promise<number> {
-  let values: { root?: string; os?: string; state?: string; json?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { root: { type: 'string' }, os: { type: 'string' }, state: { type: 'string' }, json: { type: 'boolean' } },
-    }));
-  } catch (e) {
-    io.err(`warden-agent quarantine: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const [sub, id] = positionals;
-  const os = (values.os ?? hostOs()) as Os;
-  if (!['linux', 'darwin', 'win32'].includes(os)) {
-    io.err(`warden-agent quarantine: --os must be linux, darwin or win32\n`);
-    return 2;
-  }
-  const root = resolve(values.root ?? '/');
-  const state = enforceState(resolve(values.state ?? defaultStateDir(root, os)));
+  const parsed = parseStateArgs('quarantine', USAGE, args, io);
+  if (typeof parsed === 'number') return parsed;
+  const { state } = parsed;
+  const [sub, id] = parsed.positionals;
   for (const r of recoverInterrupted(state)) {
     io.err(`recovered interrupted ${r.op} ${r.id}: ${r.outcome}${r.error ? ` (${r.error})` : ''}\n`);
     appendEvent(
@@ -54,7 +34,7 @@ export async function runQuarantineCommand(args: string[], io: CommandIo = proce
 
   if (sub === 'list') {
     const list = listQuarantine(state);
-    if (values.json) {
+    if (parsed.json) {
       io.out(`${JSON.stringify(list.map((m) => ({ id: m.id, tool: m.tool, time: m.time, rule: m.decision.rule, items: m.items.map((i) => ({ original: i.original, kind: i.kind, mode: i.mode, sha256: i.sha256, entries: i.tree.length, shim: i.shim })) })), null, 2)}\n`);
     } else if (list.length === 0) {
       io.out('the quarantine vault is empty\n');
@@ -85,7 +65,7 @@ export async function runQuarantineCommand(args: string[], io: CommandIo = proce
           quarantine_id: id,
         }),
       );
-      if (values.json) io.out(`${JSON.stringify({ id, restored: r.restored, problems: r.problems }, null, 2)}\n`);
+      if (parsed.json) io.out(`${JSON.stringify({ id, restored: r.restored, problems: r.problems }, null, 2)}\n`);
       else {
         for (const p of r.restored) io.out(`restored ${p}\n`);
         for (const p of r.problems) io.out(`DIFFERS: ${p}\n`);
