@@ -10,6 +10,7 @@ import {
 import { opa_array_append, opa_object_get, opa_object_insert, opa_set_add, opa_set_has } from '../collections';
 import { opa_value_equal } from '../compare';
 import { sp, sl } from './support/text';
+import { split_pointer } from './support/json_pointer';
 import { type_error } from './support/errors';
 
 const FAIL: usize = 1; // sentinel distinct from any value address and from 0 (= removed root)
@@ -25,29 +26,7 @@ function segments(p: usize): usize {
   const t = vtype(p);
   if (t == TYPE_ARRAY) return p;
   if (t != TYPE_STRING) return 0;
-  const out = opa_array_with_cap(4);
-  let q = sp(p);
-  let n = sl(p);
-  if (n == 0) return out;
-  while (n > 0 && load<u8>(q) == 47) { q++; n--; }
-  let s: usize = 0;
-  for (let i: usize = 0; i <= n; i++) {
-    if (i == n || load<u8>(q + i) == 47) {
-      const seg = malloc(i - s + 1);
-      let m: usize = 0;
-      for (let k = s; k < i; k++) {
-        const c = load<u8>(q + k);
-        if (c == 126 && k + 1 < i && (load<u8>(q + k + 1) == 49 || load<u8>(q + k + 1) == 48)) {
-          store<u8>(seg + m, load<u8>(q + k + 1) == 49 ? 47 : 126);
-          k++;
-        } else store<u8>(seg + m, c);
-        m++;
-      }
-      opa_array_append(out, opa_string(seg, <u32>m));
-      s = i + 1;
-    }
-  }
-  return out;
+  return split_pointer(p);
 }
 
 /** Array index of a segment: decimal string without leading zeros, or a non-negative NUM_INT. -1 if not. */

@@ -7,6 +7,7 @@ import {
 } from '../value';
 import { opa_array_append, opa_object_get, opa_object_insert, opa_set_add } from '../collections';
 import { sp, sl } from './support/text';
+import { split_pointer } from './support/json_pointer';
 import { type_error, type_name_of, err_begin, err_str, err_end } from './support/errors';
 
 /** A string value holding the decimal text of i (array index keys in the path tree). */
@@ -23,34 +24,6 @@ export function index_key(i: u32): usize {
   return opa_string(buf, <u32>n);
 }
 
-/** Splits "/a/b~1c" into ["a", "b/c"] (leading slashes trimmed; ~1 → /, ~0 → ~). */
-function split_path(v: usize): usize {
-  const out = opa_array_with_cap(4);
-  let p = sp(v);
-  let n = sl(v);
-  if (n == 0) return out;
-  while (n > 0 && load<u8>(p) == 47) { p++; n--; }
-  let s: usize = 0;
-  for (let i: usize = 0; i <= n; i++) {
-    if (i == n || load<u8>(p + i) == 47) {
-      // Unescape into a fresh buffer.
-      const seg = malloc(i - s + 1);
-      let m: usize = 0;
-      for (let k = s; k < i; k++) {
-        const c = load<u8>(p + k);
-        if (c == 126 && k + 1 < i && (load<u8>(p + k + 1) == 49 || load<u8>(p + k + 1) == 48)) {
-          store<u8>(seg + m, load<u8>(p + k + 1) == 49 ? 47 : 126);
-          k++;
-        } else store<u8>(seg + m, c);
-        m++;
-      }
-      opa_array_append(out, opa_string(seg, <u32>m));
-      s = i + 1;
-    }
-  }
-  return out;
-}
-
 /** Builds the path tree from operand 2 (array or set of string paths / segment arrays); 0 on error. */
 export function path_tree(name: string, paths: usize): usize {
   const t = vtype(paths);
@@ -61,7 +34,7 @@ export function path_tree(name: string, paths: usize): usize {
     const e = t == TYPE_ARRAY ? arr_get(paths, i) : set_get(paths, i);
     let segs: usize;
     const et = vtype(e);
-    if (et == TYPE_STRING) segs = split_path(e);
+    if (et == TYPE_STRING) segs = split_pointer(e);
     else if (et == TYPE_ARRAY) segs = e;
     else {
       err_begin();
