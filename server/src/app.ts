@@ -29,6 +29,8 @@ import { Authenticator } from './auth/authenticator.ts';
 import { actorName, type Principal } from './auth/principal.ts';
 import type { Repository } from './store/types.ts';
 import { BanlistService } from './banlist/service.ts';
+import { GroupStore } from './groups/store.ts';
+import type { SqlDriver } from './store/sql-driver.ts';
 import { Metrics } from './metrics.ts';
 import type { PolicyEvaluator } from './policy/evaluator.ts';
 import { coreRoutes } from './routes/index.ts';
@@ -66,6 +68,8 @@ export interface WardenCore {
   now: () => number;
   auth: Authenticator;
   banlist: BanlistService;
+  /** User and device groups, the SCIM directory (groups/store.ts). */
+  groups: GroupStore;
   metrics: Metrics;
   evaluator: PolicyEvaluator | null;
   /** For plugins that authenticate themselves: the device id of a valid device credential, or null. */
@@ -117,11 +121,14 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
 
   const auth = new Authenticator(opts.store, now);
+  const driver = (opts.store as { driver?: SqlDriver }).driver;
+  if (!driver) throw new Error('buildServer needs a SQL store (openStore)');
   const core: WardenCore = {
     store: opts.store,
     now,
     auth,
     banlist: new BanlistService(opts.store, now),
+    groups: new GroupStore(driver),
     metrics: new Metrics(opts.store),
     evaluator: opts.evaluator ?? null,
     routes: [],

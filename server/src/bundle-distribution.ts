@@ -9,6 +9,7 @@ import { loadOrCreateSigningKey, type SigningKey } from '../../wire/src/bundle-s
 import { BundleService, type CompileBundle, type SignedBundle } from './bundle-builder.ts';
 import { bundleRoutes } from './routes/bundles.ts';
 import { pushRoutes, PushHub } from './routes/push.ts';
+import { membershipRoutes } from './routes/memberships.ts';
 import type { SqlDriver } from './store/sql-driver.ts';
 
 export interface BundleDistributionOptions {
@@ -43,6 +44,8 @@ export async function installBundleDistribution(app: FastifyInstance, opts: Bund
   const hub = new PushHub();
   const authenticateDevice = app.warden.authenticateDevice;
   await app.register(bundleRoutes, { bundles, authenticateDevice, maxWaitSeconds: opts.maxLongPollSeconds ?? 60 });
+  // Group memberships are signed with the same key as bundles (the agent pins one key).
+  await app.register(membershipRoutes, { key, authenticateDevice });
   await app.register(pushRoutes, {
     bundles,
     authenticateDevice,

@@ -9,13 +9,15 @@ import { installBundleDistribution } from '../../server/src/bundle-distribution.
 import type { CompileBundle } from '../../server/src/bundle-builder.ts';
 import { STORE_KINDS, enroll, http, pgNote, startFleet } from './helpers.ts';
 
-type Who = 'none' | 'device' | 'admin' | 'policy-editor' | 'auditor';
-const ALL: Who[] = ['none', 'device', 'admin', 'policy-editor', 'auditor'];
+type Who = 'none' | 'device' | 'admin' | 'policy-editor' | 'auditor' | 'scim';
+const ALL: Who[] = ['none', 'device', 'admin', 'policy-editor', 'auditor', 'scim'];
 const READ: Who[] = ['admin', 'policy-editor', 'auditor'];
 const EDIT: Who[] = ['admin', 'policy-editor'];
 const ADMIN: Who[] = ['admin'];
 const AUDIT: Who[] = ['admin', 'auditor'];
 const DEVICE: Who[] = ['device'];
+// The identity provider's SCIM client reaches /scim/v2 and nothing else; nobody else reaches /scim/v2.
+const SCIM: Who[] = ['scim'];
 const ANYONE: Who[] = ALL;
 
 /** "METHOD path" → who gets past authentication/authorization. */
@@ -32,6 +34,7 @@ const MATRIX: Record<string, Who[]> = {
   'GET /api/v1/agent/push': DEVICE,
   'GET /api/v1/bundles/warden': DEVICE,
   'GET /api/v1/bundles/public-key': DEVICE,
+  'POST /api/v1/agent/memberships': DEVICE,
   'GET /api/v1/auth/whoami': READ,
   'GET /api/v1/users': ADMIN,
   'POST /api/v1/users': ADMIN,
@@ -63,6 +66,34 @@ const MATRIX: Record<string, Who[]> = {
   'GET /api/v1/reports/:kind': READ,
   'GET /api/v1/audit': AUDIT,
   'GET /metrics': READ,
+  'GET /api/v1/groups': READ,
+  'GET /api/v1/groups/history': READ,
+  'GET /api/v1/groups/:id': READ,
+  'POST /api/v1/groups': EDIT,
+  'PUT /api/v1/groups/:id': EDIT,
+  'DELETE /api/v1/groups/:id': EDIT,
+  'POST /api/v1/groups/preview': READ,
+  'GET /api/v1/directory/users': READ,
+  'GET /api/v1/scim/config': READ,
+  'PUT /api/v1/scim/config': ADMIN,
+  'POST /api/v1/scim/token': ADMIN,
+  'GET /scim/v2/ServiceProviderConfig': SCIM,
+  'GET /scim/v2/ResourceTypes': SCIM,
+  'GET /scim/v2/ResourceTypes/:id': SCIM,
+  'GET /scim/v2/Schemas': SCIM,
+  'GET /scim/v2/Schemas/:id': SCIM,
+  'GET /scim/v2/Users': SCIM,
+  'GET /scim/v2/Users/:id': SCIM,
+  'POST /scim/v2/Users': SCIM,
+  'PUT /scim/v2/Users/:id': SCIM,
+  'PATCH /scim/v2/Users/:id': SCIM,
+  'DELETE /scim/v2/Users/:id': SCIM,
+  'GET /scim/v2/Groups': SCIM,
+  'GET /scim/v2/Groups/:id': SCIM,
+  'POST /scim/v2/Groups': SCIM,
+  'PUT /scim/v2/Groups/:id': SCIM,
+  'PATCH /scim/v2/Groups/:id': SCIM,
+  'DELETE /scim/v2/Groups/:id': SCIM,
 };
 
 // The bundle content does not matter for authorization; the policy is compiled elsewhere.
@@ -78,7 +109,7 @@ for (const kind of STORE_KINDS) {
     const f = await startFleet(kind, {}, (app) => installBundleDistribution(app, { signingKey: generateSigningKey(), compile }));
     try {
       const dev = await enroll(f.url, f.enrollSecret, 'matrix-host');
-      const creds: Record<Who, string | undefined> = { none: undefined, device: dev.credential, admin: f.tokens.admin, 'policy-editor': f.tokens['policy-editor'], auditor: f.tokens.auditor };
+      const creds: Record<Who, string | undefined> = { none: undefined, device: dev.credential, admin: f.tokens.admin, 'policy-editor': f.tokens['policy-editor'], auditor: f.tokens.auditor, scim: f.tokens.scim };
 
       const registered = f.app.warden.routes.map((r) => `${r.method} ${r.url}`).sort();
       assert.deepEqual(registered, Object.keys(MATRIX).sort(), 'every registered route has a row in the matrix (and no row is stale)');

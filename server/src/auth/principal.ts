@@ -10,6 +10,8 @@ export const READ_ROLES: readonly Role[] = ['admin', 'policy-editor', 'auditor']
 export const EDIT_ROLES: readonly Role[] = ['admin', 'policy-editor'];
 export const ADMIN_ROLES: readonly Role[] = ['admin'];
 export const AUDIT_ROLES: readonly Role[] = ['admin', 'auditor'];
+/** The identity provider's SCIM client: provisioning users and groups, nothing else. */
+export const SCIM_ROLES: readonly Role[] = ['scim'];
 
 export function actorName(p: Principal): string {
   return p.kind === 'device' ? `device:${p.deviceId}` : `user:${p.username}`;

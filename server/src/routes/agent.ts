@@ -44,7 +44,7 @@ export async function agentRoutes(app: FastifyInstance, { core, uploadBodyLimit 
       if (b.kind === 'full') {
         const rows = toRows(b.inventory.findings);
         const r = await store.replaceInventory(deviceId, b.seq, rows, now());
-        if (r === 'ok') await store.updateDeviceHost(deviceId, b.inventory.host.hostname.slice(0, 255), b.inventory.host.os.platform);
+        if (r === 'ok') await store.updateDeviceHost(deviceId, b.inventory.host.hostname.slice(0, 255), b.inventory.host.os.platform, b.inventory.host.serial?.slice(0, 128) ?? null);
         return { result: r, seq: b.seq, items: rows.length };
       }
       if (b.seq <= b.base_seq) throw badRequest(`seq (${b.seq}) must be greater than base_seq (${b.base_seq})`);

@@ -9,6 +9,8 @@ import { deviceRoutes } from './devices.ts';
 import { banRoutes } from './bans.ts';
 import { exceptionRoutes } from './exceptions.ts';
 import { reportRoutes } from './reports.ts';
+import { groupRoutes } from './groups.ts';
+import { SCIM_PREFIX, scimRoutes } from './scim.ts';
 
 export async function coreRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
   // Inside this plugin only: a core route that declares no query parameters refuses any it is sent.
@@ -16,7 +18,9 @@ export async function coreRoutes(app: FastifyInstance, ctx: RouteContext): Promi
     r.schema ??= {};
     r.schema.querystring ??= NoQuery;
   });
-  for (const routes of [enrollRoutes, agentRoutes, accessRoutes, deviceRoutes, banRoutes, exceptionRoutes, reportRoutes]) {
+  for (const routes of [enrollRoutes, agentRoutes, accessRoutes, deviceRoutes, banRoutes, exceptionRoutes, reportRoutes, groupRoutes]) {
     await routes(app, ctx);
   }
+  // Its own context: SCIM's content type, error documents and not-found answers stay under its prefix.
+  await app.register(scimRoutes, { ...ctx, prefix: SCIM_PREFIX });
 }

@@ -73,6 +73,37 @@ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$;
 CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 `,
   },
+  {
+    version: 2,
+    name: 'groups',
+    // User and device groups (server/src/groups/): SCIM-provisioned directory users, groups of either
+    // kind with their members ('user:<directory id>', 'login:<os login>', 'device:<device id>'), and
+    // every change as a versioned row like the ban list. Devices keep the serial their inventory reports
+    // (device-group rules can list serials).
+    common: `
+CREATE TABLE directory_users (
+  id TEXT PRIMARY KEY, user_name TEXT NOT NULL, user_name_key TEXT NOT NULL UNIQUE, external_id TEXT,
+  active INTEGER NOT NULL, login_key TEXT, resource_json TEXT NOT NULL, version INTEGER NOT NULL,
+  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
+CREATE INDEX directory_users_login ON directory_users (login_key);
+CREATE INDEX directory_users_external ON directory_users (external_id);
+CREATE TABLE fleet_groups (
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, name_key TEXT NOT NULL, source TEXT NOT NULL,
+  external_id TEXT, description TEXT NOT NULL, rule_json TEXT, version INTEGER NOT NULL,
+  created_by TEXT NOT NULL, created_at BIGINT NOT NULL, updated_by TEXT NOT NULL, updated_at BIGINT NOT NULL,
+  UNIQUE (kind, name_key));
+CREATE TABLE group_members (
+  group_id TEXT NOT NULL REFERENCES fleet_groups(id), member TEXT NOT NULL, added_at BIGINT NOT NULL,
+  PRIMARY KEY (group_id, member));
+CREATE INDEX group_members_member ON group_members (member);
+CREATE TABLE group_versions (
+  seq {{serial}}, revision INTEGER NOT NULL, group_id TEXT NOT NULL, version INTEGER NOT NULL, op TEXT NOT NULL,
+  detail_json TEXT NOT NULL, by_actor TEXT NOT NULL, at BIGINT NOT NULL, why TEXT NOT NULL);
+CREATE INDEX group_versions_group ON group_versions (group_id);
+ALTER TABLE devices ADD COLUMN serial TEXT;
+INSERT INTO settings (key, value) VALUES ('group_revision', '0');
+`,
+  },
 ];
 
 export function migrationSql(m: Migration, dialect: Dialect): string {

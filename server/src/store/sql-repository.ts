@@ -8,17 +8,17 @@ import type {
   InventoryRow, Page, Repository, Role, StoredEvent, User,
 } from './types.ts';
 
-type Row = Record<string, unknown>;
+export type Row = Record<string, unknown>;
 
-const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
-const num = (v: unknown): number => Number(v);
-const optNum = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const optStr = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-const json = (v: unknown): Record<string, unknown> => JSON.parse(str(v) || '{}') as Record<string, unknown>;
-const optJson = (v: unknown): Record<string, unknown> | null => (v === null || v === undefined ? null : json(v));
+export const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+export const num = (v: unknown): number => Number(v);
+export const optNum = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+export const optStr = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+export const json = (v: unknown): Record<string, unknown> => JSON.parse(str(v) || '{}') as Record<string, unknown>;
+export const optJson = (v: unknown): Record<string, unknown> | null => (v === null || v === undefined ? null : json(v));
 
 const MAX_PAGE = 1000;
-function page(p: Partial<Page> | undefined, dflt = 100): [number, number] {
+export function page(p: Partial<Page> | undefined, dflt = 100): [number, number] {
   const limit = Math.min(Math.max(1, p?.limit ?? dflt), MAX_PAGE);
   return [limit, Math.max(0, p?.offset ?? 0)];
 }
@@ -37,7 +37,7 @@ function toDevice(r: Row): Device {
     id: str(r.id), hardwareId: str(r.hardware_id), hostname: str(r.hostname), platform: str(r.platform), agentVersion: str(r.agent_version),
     credentialId: str(r.credential_id), credentialHash: str(r.credential_hash), state: str(r.state) === 'revoked' ? 'revoked' : 'active',
     enrolledAt: num(r.enrolled_at), lastSeenAt: optNum(r.last_seen_at), revokedAt: optNum(r.revoked_at), bundleRevision: optStr(r.bundle_revision),
-    status: optJson(r.status_json), inventorySeq: num(r.inventory_seq), inventoryAt: optNum(r.inventory_at),
+    status: optJson(r.status_json), inventorySeq: num(r.inventory_seq), inventoryAt: optNum(r.inventory_at), serial: optStr(r.serial),
   };
 }
 function toItem(r: Row): InventoryRow {
@@ -63,7 +63,7 @@ function toAudit(r: Row): AuditEntry {
 }
 
 /** Thrown inside a transaction to roll it back and return a value. */
-class Rollback<T> extends Error {
+export class Rollback<T> extends Error {
   constructor(readonly value: T) {
     super('rollback');
   }
@@ -205,7 +205,7 @@ export class SqlRepository implements Repository {
   }
 
   async enrollDevice(
-    d: Omit<Device, 'id' | 'state' | 'lastSeenAt' | 'revokedAt' | 'bundleRevision' | 'status' | 'inventorySeq' | 'inventoryAt'> & { newId: string },
+    d: Omit<Device, 'id' | 'state' | 'lastSeenAt' | 'revokedAt' | 'bundleRevision' | 'status' | 'inventorySeq' | 'inventoryAt' | 'serial'> & { newId: string },
     enrollTokenId: string | null,
   ): Promise<{ device: Device; reenrolled: boolean } | { refused: 'token-used' | 'revoked' }> {
     try {
@@ -218,7 +218,7 @@ export class SqlRepository implements Repository {
   }
 
   private async enrollOnce(
-    d: Omit<Device, 'id' | 'state' | 'lastSeenAt' | 'revokedAt' | 'bundleRevision' | 'status' | 'inventorySeq' | 'inventoryAt'> & { newId: string },
+    d: Omit<Device, 'id' | 'state' | 'lastSeenAt' | 'revokedAt' | 'bundleRevision' | 'status' | 'inventorySeq' | 'inventoryAt' | 'serial'> & { newId: string },
     enrollTokenId: string | null,
   ): Promise<{ device: Device; reenrolled: boolean } | { refused: 'token-used' | 'revoked' }> {
     try {
@@ -270,8 +270,11 @@ export class SqlRepository implements Repository {
   async revokeDevice(id: string, at: number): Promise<boolean> {
     return (await this.db.run("UPDATE devices SET state = 'revoked', revoked_at = ? WHERE id = ? AND state = 'active'", [at, id])) > 0;
   }
-  async updateDeviceHost(id: string, hostname: string, platform: string): Promise<void> {
-    await this.db.run('UPDATE devices SET hostname = ?, platform = ? WHERE id = ? AND (hostname <> ? OR platform <> ?)', [hostname, platform, id, hostname, platform]);
+  async updateDeviceHost(id: string, hostname: string, platform: string, serial: string | null = null): Promise<void> {
+    await this.db.run(
+      "UPDATE devices SET hostname = ?, platform = ?, serial = ? WHERE id = ? AND (hostname <> ? OR platform <> ? OR COALESCE(serial, '') <> ?)",
+      [hostname, platform, serial, id, hostname, platform, serial ?? ''],
+    );
   }
   async touchDevice(id: string, at: number): Promise<void> {
     await this.db.run('UPDATE devices SET last_seen_at = ? WHERE id = ?', [at, id]);

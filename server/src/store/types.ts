@@ -2,8 +2,9 @@
 // SqlRepository over SQLite (libsql, the embedded default) and over PostgreSQL (pg).
 // Times are epoch milliseconds; JSON-valued fields are parsed objects.
 
-export type Role = 'admin' | 'policy-editor' | 'auditor';
-export const ROLES: readonly Role[] = ['admin', 'policy-editor', 'auditor'];
+// 'scim' is the identity provider's provisioning client: it may call /scim/v2 and nothing else.
+export type Role = 'admin' | 'policy-editor' | 'auditor' | 'scim';
+export const ROLES: readonly Role[] = ['admin', 'policy-editor', 'auditor', 'scim'];
 
 export interface User {
   id: string;
@@ -54,6 +55,8 @@ export interface Device {
   status: Record<string, unknown> | null;
   inventorySeq: number;
   inventoryAt: number | null;
+  /** Serial number the latest full inventory reported (device-group rules can list serials). */
+  serial: string | null;
 }
 
 export interface InventoryRow {
@@ -210,7 +213,7 @@ export interface Repository {
    * Returns null when the one-time token was already used (race) or the device is revoked and no
    * token was given.
    */
-  enrollDevice(d: Omit<Device, 'id' | 'state' | 'lastSeenAt' | 'revokedAt' | 'bundleRevision' | 'status' | 'inventorySeq' | 'inventoryAt'> & { newId: string }, enrollTokenId: string | null): Promise<{ device: Device; reenrolled: boolean } | { refused: 'token-used' | 'revoked' }>;
+  enrollDevice(d: Omit<Device, 'id' | 'state' | 'lastSeenAt' | 'revokedAt' | 'bundleRevision' | 'status' | 'inventorySeq' | 'inventoryAt' | 'serial'> & { newId: string }, enrollTokenId: string | null): Promise<{ device: Device; reenrolled: boolean } | { refused: 'token-used' | 'revoked' }>;
   getDevice(id: string): Promise<Device | null>;
   getDeviceByCredentialId(credentialId: string): Promise<Device | null>;
   listDevices(page?: Partial<Page>): Promise<Device[]>;
@@ -218,7 +221,7 @@ export interface Repository {
   revokeDevice(id: string, at: number): Promise<boolean>;
   touchDevice(id: string, at: number): Promise<void>;
   /** The machine was renamed (or reinstalled with another OS): reports show what the inventory says. */
-  updateDeviceHost(id: string, hostname: string, platform: string): Promise<void>;
+  updateDeviceHost(id: string, hostname: string, platform: string, serial?: string | null): Promise<void>;
   setDeviceStatus(id: string, at: number, bundleRevision: string | null, status: Record<string, unknown>): Promise<void>;
 
   /** Replaces the device's inventory; seq orders uploads (an older seq than stored is refused). */
