@@ -5,7 +5,7 @@
 // API reaches the agent by push and is enforced.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import axios from 'axios';
 import { runDemo } from '../../cli/demo-fleet.ts';
@@ -64,9 +64,14 @@ for (const backend of backends) test(`npm start flow (${backend.name}): found, d
     assert.ok(d.cycle.events.some((e) => e.kind === 'notice' && e.tool === 'claude-code'));
     assert.equal(d.cycle.queued, 0, 'everything uploaded');
     // The employee can see what was reported: the tray app reads this file.
-    const lastReport = JSON.parse(readFileSync(enforceState(join(t.dir, 'demo', 'agent')).lastReport, 'utf8')) as { inventory: { findings: unknown[] }; decisions: { tool: string; action: string }[] };
-    assert.equal(lastReport.inventory.findings.length, inv.findings.length);
-    assert.ok(lastReport.decisions.some((x) => x.tool === 'claude-code' && x.action === 'quarantine'));
+    // The employees can see what was reported: the machine-wide part, and each home owner their own
+    // part (the demo's homes all belong to whoever runs it).
+    const pub = enforceState(join(t.dir, 'demo', 'agent'));
+    const parts = [join(pub.machineDir, 'report.json'), ...readdirSync(pub.usersDir).map((k) => join(pub.usersDir, k, 'report.json'))].map(
+      (p) => JSON.parse(readFileSync(p, 'utf8')) as { findings: unknown[]; decisions: { tool: string; action: string }[] },
+    );
+    assert.equal(parts.reduce((n, p) => n + p.findings.length, 0), inv.findings.length);
+    assert.ok(parts.some((p) => p.decisions.some((x) => x.tool === 'claude-code' && x.action === 'quarantine')));
 
     // Reported: the server holds the events and lists the device as non-compliant.
     const auth = { headers: { authorization: `Bearer ${d.admin.token}` } };

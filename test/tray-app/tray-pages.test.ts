@@ -4,19 +4,25 @@
 // without the session token.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { recordNotice, readNotices } from '../../agent/src/enforce/notices.ts';
 import type { Decision } from '../../wire/src/decision.ts';
+import type { Finding } from '../../wire/src/inventory.ts';
+import { PUBLIC_REPORT_SCHEMA, type PublicReport } from '../../wire/src/public-state.ts';
 import { startTrayServer, type TrayServer } from '../../tray-app/src/server.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const dir = mkdtempSync(join(tmpdir(), 'warden-tray-'));
-const noticesPath = join(dir, 'notices.json');
-const reportPath = join(dir, 'last-report.json');
-const readStatePath = join(dir, 'employee', 'read-notices.json');
+// The agent's public files as the tray sees them: this employee's folder and the machine-wide one.
+const userDir = join(dir, 'public', 'users', 'me');
+const machineDir = join(dir, 'public', 'machine');
+const trayStateDir = join(dir, 'employee');
+const noticesPath = join(userDir, 'notices.json');
+const reportPath = join(userDir, 'report.json');
+const readStatePath = join(trayStateDir, 'read-notices.json');
 let server: TrayServer;
 let browser: Browser;
 
@@ -39,20 +45,23 @@ before(async () => {
   const now = new Date('2026-11-24T10:00:00Z');
   recordNotice(noticesPath, decision('claude-code', 'block', 'Qoder'), 'rev-1', now);
   recordNotice(noticesPath, decision('cursor', 'warn', ''), 'rev-1', new Date('2026-11-24T11:00:00Z'));
-  writeFileSync(
-    reportPath,
-    JSON.stringify({
-      sent_at: '2026-11-24T11:00:00Z',
-      inventory: {
-        findings: [
-          { tool_id: 'claude-code', name: 'Claude Code (CLI)', version: '2.0.14', channel: 'npm', user: 'alice' },
-          { tool_id: 'aider', name: 'Aider', version: '0.86.1', channel: 'pipx', user: 'alice' },
-        ],
-      },
-      decisions: [decision('claude-code', 'block', 'Qoder')],
-    }),
-  );
-  server = await startTrayServer({ noticesPath, reportPath, readStatePath, token: 'test-token-123' });
+  mkdirSync(machineDir, { recursive: true });
+  const found = (tool_id: string, name: string, version: string, channel: Finding['channel']): Finding => ({
+    tool_id, name, vendor: 'v', vendor_country: null, category: 'agentic-cli', version, channel, user: 'alice', paths: [], evidence: [], confidence: 'high', running: [],
+  });
+  const report: PublicReport = {
+    schema: PUBLIC_REPORT_SCHEMA,
+    scope: 'user',
+    users: ['alice'],
+    scanned_at: '2026-11-24T11:00:00Z',
+    bundle_revision: 'rev-1',
+    host: { hostname: 'h', os: { platform: 'linux', distro: 'd', release: '1', arch: 'x64' }, serial: null },
+    findings: [found('claude-code', 'Claude Code (CLI)', '2.0.14', 'npm'), found('aider', 'Aider', '0.86.1', 'pipx')],
+    decisions: [decision('claude-code', 'block', 'Qoder')],
+    skipped: [],
+  };
+  writeFileSync(reportPath, JSON.stringify(report));
+  server = await startTrayServer({ userDir, machineDir, trayStateDir, token: 'test-token-123' });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -110,24 +119,24 @@ test("dismissing a notice persists in the employee's own file; the agent's notic
   await page.close();
   // The agent escalating the same notice (block → quarantine) shows it afresh.
   recordNotice(noticesPath, decision('claude-code', 'quarantine', 'Qoder'), 'rev-2', new Date('2026-11-24T12:00:00Z'));
-  const res = await fetch(`${server.url.split('#')[0]}api/notices`, { headers: { 'x-warden-tray-token': 'test-token-123' } });
+  const res = await fetch(`${server.base}api/view`, { headers: { 'x-warden-tray-token': 'test-token-123' } });
   const { notices } = (await res.json()) as { notices: { tool: string; read: boolean }[] };
   assert.equal(notices.find((n) => n.tool === 'claude-code')?.read, false);
 });
 
 test('the API refuses requests without the session token', async () => {
-  const base = server.url.split('#')[0];
-  const none = await fetch(`${base}api/notices`);
+  const base = server.base;
+  const none = await fetch(`${base}api/view`);
   assert.equal(none.status, 401);
-  const wrong = await fetch(`${base}api/notices`, { headers: { 'x-warden-tray-token': 'nope' } });
+  const wrong = await fetch(`${base}api/view`, { headers: { 'x-warden-tray-token': 'nope' } });
   assert.equal(wrong.status, 401);
-  const ok = await fetch(`${base}api/notices`, { headers: { 'x-warden-tray-token': 'test-token-123' } });
+  const ok = await fetch(`${base}api/view`, { headers: { 'x-warden-tray-token': 'test-token-123' } });
   assert.equal(ok.status, 200);
   assert.ok(existsSync(noticesPath));
 });
 
 test('a page with a broken report file shows "no report" rather than failing', async () => {
-  writeFileSync(reportPath, '{"inventory": ');
+  writeFileSync(reportPath, '{"findings": ');
   const page = await browser.newPage();
   await page.goto(server.url);
   await page.waitForSelector('#report-empty:not([hidden])');

@@ -51,7 +51,7 @@ function noticeItem(n, names) {
 
 function reportRows(report) {
   const decisions = new Map((report.decisions ?? []).map((d) => [d.finding, d]));
-  const findings = report.inventory?.findings ?? [];
+  const findings = report.findings ?? [];
   return findings.map((f) => {
     const tr = document.createElement('tr');
     // Same id the agent's policy input gives a finding: tool:channel:user ('-' for machine-wide).
@@ -66,9 +66,9 @@ function reportRows(report) {
 async function render() {
   const err = document.getElementById('error');
   try {
-    const [{ notices }, { report }] = await Promise.all([api('/api/notices'), api('/api/report')]);
+    const { notices, report } = await api('/api/view');
     // Notices carry the catalog id; the report knows the tool's display name.
-    const names = new Map((report?.inventory?.findings ?? []).map((f) => [f.tool_id, f.name]));
+    const names = new Map((report?.findings ?? []).map((f) => [f.tool_id, f.name]));
     const list = document.getElementById('notices');
     list.replaceChildren(...notices.map((n) => noticeItem(n, names)));
     document.getElementById('notices-empty').hidden = notices.length > 0;

@@ -79,6 +79,32 @@ export const PolicyException = Type.Object(
 );
 export type PolicyException = Static<typeof PolicyException>;
 
+/**
+ * The company's look in the employee's tray app: name, logo, colours, where to get help. Data only: the
+ * logo is an inline image (no remote fetch from the endpoint), the support link https or mailto.
+ */
+export const Branding = Type.Object(
+  {
+    company_name: Type.String({ minLength: 1, maxLength: 100 }),
+    logo: Type.Optional(
+      Type.String({ maxLength: 65_536, pattern: '^data:image/(png|jpeg|webp|svg\\+xml);base64,[A-Za-z0-9+/]+={0,2}$', description: 'data: URL of a PNG, JPEG, WebP or SVG image, at most 64 KiB' }),
+    ),
+    colors: Type.Optional(
+      Type.Object(
+        {
+          primary: Type.String({ pattern: '^#[0-9A-Fa-f]{6}$', description: 'header and buttons, e.g. #1F4E8C' }),
+          accent: Type.String({ pattern: '^#[0-9A-Fa-f]{6}$', description: 'links and highlights' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    support_url: Type.Optional(Type.String({ maxLength: 500, pattern: '^(https://|mailto:)[^\\s<>"]+$', description: 'https:// or mailto: link to IT support' })),
+    support_label: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'e.g. "IT service desk"' })),
+  },
+  { additionalProperties: false },
+);
+export type Branding = Static<typeof Branding>;
+
 export const BanList = Type.Object(
   {
     schema: Type.Literal(BANLIST_SCHEMA),
@@ -90,6 +116,7 @@ export const BanList = Type.Object(
     alternative: Type.String({ description: 'default approved alternative, "" when none' }),
     rules: Type.Array(BanRule),
     exceptions: Type.Array(PolicyException, { description: 'fleet-wide exceptions shipped in the bundle' }),
+    branding: Type.Optional(Branding),
   },
   { additionalProperties: false },
 );

@@ -18,6 +18,7 @@ import type { Os } from './configure.ts';
 import { enforceDecisions, type EnforceReport } from './enforce.ts';
 import { appendEvent, makeEvent } from './outbox.ts';
 import { defaultStateDir, enforceState } from './state.ts';
+import { publishPublicState } from './public-state.ts';
 import { ProcessWatch } from './watch.ts';
 
 const USAGE = `usage: warden-agent enforce --bundle <bundle.tar.gz> [--root DIR] [--os linux|darwin|win32] [--state DIR]
@@ -120,6 +121,8 @@ export async function runEnforceCommand(args: string[], io: CommandIo = processI
     const input = buildPolicyInput(inventory, { id: pinned.deviceId ?? hostname(), groups: values['device-group'] ?? [], userGroups: {} }, new Date(), exceptions);
     const decisions = engine.evaluate(input);
     const report = await enforceDecisions(decisions, inventory, { stateDir, root, os, bundleRevision: bundle.revision, dryRun: dry });
+    // The employees' trays show what this run found and did (each their own part): as the run loop does.
+    if (!dry) publishPublicState(enforceState(stateDir), { inventory, decisions, bundleRevision: bundle.revision, branding: bundle.banList.branding ?? null, root, os });
 
     if (values.json) {
       const ids = findingIds(inventory);

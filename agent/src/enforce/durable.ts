@@ -1,6 +1,6 @@
 // Small durable-file helpers: every state file enforcement writes must survive kill -9 and power loss
 // in a known state, so writes go to a temp file that is fsynced and renamed, then the folder is fsynced.
-import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fchownSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** fsync a folder so a rename or unlink inside it is on disk. */
@@ -20,10 +20,18 @@ export function fsyncDir(dir: string): void {
   }
 }
 
+/** Owner to give a file (an employee's own public file); the agent's own otherwise. */
+export interface FileOwner {
+  uid: number;
+  gid: number;
+}
+
 /** Writes and fsyncs `path` in place (callers that rename it themselves, e.g. notice shims). */
-export function writeFileSynced(path: string, data: string | Buffer, mode = 0o600): void {
-  const fd = openSync(path, 'w', mode);
+export function writeFileSynced(path: string, data: string | Buffer, mode = 0o600, owner?: FileOwner): void {
+  // 'wx': the name is new (temp names are per process), so an existing link is never written through.
+  const fd = openSync(path, owner ? 'wx' : 'w', mode);
   try {
+    if (owner) fchownSync(fd, owner.uid, owner.gid); // before any byte is written
     fchmodSync(fd, mode); // exact bits whatever the umask (a 0644 notice file must not become 0600)
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     let off = 0;
@@ -34,11 +42,12 @@ export function writeFileSynced(path: string, data: string | Buffer, mode = 0o60
   }
 }
 
-export function writeFileDurable(path: string, data: string | Buffer, mode = 0o600): void {
+export function writeFileDurable(path: string, data: string | Buffer, mode = 0o600, owner?: FileOwner): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = `${path}.${process.pid}.tmp`;
   try {
-    writeFileSynced(tmp, data, mode);
+    if (owner) rmSync(tmp, { force: true }); // a temp file a crash left behind
+    writeFileSynced(tmp, data, mode, owner);
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true }); // leave no half-written temp file behind

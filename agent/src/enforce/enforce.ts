@@ -11,7 +11,7 @@ import { applyManagedSettings, listConfigured, managedSettingsPath, revertManage
 import { firstToday } from './daily.ts';
 import { terminateAll } from './kill.ts';
 import { pathWithin } from './procfs.ts';
-import { recordNotice } from './notices.ts';
+import { noticeId, recordNotice, recordOutcome } from './notices.ts';
 import { appendEvent, makeEvent, type NewEvent } from './outbox.ts';
 import { enforceState, preparePublicDir, type EnforceState } from './state.ts';
 import { quarantineTargets } from './targets.ts';
@@ -139,9 +139,9 @@ export async function enforceDecisions(decisions: Decision[], inventory: Invento
       configureStep(d, opts, state, rec, report, base, dry);
       return;
     }
-    if (NOTICE_ACTIONS.has(d.action)) noticeStep(d, opts, state, rec, report, base, dry, now);
+    const noticed = NOTICE_ACTIONS.has(d.action) && noticeStep(d, f, opts, state, rec, report, base, dry, now);
     if (d.action !== 'block' && d.action !== 'quarantine') return;
-    await killStep(f, opts, rec, report, base, dry);
+    const stopped = await killStep(f, opts, rec, report, base, dry);
     const targets = quarantineTargets(f, opts.root, homes);
     if (d.action === 'block') {
       const ran = f.running.map((p) => p.matched).filter((p) => p.startsWith('/') && p.length > 1 && underRoot(p));
@@ -151,7 +151,9 @@ export async function enforceDecisions(decisions: Decision[], inventory: Invento
         report.steps.push(`process watch: kill ${d.tool} if started again from ${paths.join(', ')}`);
       }
     }
-    if (d.action === 'quarantine') quarantineStep(d, f, targets, opts, state, rec, report, base, dry, now);
+    const vaultId = d.action === 'quarantine' ? quarantineStep(d, f, targets, opts, state, rec, report, base, dry, now) : null;
+    // What happened to the files and processes, for the employee's notice ("copy details").
+    if (noticed) recordOutcome(state.notices, noticeId(d.tool, f.user, now), d.finding, { stopped, quarantine_id: vaultId });
   }
   revertUnconfigured(decisions, opts, state, rec, actions, dry);
   if (!dry) saveWatchList(state.watchList, watch);
@@ -160,35 +162,38 @@ export async function enforceDecisions(decisions: Decision[], inventory: Invento
 
 type Base = Pick<EnforcementEvent, 'tool' | 'finding' | 'action' | 'rule' | 'reason' | 'bundle_revision'>;
 
-function noticeStep(d: Decision, opts: EnforceOptions, state: EnforceState, rec: Recorder, report: ActionReport, base: Base, dry: boolean, now: Date): void {
+/** Records the employee's notice; true when one was written (not in a dry run). */
+function noticeStep(d: Decision, f: Finding, opts: EnforceOptions, state: EnforceState, rec: Recorder, report: ActionReport, base: Base, dry: boolean, now: Date): boolean {
   const text = d.grace_until ? `${d.message} (enforced from ${d.grace_until})` : d.message;
   if (dry) {
     report.steps.push(`would notify the employee: "${text}"`);
     rec.record(report, { ...base, kind: 'notice', result: 'dry_run', detail: text });
-    return;
+    return false;
   }
-  preparePublicDir(state); // the employee's tray reads notices from here (state.ts: layout and modes)
-  const outcome = recordNotice(state.notices, d, opts.bundleRevision, now);
+  preparePublicDir(state); // state.ts: layout and modes; public-state.ts shows each employee theirs
+  const outcome = recordNotice(state.notices, d, opts.bundleRevision, now, f);
   report.steps.push(outcome === 'new' ? `notice for the employee: "${text}"` : 'notice already shown today (updated)');
   if (outcome === 'new') rec.record(report, { ...base, kind: 'notice', result: 'ok', detail: text });
+  return true;
 }
 
-async function killStep(f: Finding, opts: EnforceOptions, rec: Recorder, report: ActionReport, base: Base, dry: boolean): Promise<void> {
+/** Stops the finding's attributed processes; returns how many were stopped. */
+async function killStep(f: Finding, opts: EnforceOptions, rec: Recorder, report: ActionReport, base: Base, dry: boolean): Promise<number> {
   if (f.running.length === 0) {
     report.steps.push('no running process attributed');
-    return;
+    return 0;
   }
   // Scanning a folder as the root (demo, tests): only processes running from inside it are that
   // root's; a process elsewhere on this host matched by name is never signalled.
   const root = resolve(opts.root);
   const running = root === sep ? f.running : f.running.filter((p) => pathWithin(p.matched, root));
   for (const p of f.running) if (!running.includes(p)) report.steps.push(`pid ${p.pid} runs outside the scan root (${p.matched}): not signalled`);
-  if (running.length === 0) return;
+  if (running.length === 0) return 0;
   const pids = running.map((p) => p.pid);
   if (dry) {
     report.steps.push(`would terminate pids ${pids.join(', ')}`);
     rec.record(report, { ...base, kind: 'kill', result: 'dry_run', detail: `would terminate pids ${pids.join(', ')}`, pids });
-    return;
+    return 0;
   }
   const results = await terminateAll(running, {
     ...(opts.termTimeoutMs !== undefined ? { termTimeoutMs: opts.termTimeoutMs } : {}),
@@ -198,6 +203,7 @@ async function killStep(f: Finding, opts: EnforceOptions, rec: Recorder, report:
   const detail = results.map((r) => `${r.pid} ${r.outcome.replace('_', ' ')}${r.outcome === 'terminated' || r.outcome === 'killed' ? ` in ${Math.round(r.ms)} ms` : ''}${r.error ? ` (${r.error})` : ''}`).join('; ');
   report.steps.push(`terminate: ${detail}`);
   rec.record(report, { ...base, kind: 'kill', result: failed.length ? 'failed' : 'ok', detail, pids });
+  return results.filter((r) => r.outcome === 'terminated' || r.outcome === 'killed').length;
 }
 
 function quarantineStep(
@@ -211,16 +217,16 @@ function quarantineStep(
   base: Base,
   dry: boolean,
   now: Date,
-): void {
+): string | null {
   for (const r of targets.refused) report.steps.push(`not moving ${r.path}: ${r.reason}`);
   if (targets.paths.length === 0) {
     report.steps.push('nothing left to quarantine');
-    return;
+    return null;
   }
   if (dry) {
     report.steps.push(`would quarantine ${targets.paths.join(', ')}${targets.commands.length ? `; notice shim at ${targets.commands.join(', ')}` : ''}`);
     rec.record(report, { ...base, kind: 'quarantine', result: 'dry_run', detail: 'would quarantine', paths: targets.paths });
-    return;
+    return null;
   }
   try {
     const m = quarantine(state, {
@@ -235,9 +241,11 @@ function quarantineStep(
     });
     report.steps.push(`quarantined as ${m.id}: ${targets.paths.join(', ')}${targets.commands.length ? `; notice shim at ${targets.commands.join(', ')}` : ''}`);
     rec.record(report, { ...base, kind: 'quarantine', result: 'ok', detail: `moved ${targets.paths.length} item(s) into the vault as ${m.id}`, paths: targets.paths, quarantine_id: m.id });
+    return m.id;
   } catch (e) {
     report.steps.push(`quarantine failed: ${(e as Error).message}`);
     rec.record(report, { ...base, kind: 'quarantine', result: 'failed', detail: (e as Error).message, paths: targets.paths });
+    return null;
   }
 }
 

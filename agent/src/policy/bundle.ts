@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import { unpackBundle, BundleArchiveError, type BundleFiles } from '../../../wire/src/bundle-archive.ts';
 import { verifyBundle, BundleSignatureError, SIGNATURES_FILE } from '../../../wire/src/bundle-signing.ts';
-import { BanList, banListProblems } from '../../../wire/src/banlist.ts';
-import { validate, ValidationError } from '../../../wire/src/validate.ts';
+import { BanList, Branding, banListProblems } from '../../../wire/src/banlist.ts';
+import { check, validate, ValidationError } from '../../../wire/src/validate.ts';
 
 export const ENTRYPOINT = 'warden/decisions';
 
@@ -38,7 +38,7 @@ export interface BundleTrust {
 // The tsconfig lib has no WebAssembly typings (no DOM); node provides the global.
 const wasmApi = (globalThis as unknown as { WebAssembly: { validate(bytes: Uint8Array): boolean } }).WebAssembly;
 
-const BANLIST_KEYS = ['schema', 'name', 'revision', 'mode', 'default_action', 'message', 'alternative', 'rules', 'exceptions'] as const;
+const BANLIST_KEYS = ['schema', 'name', 'revision', 'mode', 'default_action', 'message', 'alternative', 'rules', 'exceptions', 'branding'] as const;
 
 function parseJson(files: BundleFiles, name: string): unknown {
   const bytes = files.get(name);
@@ -97,4 +97,14 @@ export async function loadPolicyBundle(archive: Buffer, trust: BundleTrust): Pro
   const mrev = (manifest as { revision?: unknown }).revision;
   const revision = typeof mrev === 'string' && mrev !== '' ? mrev : banList.revision ?? `sha256:${digest.slice(0, 16)}`;
   return { wasm, data: record, banList, revision, signed, digest };
+}
+
+/** The company branding in a verified bundle's data.json, or null when it has none (or a bad one). */
+export function brandingOf(files: BundleFiles): Branding | null {
+  try {
+    const b = (parseJson(files, 'data.json') as { branding?: unknown }).branding;
+    return b !== undefined && check(Branding, b).length === 0 ? (b as Branding) : null;
+  } catch {
+    return null;
+  }
 }

@@ -8,8 +8,9 @@ import { scanInventory, hostOs } from '../inventory/scan.ts';
 import { loadPolicyBundle } from '../policy/bundle.ts';
 import { PolicyEngine } from '../policy/evaluate.ts';
 import { buildPolicyInput } from '../policy/input.ts';
-import { enforceState, preparePublicDir } from '../enforce/state.ts';
-import { writeFileDurable } from '../enforce/durable.ts';
+import { enforceState } from '../enforce/state.ts';
+import { publishPublicState } from '../enforce/public-state.ts';
+import { brandingOf } from '../policy/bundle.ts';
 import { ackOutbox, appendEvent, makeEvent, takeOutbox } from '../enforce/outbox.ts';
 import { enforceDecisions } from '../enforce/enforce.ts';
 import { ProcessWatch, loadWatchList } from '../enforce/watch.ts';
@@ -56,10 +57,9 @@ export async function createPipeline(config: AgentConfig): Promise<AgentPipeline
       const decisions = engine.engine.evaluate(input);
       const report = await enforceDecisions(decisions, inventory, { stateDir: config.state_dir, root, os, bundleRevision: bundle.revision, dryRun: config.dry_run });
       watch?.setTargets(report.watch);
-      // What this cycle reports about the machine, for the employee (tray app: "what is collected
-      // about me"). Same content the server receives; readable by local users, like notices.
-      preparePublicDir(state);
-      writeFileDurable(state.lastReport, `${JSON.stringify({ sent_at: new Date().toISOString(), bundle_revision: bundle.revision, inventory, decisions })}\n`, 0o644);
+      // What this cycle found and decided, for the employees' trays ("what warden checks"): each
+      // employee sees their own part and the machine-wide part, nobody else's.
+      publishPublicState(state, { inventory, decisions, bundleRevision: bundle.revision, branding: brandingOf(bundle.files), root, os });
       const { events, taken } = takeOutbox(state.outbox);
       return {
         decisions,
