@@ -18,6 +18,7 @@ export function formatDemo(d: DemoRun): string {
   const out: string[] = [];
   out.push('warden — the fleet of one');
   out.push(`  server     ${d.url}   (SQLite: ${rel(d.dataDir)}/server/warden.db; API docs ${d.url}/api/openapi.json)`);
+  out.push(`  console    ${d.url}/console/   sign in as ${d.admin.username} / ${d.admin.password}`);
   out.push(`  admin      ${d.admin.username} / ${d.admin.password}   API token: ${d.admin.token}`);
   out.push(`  enrollment fleet enroll secret ${d.enrollSecret}`);
   out.push(

@@ -18,6 +18,7 @@
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import rateLimit from '@fastify/rate-limit';
+import cookie from '@fastify/cookie';
 import { createGunzip } from 'node:zlib';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -27,6 +28,7 @@ import type { RouteAuth } from './fastify-types.ts';
 import { HttpError } from './http-error.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { actorName, type Principal } from './auth/principal.ts';
+import { csrfProblem, sessionTokenOf } from './auth/session.ts';
 import type { Repository } from './store/types.ts';
 import { BanlistService } from './banlist/service.ts';
 import { GroupStore } from './groups/store.ts';
@@ -34,6 +36,7 @@ import type { SqlDriver } from './store/sql-driver.ts';
 import { Metrics } from './metrics.ts';
 import type { PolicyEvaluator } from './policy/evaluator.ts';
 import { coreRoutes } from './routes/index.ts';
+import { consoleRoutes } from './console/static.ts';
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -58,8 +61,13 @@ export interface ServerOptions {
   enrollPerMinute?: number;
   /** How often approved exceptions past their expiry are marked expired (default 60 s; 0 = never). */
   exceptionSweepMs?: number;
+  /** How often the fleet's compliance is sampled for the console's chart (default 60 s; 0 = never).
+   * A sample is stored when it differs from the last one, and at least hourly. */
+  complianceSampleMs?: number;
   /** Evaluates ban lists against device inventories (impact preview, compliance report). */
   evaluator?: PolicyEvaluator;
+  /** Folder of the built admin console (default build/console of the install root). */
+  consoleDir?: string;
   now?: () => number;
 }
 
@@ -76,6 +84,8 @@ export interface WardenCore {
   authenticateDevice: (req: FastifyRequest) => Promise<string | null>;
   /** Every route registered on this server with the auth it declared (for the authorization tests). */
   routes: { method: string; url: string; auth: RouteAuth }[];
+  /** The signed bundle being served and the agents connected for push; null without bundle distribution. */
+  bundleStatus: () => { revision: string; builtAt: number; connected: number } | null;
   /** Appends to the audit log (every admin action goes through here). */
   audit: (req: FastifyRequest, action: string, target: string, detail?: Record<string, unknown>) => Promise<void>;
 }
@@ -132,6 +142,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     metrics: new Metrics(opts.store),
     evaluator: opts.evaluator ?? null,
     routes: [],
+    bundleStatus: () => null,
     authenticateDevice: async (req) => {
       const p = req.principal ?? (await auth.resolve(req.headers.authorization));
       return p?.kind === 'device' ? p.deviceId : null;
@@ -141,6 +152,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     },
   };
   app.decorate('warden', core);
+  // Cookies are parsed only where a session may be (the auth hook below), not on every request.
+  await app.register(cookie, { hook: false });
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) {
       if (method === 'HEAD') continue; // fastify adds HEAD for every GET
@@ -206,9 +219,23 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     if (req.is404) return;
     const need: RouteAuth = req.routeOptions.config.auth ?? 'device';
     if (need === 'public' || need === 'enroll') return;
-    const p: Principal | null = await auth.resolve(req.headers.authorization);
+    // An Authorization header wins; without one, a console session cookie may stand for a user (never
+    // for a device), and then every state change must pass the CSRF check (auth/session.ts).
+    let p: Principal | null;
+    let session: string | null = null;
+    if (req.headers.authorization !== undefined) p = await auth.resolve(req.headers.authorization);
+    else {
+      session = sessionTokenOf(req, (h) => app.parseCookie(h));
+      p = session ? await auth.resolve(`Bearer ${session}`) : null;
+      if (p?.kind !== 'user') p = null;
+    }
     req.principal = p;
     const ok = need === 'device' ? p?.kind === 'device' : p?.kind === 'user' && need.includes(p.role);
+    if (ok && session !== null) {
+      const problem = csrfProblem(req, session);
+      if (problem === null) return;
+      return reply.code(403).send({ statusCode: 403, error: 'csrf', message: `${req.method} ${req.routeOptions.url} refused: ${problem} (console requests must come from the console's own pages)` });
+    }
     if (ok) return;
     const status = p ? 403 : 401;
     return reply
@@ -236,7 +263,19 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
 
   await app.register(coreRoutes, { core, uploadBodyLimit: opts.uploadBodyLimit ?? 16 * 1024 * 1024, enrollPerMinute: opts.enrollPerMinute ?? 30 });
 
+  await app.register(consoleRoutes, { ...(opts.consoleDir ? { dir: opts.consoleDir } : {}) });
+
   app.get('/api/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
+  // The console's compliance-over-time chart: cheap SQL counts, stored when they change (or hourly).
+  const sampleMs = opts.complianceSampleMs ?? 60_000;
+  if (sampleMs > 0) {
+    const timer = setInterval(() => {
+      void sampleCompliance(app).catch((err: unknown) => app.log.error({ err }, 'compliance sample failed'));
+    }, sampleMs);
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+  }
 
   // Approved exceptions expire on their own; the policy also compares expiry with input.now.
   const sweepMs = opts.exceptionSweepMs ?? 60_000;
@@ -248,6 +287,13 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     app.addHook('onClose', async () => clearInterval(timer));
   }
   return app;
+}
+
+/** Stores a compliance sample when the fleet's counts changed since the last one, or hourly. */
+export async function sampleCompliance(app: FastifyInstance): Promise<void> {
+  const { store, now } = app.warden;
+  const revision = app.warden.bundleStatus()?.revision ?? (await app.warden.banlist.snapshot()).revision;
+  await store.sampleCompliance(now(), revision, 3600_000);
 }
 
 /** Marks approved exceptions whose expiry passed as expired, audits it and announces the change. */

@@ -63,6 +63,10 @@ export async function installBundleDistribution(app: FastifyInstance, opts: Bund
     bundles.publish({ source: snapshot.revision, data: snapshot.list as Record<string, unknown> }).catch((e: unknown) => onError(e as Error));
   };
   app.warden.banlist.on('change', onChange);
+  app.warden.bundleStatus = () => {
+    const b = bundles.current();
+    return b ? { revision: b.revision, builtAt: b.createdAt, connected: hub.connected } : null;
+  };
   app.addHook('onClose', async () => {
     app.warden.banlist.off('change', onChange);
     await bundles.stop();

@@ -14,6 +14,7 @@ import { brandingOf } from '../policy/bundle.ts';
 import { ackOutbox, appendEvent, makeEvent, takeOutbox } from '../enforce/outbox.ts';
 import { enforceDecisions } from '../enforce/enforce.ts';
 import { ProcessWatch, loadWatchList } from '../enforce/watch.ts';
+import { vaultListing } from '../enforce/vault-listing.ts';
 import type { ActiveBundle } from './bundle-cache.ts';
 import type { AgentPipeline, PipelineContext } from './sync-agent.ts';
 
@@ -68,6 +69,7 @@ export async function createPipeline(config: AgentConfig): Promise<AgentPipeline
         ack: () => ackOutbox(taken),
       };
     },
+    vault: () => vaultListing(state),
     close() {
       watch?.stop();
     },

@@ -12,6 +12,7 @@ import type { AgentConfig } from '../../../wire/src/config.ts';
 import type { Inventory } from '../../../wire/src/inventory.ts';
 import type { EnforcementEvent } from '../../../wire/src/event.ts';
 import type { Decision } from '../../../wire/src/decision.ts';
+import { MAX_REPORTED_DECISIONS, type DecisionSummary, type VaultEntrySummary } from '../../../wire/src/agent-status.ts';
 import { keyIdOf } from '../../../wire/src/bundle-signing.ts';
 import { AgentClient, ServerError } from './client.ts';
 import { BundleCache, type ActiveBundle } from './bundle-cache.ts';
@@ -34,6 +35,8 @@ export interface AgentPipeline {
   scan(): Promise<Inventory>;
   /** Evaluates the bundle's policy for this inventory and carries out the decisions. */
   decideAndEnforce(bundle: ActiveBundle, inventory: Inventory, ctx: PipelineContext): Promise<PipelineOutput>;
+  /** The quarantine vault's metadata, reported at check-in (wire/src/agent-status.ts). */
+  vault?(): VaultEntrySummary[];
   /** Stops anything the pipeline runs between cycles (the process watch). */
   close?(): void;
 }
@@ -90,6 +93,8 @@ export class SyncAgent {
   private lastError: string | null = null;
   private inventorySeq = 0;
   private lastScanAt: string | null = null;
+  /** Decisions of the last evaluation, reported at check-in; null until a bundle was evaluated. */
+  private lastDecisions: DecisionSummary[] | null = null;
   /** Every finished cycle, newest last (bounded), for the demo and tests. */
   readonly history: CycleReport[] = [];
   private readonly listeners = new Set<(r: CycleReport) => void>();
@@ -274,6 +279,7 @@ export class SyncAgent {
       if (bundle) {
         const out = await this.pipeline.decideAndEnforce(bundle, inventory, { deviceId: cred.device_id, publicKeyPem: cred.bundle_public_key });
         report.decisions = out.decisions;
+        this.lastDecisions = out.decisions.slice(0, MAX_REPORTED_DECISIONS).map((d) => ({ finding: d.finding, tool: d.tool, action: d.action, rule: d.rule, monitor: d.monitor, grace_until: d.grace_until }));
         report.events = out.events;
         report.actions = out.actions ?? [];
         if (out.events.length) this.events.enqueue(out.events, this.config.upload_batch);
@@ -391,6 +397,8 @@ export class SyncAgent {
       errors,
       queue_length: this.events.size(),
       last_scan_at: this.lastScanAt,
+      ...(this.lastDecisions ? { decisions: this.lastDecisions } : {}),
+      ...(this.pipeline.vault ? { vault: this.pipeline.vault() } : {}),
     };
   }
 

@@ -20,8 +20,17 @@ export interface ImpactChange {
   hostname: string;
   finding: string;
   tool: string;
+  /** The finding's owner, null for a machine-wide install. */
+  user: string | null;
   from: Action;
   to: Action;
+}
+
+/** How many devices, users (distinct names) and findings a draft moves into an action. */
+export interface ImpactMove {
+  devices: number;
+  users: number;
+  findings: number;
 }
 
 export interface ImpactReport {
@@ -31,6 +40,8 @@ export interface ImpactReport {
   findings_changed: number;
   before: Record<Action, number>;
   after: Record<Action, number>;
+  /** Keyed by the action findings move to; only actions something moves to. Counts every change, not only the listed ones. */
+  moves: Partial<Record<Action, ImpactMove>>;
   changes: ImpactChange[];
   truncated: boolean;
 }
@@ -74,9 +85,11 @@ export async function previewImpact(store: Repository, evaluator: PolicyEvaluato
   const fleet = await fleetInputs(store, now);
   const inputs = fleet.map((f) => f.input);
   const [before, after] = await Promise.all([ev.evaluate(current, inputs), ev.evaluate(draft, inputs)]);
-  const report: ImpactReport = { devices_evaluated: fleet.length, devices_changed: 0, findings_evaluated: 0, findings_changed: 0, before: zero(), after: zero(), changes: [], truncated: false };
-  fleet.forEach(({ device }, i) => {
+  const report: ImpactReport = { devices_evaluated: fleet.length, devices_changed: 0, findings_evaluated: 0, findings_changed: 0, before: zero(), after: zero(), moves: {}, changes: [], truncated: false };
+  const moved = new Map<Action, { devices: Set<string>; users: Set<string>; findings: number }>();
+  fleet.forEach(({ device, input }, i) => {
     const b = new Map((before[i] ?? []).map((d) => [d.finding, d]));
+    const owner = new Map(input.findings.map((f) => [f.id, f.user]));
     let changed = false;
     for (const a of after[i] ?? []) {
       const prev = b.get(a.finding);
@@ -86,12 +99,19 @@ export async function previewImpact(store: Repository, evaluator: PolicyEvaluato
       if (!prev || prev.action !== a.action) {
         changed = true;
         report.findings_changed++;
-        if (report.changes.length < MAX_CHANGES) report.changes.push({ device_id: device.id, hostname: device.hostname, finding: a.finding, tool: a.tool, from: prev?.action ?? 'allow', to: a.action });
+        const user = owner.get(a.finding) ?? null;
+        const m = moved.get(a.action) ?? { devices: new Set<string>(), users: new Set<string>(), findings: 0 };
+        m.devices.add(device.id);
+        if (user !== null) m.users.add(user);
+        m.findings++;
+        moved.set(a.action, m);
+        if (report.changes.length < MAX_CHANGES) report.changes.push({ device_id: device.id, hostname: device.hostname, finding: a.finding, tool: a.tool, user, from: prev?.action ?? 'allow', to: a.action });
         else report.truncated = true;
       }
     }
     if (changed) report.devices_changed++;
   });
+  for (const [action, m] of moved) report.moves[action] = { devices: m.devices.size, users: m.users.size, findings: m.findings };
   return report;
 }
 

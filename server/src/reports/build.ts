@@ -17,6 +17,7 @@ const COLUMNS: Record<ReportKind, readonly string[]> = {
   'inventory-by-tool': ['tool_id', 'name', 'vendor', 'devices', 'installs'],
   'inventory-by-version': ['tool_id', 'name', 'version', 'devices', 'installs'],
   'inventory-by-vendor': ['vendor', 'tools', 'devices', 'installs'],
+  'inventory-by-vendor-country': ['vendor_country', 'vendors', 'tools', 'devices', 'installs'],
   'inventory-by-device': ['device_id', 'hostname', 'platform', 'tools', 'installs'],
   'noncompliant-devices': ['device_id', 'hostname', 'platform', 'strictest_action', 'findings', 'tools', 'bundle_revision', 'bundle_current', 'last_seen_at'],
   exceptions: ['id', 'device_id', 'hostname', 'tool', 'state', 'reason', 'requested_by', 'requested_at', 'decided_by', 'decided_at', 'expires_at'],
@@ -29,7 +30,7 @@ export async function buildReport(core: WardenCore, kind: ReportKind): Promise<R
   const columns = COLUMNS[kind];
   let rows: Record<string, Cell>[];
   if (kind.startsWith('inventory-by-')) {
-    rows = await store.inventoryReport(kind.slice('inventory-by-'.length) as InventoryGrouping);
+    rows = await store.inventoryReport(kind.slice('inventory-by-'.length).replace('-', '_') as InventoryGrouping);
   } else if (kind === 'noncompliant-devices') {
     const snap = await core.banlist.snapshot();
     const fleet = await fleetDecisions(store, core.evaluator, snap.list, new Date(now()));

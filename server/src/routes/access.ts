@@ -5,7 +5,7 @@ import { ADMIN_ROLES, READ_ROLES, type Principal } from '../auth/principal.ts';
 import { hashSecret, mintCredential, newId, newSecret, verifySecret } from '../auth/secrets.ts';
 import { HttpError, conflict, notFound } from '../http-error.ts';
 import { CreateEnrollToken, CreateToken, CreateUser, ErrorReply, IdParam, LoginRequest, PatchUser, type CreateEnrollToken as EnrollTokenBody, type CreateToken as TokenBody, type CreateUser as UserBody, type IdParam as Id, type LoginRequest as LoginBody, type PatchUser as PatchBody } from '../schemas/api.ts';
-import type { Repository, Role } from '../store/types.ts';
+import type { Repository, Role, User } from '../store/types.ts';
 import { isUniqueViolation } from '../store/sql-driver.ts';
 import { ENROLL_SECRET_SETTING } from './enroll.ts';
 import { userDto } from './dto.ts';
@@ -41,6 +41,18 @@ export async function rotateEnrollSecret(store: Repository): Promise<string> {
   return secret;
 }
 
+/** The user when the password is right and the account enabled; else audits the failure and throws 401. */
+export async function checkPassword(store: Repository, username: string, password: string, ip: string, at: number): Promise<User> {
+  const u = await store.getUserByName(username);
+  // Verify against a dummy hash for unknown users so timing does not reveal which names exist.
+  const ok = await verifySecret(password, u?.passwordHash ?? DUMMY_HASH);
+  if (!u || !ok || u.disabled) {
+    await store.appendAudit({ at, actor: `user:${username}`, action: 'auth.login_failed', target: `user:${username}`, detail: {}, ip });
+    throw new HttpError(401, 'bad_credentials', 'unknown user or wrong password');
+  }
+  return u;
+}
+
 export async function accessRoutes(app: FastifyInstance, { core, enrollPerMinute }: RouteContext): Promise<void> {
   const { store, now, auth } = core;
   const tags = ['access'];
@@ -49,13 +61,7 @@ export async function accessRoutes(app: FastifyInstance, { core, enrollPerMinute
     '/api/v1/auth/login',
     { config: { auth: 'enroll', rateLimit: { max: enrollPerMinute, timeWindow: 60_000 } }, schema: { tags, security: [], description: 'Password login: returns an API token valid for 12 hours', body: LoginRequest, response: { '4xx': ErrorReply } } },
     async (req) => {
-      const u = await store.getUserByName(req.body.username);
-      // Verify against a dummy hash for unknown users so timing does not reveal which names exist.
-      const ok = await verifySecret(req.body.password, u?.passwordHash ?? DUMMY_HASH);
-      if (!u || !ok || u.disabled) {
-        await store.appendAudit({ at: now(), actor: `user:${req.body.username}`, action: 'auth.login_failed', target: `user:${req.body.username}`, detail: {}, ip: req.ip });
-        throw new HttpError(401, 'bad_credentials', 'unknown user or wrong password');
-      }
+      const u = await checkPassword(store, req.body.username, req.body.password, req.ip, now());
       const expiresAt = now() + LOGIN_TTL_MS;
       const t = await issueApiToken(store, u.id, 'login', expiresAt, now());
       await store.appendAudit({ at: now(), actor: `user:${u.username}`, action: 'auth.login', target: `token:${t.id}`, detail: {}, ip: req.ip });

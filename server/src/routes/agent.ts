@@ -5,7 +5,10 @@ import type { Finding } from '../../../wire/src/inventory.ts';
 import { ErrorReply, EventsReply, EventsUpload, ExceptionRequest, InventoryReply, InventoryUpload, StatusUpload, type EventsUpload as EventsBody, type ExceptionRequest as ExceptionBody, type InventoryUpload as InventoryBody, type StatusUpload as StatusBody } from '../schemas/api.ts';
 import { HttpError, badRequest } from '../http-error.ts';
 import { newId } from '../auth/secrets.ts';
-import type { EventRow, InventoryRow } from '../store/types.ts';
+import type { DeviceVerdict, EventRow, InventoryRow } from '../store/types.ts';
+import type { DecisionSummary } from '../../../wire/src/agent-status.ts';
+import { LADDER_RANK, type Action } from '../../../wire/src/decision.ts';
+import { VIOLATION_ACTIONS } from '../policy/impact.ts';
 import { exceptionDto } from './dto.ts';
 import type { RouteContext } from './context.ts';
 
@@ -22,6 +25,14 @@ function toRows(findings: Finding[]): InventoryRow[] {
     seen.add(key);
     return { key, toolId: f.tool_id, name: f.name, vendor: f.vendor, version: f.version ?? '', kind: f.channel, detail: f as unknown as Record<string, unknown> };
   });
+}
+
+/** What the agent's own decisions say about the device: it holds a banned tool when any finding is
+ * decided notify/warn/block/quarantine (monitor-mode decisions count: the tool is there). */
+export function verdictOf(decisions: DecisionSummary[]): DeviceVerdict {
+  const bad = decisions.filter((d) => VIOLATION_ACTIONS.includes(d.action));
+  const strictest = decisions.reduce<Action>((m, d) => (LADDER_RANK[d.action] > LADDER_RANK[m] ? d.action : m), 'allow');
+  return { compliance: bad.length > 0 ? 'noncompliant' : 'compliant', strictestAction: strictest, bannedTools: [...new Set(bad.map((d) => d.tool))].sort() };
 }
 
 const deviceOf = (p: unknown): string => {
@@ -82,7 +93,9 @@ export async function agentRoutes(app: FastifyInstance, { core, uploadBodyLimit 
     async (req) => {
       const deviceId = deviceOf(req.principal);
       const { bundle_revision, ...rest } = req.body;
-      await store.setDeviceStatus(deviceId, now(), bundle_revision, rest);
+      // Without a bundle there is nothing decided yet: the verdict stays unknown.
+      const verdict = rest.decisions && bundle_revision !== null ? verdictOf(rest.decisions) : undefined;
+      await store.setDeviceStatus(deviceId, now(), bundle_revision, rest, verdict);
       metrics.checkins.inc({ kind: 'status' });
       return { ok: true };
     },

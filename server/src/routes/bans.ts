@@ -11,9 +11,11 @@ import { draftProblems } from '../banlist/service.ts';
 import { previewImpact } from '../policy/impact.ts';
 import type { BanChange } from '../store/types.ts';
 import { banEntryDto, banVersionDto } from './dto.ts';
+import { ExportFormat, sendExport } from '../reports/export.ts';
 import type { RouteContext } from './context.ts';
 
-const HistoryQuery = Type.Object({ entry: Type.Optional(Type.String({ maxLength: 200 })), ...PageQuery }, Strict);
+const HistoryQuery = Type.Object({ entry: Type.Optional(Type.String({ maxLength: 200 })), ...PageQuery, ...ExportFormat }, Strict);
+const HISTORY_COLUMNS = ['revision', 'entry_id', 'version', 'op', 'by', 'at', 'why', 'entry'] as const;
 
 export async function banRoutes(app: FastifyInstance, { core }: RouteContext): Promise<void> {
   const { store, now, banlist, evaluator } = core;
@@ -41,9 +43,17 @@ export async function banRoutes(app: FastifyInstance, { core }: RouteContext): P
     return { revision: s.revision, ban_revision: s.banRevision, list: s.list, entries: s.entries.map(banEntryDto) };
   });
 
-  app.get<{ Querystring: Static<typeof HistoryQuery> }>('/api/v1/bans/history', { config: { auth: READ_ROLES }, schema: { tags, querystring: HistoryQuery } }, async (req) => ({
-    history: (await store.banHistory(req.query.entry, req.query)).map(banVersionDto),
-  }));
+  app.get<{ Querystring: Static<typeof HistoryQuery> }>('/api/v1/bans/history', { config: { auth: READ_ROLES }, schema: { tags, description: 'Every entry version, newest first; ?format=csv|json exports them all', querystring: HistoryQuery } }, async (req, reply) => {
+    const { entry, format, limit, offset } = req.query;
+    if (format) {
+      return sendExport(core, req, reply, format, {
+        name: 'ban-history',
+        columns: HISTORY_COLUMNS,
+        page: async (l, o) => (await store.banHistory(entry, { limit: l, offset: o })).map((v) => ({ ...banVersionDto(v), entry: v.entry === null ? null : JSON.stringify(v.entry) })),
+      });
+    }
+    return { history: (await store.banHistory(entry, { ...(limit !== undefined ? { limit } : {}), ...(offset !== undefined ? { offset } : {}) })).map(banVersionDto) };
+  });
 
   app.post<{ Body: RuleB }>('/api/v1/bans/rules', { config: { auth: EDIT_ROLES }, schema: { tags, description: 'Add a rule', body: RuleBody } }, async (req, reply) => {
     const out = await commit(req, [{ op: 'create', id: req.body.rule.id, entry: req.body.rule as unknown as Record<string, unknown>, why: req.body.why }], undefined);

@@ -8,10 +8,19 @@ import { AdminExceptionRequest, ApproveBody, DenyBody, IdParam, PageQuery, Stric
 import { actorName } from '../auth/principal.ts';
 import { newId } from '../auth/secrets.ts';
 import { exceptionDto } from './dto.ts';
+import { ExportFormat, sendExport } from '../reports/export.ts';
+
+const EXCEPTION_COLUMNS = ['id', 'device_id', 'hostname', 'tool', 'state', 'reason', 'requested_by', 'requested_at', 'decided_by', 'decided_at', 'decision_note', 'expires_at'] as const;
 import type { RouteContext } from './context.ts';
 
 const ListQuery = Type.Object(
-  { state: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('denied'), Type.Literal('expired')])), device: Type.Optional(Type.String({ maxLength: 200 })), ...PageQuery },
+  {
+    state: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('denied'), Type.Literal('expired')])),
+    device: Type.Optional(Type.String({ maxLength: 200 })),
+    expires_before: Type.Optional(Type.String({ format: 'date-time', description: 'only exceptions expiring before this instant (expiring soon)' })),
+    ...PageQuery,
+    ...ExportFormat,
+  },
   Strict,
 );
 const MAX_EXPIRY_MS = 366 * 24 * 3600_000;
@@ -20,9 +29,12 @@ export async function exceptionRoutes(app: FastifyInstance, { core }: RouteConte
   const { store, now, banlist } = core;
   const tags = ['exceptions'];
 
-  app.get<{ Querystring: Static<typeof ListQuery> }>('/api/v1/exceptions', { config: { auth: READ_ROLES }, schema: { tags, querystring: ListQuery } }, async (req) => {
+  app.get<{ Querystring: Static<typeof ListQuery> }>('/api/v1/exceptions', { config: { auth: READ_ROLES }, schema: { tags, description: 'Exception requests, oldest first; ?format=csv|json exports them all', querystring: ListQuery } }, async (req, reply) => {
     const q = req.query;
-    return { exceptions: (await store.listExceptions({ ...(q.state ? { state: q.state } : {}), ...(q.device ? { deviceId: q.device } : {}), ...(q.limit ? { limit: q.limit } : {}), ...(q.offset ? { offset: q.offset } : {}) })).map(exceptionDto) };
+    const before = q.expires_before !== undefined ? Date.parse(q.expires_before) : NaN;
+    const f = { ...(q.state ? { state: q.state } : {}), ...(q.device ? { deviceId: q.device } : {}), ...(Number.isFinite(before) ? { expiresBefore: before } : {}) };
+    if (q.format) return sendExport(core, req, reply, q.format, { name: 'exceptions', columns: EXCEPTION_COLUMNS, page: async (limit, offset) => (await store.listExceptions({ ...f, limit, offset })).map(exceptionDto) });
+    return { exceptions: (await store.listExceptions({ ...f, ...(q.limit ? { limit: q.limit } : {}), ...(q.offset ? { offset: q.offset } : {}) })).map(exceptionDto) };
   });
 
   app.post<{ Body: AdminReq }>('/api/v1/exceptions', { config: { auth: EDIT_ROLES }, schema: { tags, description: 'Record an exception request on behalf of an employee', body: AdminExceptionRequest } }, async (req, reply) => {

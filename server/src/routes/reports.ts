@@ -6,9 +6,11 @@ import { PageQuery, ReportParams, ReportQuery, Strict, type ReportKind } from '.
 import { buildReport } from '../reports/build.ts';
 import { toCsv } from '../reports/csv.ts';
 import { auditDto } from './dto.ts';
+import { ExportFormat, sendExport } from '../reports/export.ts';
 import type { RouteContext } from './context.ts';
 
-const AuditQuery = Type.Object({ actor: Type.Optional(Type.String({ maxLength: 200 })), action: Type.Optional(Type.String({ maxLength: 100 })), ...PageQuery }, Strict);
+const AuditQuery = Type.Object({ actor: Type.Optional(Type.String({ maxLength: 200 })), action: Type.Optional(Type.String({ maxLength: 100 })), ...PageQuery, ...ExportFormat }, Strict);
+const AUDIT_COLUMNS = ['seq', 'at', 'actor', 'action', 'target', 'why', 'detail', 'ip'] as const;
 
 export async function reportRoutes(app: FastifyInstance, { core }: RouteContext): Promise<void> {
   const { store, metrics } = core;
@@ -29,9 +31,20 @@ export async function reportRoutes(app: FastifyInstance, { core }: RouteContext)
     },
   );
 
-  app.get<{ Querystring: Static<typeof AuditQuery> }>('/api/v1/audit', { config: { auth: AUDIT_ROLES }, schema: { tags: ['audit'], description: 'The append-only audit log, newest first', querystring: AuditQuery } }, async (req) => ({
-    entries: (await store.listAudit(req.query)).map(auditDto),
-  }));
+  app.get<{ Querystring: Static<typeof AuditQuery> }>('/api/v1/audit', { config: { auth: AUDIT_ROLES }, schema: { tags: ['audit'], description: 'The append-only audit log, newest first; ?format=csv|json exports it', querystring: AuditQuery } }, async (req, reply) => {
+    const { format, limit, offset, ...f } = req.query;
+    if (format) {
+      return sendExport(core, req, reply, format, {
+        name: 'audit',
+        columns: AUDIT_COLUMNS,
+        page: async (l, o) => (await store.listAudit({ ...f, limit: l, offset: o })).map((a) => {
+          const d = auditDto(a);
+          return { ...d, why: typeof a.detail.why === 'string' ? a.detail.why : null, detail: JSON.stringify(a.detail) };
+        }),
+      });
+    }
+    return { entries: (await store.listAudit({ ...f, ...(limit !== undefined ? { limit } : {}), ...(offset !== undefined ? { offset } : {}) })).map(auditDto) };
+  });
 
   app.get('/metrics', { config: { auth: READ_ROLES }, schema: { tags: ['ops'], description: 'Prometheus metrics (scrape with an auditor token)' } }, async (_req, reply) => {
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());

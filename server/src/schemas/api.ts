@@ -4,6 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Finding, Inventory } from '../../../wire/src/inventory.ts';
 import { EnforcementEvent } from '../../../wire/src/event.ts';
 import { BanList, BanRule } from '../../../wire/src/banlist.ts';
+import { DecisionSummary, MAX_REPORTED_DECISIONS, MAX_REPORTED_VAULT, VaultEntrySummary } from '../../../wire/src/agent-status.ts';
 
 const Text = (max: number, min = 0) => Type.String({ minLength: min, maxLength: max });
 export const Strict = { additionalProperties: false } as const;
@@ -60,6 +61,8 @@ export const StatusUpload = Type.Object(
     errors: Type.Array(Text(1000), { maxItems: 50 }),
     queue_length: Type.Optional(Type.Integer({ minimum: 0 })),
     last_scan_at: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
+    decisions: Type.Optional(Type.Array(DecisionSummary, { maxItems: MAX_REPORTED_DECISIONS, description: 'decisions of the last evaluation (absent: no bundle evaluated yet)' })),
+    vault: Type.Optional(Type.Array(VaultEntrySummary, { maxItems: MAX_REPORTED_VAULT, description: 'quarantine vault, metadata only' })),
   },
   Strict,
 );
@@ -114,7 +117,7 @@ export type ApproveBody = Static<typeof ApproveBody>;
 export const DenyBody = Type.Object({ note: Text(2000, 3) }, Strict);
 export type DenyBody = Static<typeof DenyBody>;
 
-export const REPORT_KINDS = ['inventory-by-tool', 'inventory-by-version', 'inventory-by-vendor', 'inventory-by-device', 'noncompliant-devices', 'exceptions'] as const;
+export const REPORT_KINDS = ['inventory-by-tool', 'inventory-by-version', 'inventory-by-vendor', 'inventory-by-vendor-country', 'inventory-by-device', 'noncompliant-devices', 'exceptions'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
 export const ReportParams = Type.Object({ kind: Type.Union(REPORT_KINDS.map((k) => Type.Literal(k))) }, Strict);
 export const ReportQuery = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])) }, Strict);

@@ -104,6 +104,36 @@ ALTER TABLE devices ADD COLUMN serial TEXT;
 INSERT INTO settings (key, value) VALUES ('group_revision', '0');
 `,
   },
+  {
+    version: 3,
+    name: 'console',
+    // The console's aggregates stay in SQL at fleet scale: each device's verdict from the decisions its
+    // agent reported (compliance, strictest action, banned tools), when it applied its bundle, the
+    // inventory's vendor country / category / user as columns, and compliance samples over time.
+    common: `
+ALTER TABLE devices ADD COLUMN bundle_applied_at BIGINT;
+ALTER TABLE devices ADD COLUMN compliance TEXT;
+ALTER TABLE devices ADD COLUMN strictest_action TEXT;
+ALTER TABLE devices ADD COLUMN banned_tools TEXT NOT NULL DEFAULT '';
+ALTER TABLE inventory_items ADD COLUMN vendor_country TEXT NOT NULL DEFAULT '';
+ALTER TABLE inventory_items ADD COLUMN category TEXT NOT NULL DEFAULT '';
+ALTER TABLE inventory_items ADD COLUMN user_name TEXT NOT NULL DEFAULT '';
+CREATE INDEX inventory_items_user ON inventory_items (user_name);
+CREATE INDEX devices_compliance ON devices (compliance);
+CREATE TABLE compliance_history (
+  seq {{serial}}, at BIGINT NOT NULL, devices INTEGER NOT NULL, compliant INTEGER NOT NULL, noncompliant INTEGER NOT NULL,
+  unknown INTEGER NOT NULL, bundle_current INTEGER NOT NULL, bundle_revision TEXT);
+CREATE INDEX compliance_history_at ON compliance_history (at);
+`,
+    sqlite: `
+UPDATE inventory_items SET vendor_country = COALESCE(json_extract(detail_json, '$.vendor_country'), ''),
+  category = COALESCE(json_extract(detail_json, '$.category'), ''), user_name = COALESCE(json_extract(detail_json, '$.user'), '');
+`,
+    postgres: `
+UPDATE inventory_items SET vendor_country = COALESCE(detail_json::json->>'vendor_country', ''),
+  category = COALESCE(detail_json::json->>'category', ''), user_name = COALESCE(detail_json::json->>'user', '');
+`,
+  },
 ];
 
 export function migrationSql(m: Migration, dialect: Dialect): string {

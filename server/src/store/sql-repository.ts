@@ -2,10 +2,11 @@
 // ON CONFLICT, RETURNING-free, CAST). Each public method is one round of SQL or one transaction.
 import { isUniqueViolation, type SqlDriver, type SqlExecutor, type SqlValue } from './sql-driver.ts';
 import { MIGRATIONS, migrationSql } from './migrations.ts';
+import { complianceHistory, fleetSummary, inventoryWhere, listFleetDevices, sampleCompliance } from './fleet-sql.ts';
 import type {
-  ApiToken, AuditEntry, BanChange, BanEntryRecord, BanOp, BanVersion, CountRow, Device, DeviceInventoryRow,
-  EnrollToken, EventFilter, EventRow, ExceptionRecord, ExceptionState, InventoryFilter, InventoryGrouping,
-  InventoryRow, Page, Repository, Role, StoredEvent, User,
+  ApiToken, AuditEntry, BanChange, BanEntryRecord, BanOp, BanVersion, ComplianceSample, CountRow, Device, DeviceInventoryRow,
+  DeviceVerdict, EnrollToken, EventFilter, EventRow, ExceptionRecord, ExceptionState, FleetDeviceFilter, FleetSummary,
+  InventoryFilter, InventoryGrouping, InventoryRow, NewDevice, Page, Repository, Role, StoredEvent, User,
 } from './types.ts';
 
 export type Row = Record<string, unknown>;
@@ -38,6 +39,10 @@ function toDevice(r: Row): Device {
     credentialId: str(r.credential_id), credentialHash: str(r.credential_hash), state: str(r.state) === 'revoked' ? 'revoked' : 'active',
     enrolledAt: num(r.enrolled_at), lastSeenAt: optNum(r.last_seen_at), revokedAt: optNum(r.revoked_at), bundleRevision: optStr(r.bundle_revision),
     status: optJson(r.status_json), inventorySeq: num(r.inventory_seq), inventoryAt: optNum(r.inventory_at), serial: optStr(r.serial),
+    bundleAppliedAt: optNum(r.bundle_applied_at),
+    compliance: r.compliance === 'compliant' || r.compliance === 'noncompliant' ? r.compliance : 'unknown',
+    strictestAction: optStr(r.strictest_action),
+    bannedTools: str(r.banned_tools).split(' ').filter((t) => t !== ''),
   };
 }
 function toItem(r: Row): InventoryRow {
@@ -80,8 +85,16 @@ async function insertMany(tx: SqlExecutor, head: string, width: number, rows: Sq
   return changed;
 }
 
-const ITEM_COLS = 'device_id, item_key, tool_id, name, vendor, version, kind, detail_json, updated_at';
-const itemValues = (deviceId: string, it: InventoryRow, at: number): SqlValue[] => [deviceId, it.key, it.toolId, it.name, it.vendor, it.version, it.kind, JSON.stringify(it.detail), at];
+const ITEM_COLS = 'device_id, item_key, tool_id, name, vendor, version, kind, detail_json, updated_at, vendor_country, category, user_name';
+const ITEM_WIDTH = 12;
+const detailText = (it: InventoryRow, key: string, max: number): string => {
+  const v = it.detail[key];
+  return typeof v === 'string' ? v.slice(0, max) : '';
+};
+const itemValues = (deviceId: string, it: InventoryRow, at: number): SqlValue[] => [
+  deviceId, it.key, it.toolId, it.name, it.vendor, it.version, it.kind, JSON.stringify(it.detail), at,
+  detailText(it, 'vendor_country', 100), detailText(it, 'category', 100), detailText(it, 'user', 200),
+];
 
 export class SqlRepository implements Repository {
   constructor(private readonly db: SqlDriver) {}
@@ -205,7 +218,7 @@ export class SqlRepository implements Repository {
   }
 
   async enrollDevice(
-    d: Omit<Device, 'id' | 'state' | 'lastSeenAt' | 'revokedAt' | 'bundleRevision' | 'status' | 'inventorySeq' | 'inventoryAt' | 'serial'> & { newId: string },
+    d: NewDevice,
     enrollTokenId: string | null,
   ): Promise<{ device: Device; reenrolled: boolean } | { refused: 'token-used' | 'revoked' }> {
     try {
@@ -218,7 +231,7 @@ export class SqlRepository implements Repository {
   }
 
   private async enrollOnce(
-    d: Omit<Device, 'id' | 'state' | 'lastSeenAt' | 'revokedAt' | 'bundleRevision' | 'status' | 'inventorySeq' | 'inventoryAt' | 'serial'> & { newId: string },
+    d: NewDevice,
     enrollTokenId: string | null,
   ): Promise<{ device: Device; reenrolled: boolean } | { refused: 'token-used' | 'revoked' }> {
     try {
@@ -279,8 +292,30 @@ export class SqlRepository implements Repository {
   async touchDevice(id: string, at: number): Promise<void> {
     await this.db.run('UPDATE devices SET last_seen_at = ? WHERE id = ?', [at, id]);
   }
-  async setDeviceStatus(id: string, at: number, bundleRevision: string | null, status: Record<string, unknown>): Promise<void> {
-    await this.db.run('UPDATE devices SET last_seen_at = ?, bundle_revision = ?, status_json = ? WHERE id = ?', [at, bundleRevision, JSON.stringify(status), id]);
+  async setDeviceStatus(id: string, at: number, bundleRevision: string | null, status: Record<string, unknown>, verdict?: DeviceVerdict): Promise<void> {
+    // bundle_applied_at moves only when the reported revision changes (NULL = NULL is not true: a first
+    // revision after none sets it too).
+    const sets = ['last_seen_at = ?', 'bundle_applied_at = CASE WHEN bundle_revision = ? THEN bundle_applied_at ELSE ? END', 'bundle_revision = ?', 'status_json = ?'];
+    const vals: SqlValue[] = [at, bundleRevision, bundleRevision === null ? null : at, bundleRevision, JSON.stringify(status)];
+    if (verdict) {
+      sets.push('compliance = ?', 'strictest_action = ?', 'banned_tools = ?');
+      vals.push(verdict.compliance, verdict.strictestAction, verdict.bannedTools.join(' '));
+    }
+    await this.db.run(`UPDATE devices SET ${sets.join(', ')} WHERE id = ?`, [...vals, id]);
+  }
+  async listFleetDevices(f: FleetDeviceFilter): Promise<{ total: number; devices: Device[] }> {
+    const [limit, offset] = page(f);
+    const r = await listFleetDevices(this.db, f, limit, offset);
+    return { total: r.total, devices: r.rows.map(toDevice) };
+  }
+  fleetSummary(seenSince: number): Promise<FleetSummary> {
+    return fleetSummary(this.db, seenSince);
+  }
+  sampleCompliance(at: number, currentRevision: string | null, minGapMs: number): Promise<ComplianceSample | null> {
+    return this.db.transaction((tx) => sampleCompliance(tx, at, currentRevision, minGapMs));
+  }
+  complianceHistory(since: number): Promise<ComplianceSample[]> {
+    return complianceHistory(this.db, since);
   }
 
   // ---- inventory
@@ -290,7 +325,7 @@ export class SqlRepository implements Repository {
       if (!cur) throw new Error(`unknown device ${deviceId}`);
       if (seq < num(cur.inventory_seq)) return 'stale';
       await tx.run('DELETE FROM inventory_items WHERE device_id = ?', [deviceId]);
-      await insertMany(tx, `INSERT INTO inventory_items (${ITEM_COLS})`, 9, items.map((it) => itemValues(deviceId, it, at)));
+      await insertMany(tx, `INSERT INTO inventory_items (${ITEM_COLS})`, ITEM_WIDTH, items.map((it) => itemValues(deviceId, it, at)));
       await tx.run('UPDATE devices SET inventory_seq = ?, inventory_at = ?, last_seen_at = ? WHERE id = ?', [seq, at, at, deviceId]);
       return 'ok';
     });
@@ -307,9 +342,9 @@ export class SqlRepository implements Repository {
       await insertMany(
         tx,
         `INSERT INTO inventory_items (${ITEM_COLS})`,
-        9,
+        ITEM_WIDTH,
         upserts.map((it) => itemValues(deviceId, it, at)),
-        'ON CONFLICT (device_id, item_key) DO UPDATE SET tool_id = excluded.tool_id, name = excluded.name, vendor = excluded.vendor, version = excluded.version, kind = excluded.kind, detail_json = excluded.detail_json, updated_at = excluded.updated_at',
+        'ON CONFLICT (device_id, item_key) DO UPDATE SET tool_id = excluded.tool_id, name = excluded.name, vendor = excluded.vendor, version = excluded.version, kind = excluded.kind, detail_json = excluded.detail_json, updated_at = excluded.updated_at, vendor_country = excluded.vendor_country, category = excluded.category, user_name = excluded.user_name',
       );
       for (const key of removedKeys) await tx.run('DELETE FROM inventory_items WHERE device_id = ? AND item_key = ?', [deviceId, key]);
       await tx.run('UPDATE devices SET inventory_seq = ?, inventory_at = ?, last_seen_at = ? WHERE id = ?', [seq, at, at, deviceId]);
@@ -332,30 +367,17 @@ export class SqlRepository implements Repository {
   }
 
   async queryInventory(f: InventoryFilter): Promise<DeviceInventoryRow[]> {
-    const where: string[] = ["d.state = 'active'"];
-    const vals: SqlValue[] = [];
-    if (f.toolId !== undefined) {
-      where.push('i.tool_id = ?');
-      vals.push(f.toolId);
-    }
-    if (f.vendor !== undefined) {
-      where.push('i.vendor = ?');
-      vals.push(f.vendor);
-    }
-    if (f.version !== undefined) {
-      where.push('i.version = ?');
-      vals.push(f.version);
-    }
-    if (f.deviceId !== undefined) {
-      where.push('i.device_id = ?');
-      vals.push(f.deviceId);
-    }
+    const w = inventoryWhere(f);
     const [limit, offset] = page(f, MAX_PAGE);
     const rows = await this.db.all<Row>(
-      `SELECT i.*, d.hostname FROM inventory_items i JOIN devices d ON d.id = i.device_id WHERE ${where.join(' AND ')} ORDER BY d.hostname, i.device_id, i.tool_id, i.item_key LIMIT ? OFFSET ?`,
-      [...vals, limit, offset],
+      `SELECT i.*, d.hostname FROM inventory_items i JOIN devices d ON d.id = i.device_id WHERE ${w.sql} ORDER BY d.hostname, i.device_id, i.tool_id, i.item_key LIMIT ? OFFSET ?`,
+      [...w.vals, limit, offset],
     );
     return rows.map((r) => ({ ...toItem(r), deviceId: str(r.device_id), hostname: str(r.hostname), updatedAt: num(r.updated_at) }));
+  }
+  async countInventory(f: InventoryFilter): Promise<number> {
+    const w = inventoryWhere(f);
+    return num((await this.db.get<Row>(`SELECT COUNT(*) AS n FROM inventory_items i JOIN devices d ON d.id = i.device_id WHERE ${w.sql}`, w.vals))?.n ?? 0);
   }
 
   async inventoryReport(by: InventoryGrouping): Promise<CountRow[]> {
@@ -364,6 +386,7 @@ export class SqlRepository implements Repository {
       tool: `SELECT i.tool_id AS tool_id, MAX(i.name) AS name, MAX(i.vendor) AS vendor, COUNT(DISTINCT i.device_id) AS devices, COUNT(*) AS installs ${from} GROUP BY i.tool_id ORDER BY devices DESC, tool_id`,
       version: `SELECT i.tool_id AS tool_id, MAX(i.name) AS name, i.version AS version, COUNT(DISTINCT i.device_id) AS devices, COUNT(*) AS installs ${from} GROUP BY i.tool_id, i.version ORDER BY tool_id, version`,
       vendor: `SELECT i.vendor AS vendor, COUNT(DISTINCT i.tool_id) AS tools, COUNT(DISTINCT i.device_id) AS devices, COUNT(*) AS installs ${from} GROUP BY i.vendor ORDER BY devices DESC, vendor`,
+      vendor_country: `SELECT i.vendor_country AS vendor_country, COUNT(DISTINCT i.vendor) AS vendors, COUNT(DISTINCT i.tool_id) AS tools, COUNT(DISTINCT i.device_id) AS devices, COUNT(*) AS installs ${from} GROUP BY i.vendor_country ORDER BY devices DESC, vendor_country`,
       device: `SELECT d.id AS device_id, d.hostname AS hostname, d.platform AS platform, COUNT(DISTINCT i.tool_id) AS tools, COUNT(i.item_key) AS installs, 1 AS devices FROM devices d LEFT JOIN inventory_items i ON i.device_id = d.id WHERE d.state = 'active' GROUP BY d.id, d.hostname, d.platform ORDER BY hostname, device_id`,
     };
     const rows = await this.db.all<Row>(sql[by]);
@@ -484,19 +507,24 @@ export class SqlRepository implements Repository {
     const r = await this.db.get<Row>('SELECT * FROM exceptions WHERE id = ?', [id]);
     return r ? toException(r) : null;
   }
-  async listExceptions(f?: { deviceId?: string; state?: ExceptionState } & Partial<Page>): Promise<ExceptionRecord[]> {
+  async listExceptions(f?: { deviceId?: string; state?: ExceptionState; expiresBefore?: number } & Partial<Page>): Promise<ExceptionRecord[]> {
     const where: string[] = ['1 = 1'];
     const vals: SqlValue[] = [];
     if (f?.deviceId !== undefined) {
-      where.push('device_id = ?');
+      where.push('e.device_id = ?');
       vals.push(f.deviceId);
     }
     if (f?.state !== undefined) {
-      where.push('state = ?');
+      where.push('e.state = ?');
       vals.push(f.state);
     }
+    if (f?.expiresBefore !== undefined) {
+      where.push('e.expires_at IS NOT NULL AND e.expires_at < ?');
+      vals.push(f.expiresBefore);
+    }
     const [limit, offset] = page(f, MAX_PAGE);
-    return (await this.db.all<Row>(`SELECT * FROM exceptions WHERE ${where.join(' AND ')} ORDER BY requested_at, id LIMIT ? OFFSET ?`, [...vals, limit, offset])).map(toException);
+    const rows = await this.db.all<Row>(`SELECT e.*, d.hostname AS hostname FROM exceptions e LEFT JOIN devices d ON d.id = e.device_id WHERE ${where.join(' AND ')} ORDER BY e.requested_at, e.id LIMIT ? OFFSET ?`, [...vals, limit, offset]);
+    return rows.map((r) => ({ ...toException(r), hostname: str(r.hostname) }));
   }
   async decideException(id: string, state: 'approved' | 'denied', by: string, at: number, note: string, expiresAt: number | null): Promise<boolean> {
     return (await this.db.run("UPDATE exceptions SET state = ?, decided_by = ?, decided_at = ?, decision_note = ?, expires_at = ? WHERE id = ? AND state = 'pending'", [state, by, at, note, expiresAt, id])) > 0;

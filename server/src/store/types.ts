@@ -38,6 +38,16 @@ export interface EnrollToken {
 
 export type DeviceState = 'active' | 'revoked';
 
+/** From the decisions the device's agent last reported: does it still hold a banned tool? */
+export type Compliance = 'compliant' | 'noncompliant' | 'unknown';
+
+/** A device's verdict, derived from its agent's reported decisions at check-in. */
+export interface DeviceVerdict {
+  compliance: Exclude<Compliance, 'unknown'>;
+  strictestAction: string;
+  bannedTools: string[];
+}
+
 export interface Device {
   id: string;
   hardwareId: string;
@@ -57,7 +67,15 @@ export interface Device {
   inventoryAt: number | null;
   /** Serial number the latest full inventory reported (device-group rules can list serials). */
   serial: string | null;
+  /** When the agent first reported the bundle revision it now reports. */
+  bundleAppliedAt: number | null;
+  compliance: Compliance;
+  strictestAction: string | null;
+  bannedTools: string[];
 }
+
+/** What enrollment knows of a device; the rest starts empty. */
+export type NewDevice = Omit<Device, 'id' | 'state' | 'lastSeenAt' | 'revokedAt' | 'bundleRevision' | 'status' | 'inventorySeq' | 'inventoryAt' | 'serial' | 'bundleAppliedAt' | 'compliance' | 'strictestAction' | 'bannedTools'> & { newId: string };
 
 export interface InventoryRow {
   /** Stable key of the item within its device (tool id + install path). */
@@ -141,6 +159,8 @@ export interface ExceptionRecord {
   decidedAt: number | null;
   decisionNote: string | null;
   expiresAt: number | null;
+  /** The device's hostname, when listed (listExceptions). */
+  hostname?: string;
 }
 
 export interface AuditEntry {
@@ -161,8 +181,44 @@ export interface Page {
 export interface InventoryFilter extends Partial<Page> {
   toolId?: string;
   vendor?: string;
+  vendorCountry?: string;
+  category?: string;
   version?: string;
   deviceId?: string;
+  user?: string;
+  /** Substring of the hostname (case-insensitive). */
+  hostname?: string;
+}
+
+export interface FleetDeviceFilter extends Partial<Page> {
+  compliance?: Compliance;
+  /** Substring of the hostname (case-insensitive). */
+  hostname?: string;
+  /** With currentRevision: devices that applied it ('current') or not yet ('behind'). */
+  bundle?: 'current' | 'behind';
+  currentRevision?: string | null;
+  state?: DeviceState;
+}
+
+export interface FleetSummary {
+  devices: number;
+  active: number;
+  revoked: number;
+  seenSince: number;
+  compliance: Record<Compliance, number>;
+  agentVersions: { version: string; devices: number }[];
+  bundleRevisions: { revision: string | null; devices: number }[];
+  platforms: { platform: string; devices: number }[];
+}
+
+export interface ComplianceSample {
+  at: number;
+  devices: number;
+  compliant: number;
+  noncompliant: number;
+  unknown: number;
+  bundleCurrent: number;
+  bundleRevision: string | null;
 }
 
 export interface EventFilter extends Partial<Page> {
@@ -176,7 +232,7 @@ export interface CountRow {
   devices: number;
 }
 
-export type InventoryGrouping = 'tool' | 'version' | 'vendor' | 'device';
+export type InventoryGrouping = 'tool' | 'version' | 'vendor' | 'vendor_country' | 'device';
 
 export interface Repository {
   readonly dialect: 'sqlite' | 'postgres';
@@ -213,7 +269,7 @@ export interface Repository {
    * Returns null when the one-time token was already used (race) or the device is revoked and no
    * token was given.
    */
-  enrollDevice(d: Omit<Device, 'id' | 'state' | 'lastSeenAt' | 'revokedAt' | 'bundleRevision' | 'status' | 'inventorySeq' | 'inventoryAt' | 'serial'> & { newId: string }, enrollTokenId: string | null): Promise<{ device: Device; reenrolled: boolean } | { refused: 'token-used' | 'revoked' }>;
+  enrollDevice(d: NewDevice, enrollTokenId: string | null): Promise<{ device: Device; reenrolled: boolean } | { refused: 'token-used' | 'revoked' }>;
   getDevice(id: string): Promise<Device | null>;
   getDeviceByCredentialId(credentialId: string): Promise<Device | null>;
   listDevices(page?: Partial<Page>): Promise<Device[]>;
@@ -222,7 +278,18 @@ export interface Repository {
   touchDevice(id: string, at: number): Promise<void>;
   /** The machine was renamed (or reinstalled with another OS): reports show what the inventory says. */
   updateDeviceHost(id: string, hostname: string, platform: string, serial?: string | null): Promise<void>;
-  setDeviceStatus(id: string, at: number, bundleRevision: string | null, status: Record<string, unknown>): Promise<void>;
+  /** verdict: from the decisions the agent reported; absent leaves the device's verdict as it was. */
+  setDeviceStatus(id: string, at: number, bundleRevision: string | null, status: Record<string, unknown>, verdict?: DeviceVerdict): Promise<void>;
+  /** Devices with their verdicts, filtered and paged, with the total matching count. */
+  listFleetDevices(f: FleetDeviceFilter): Promise<{ total: number; devices: Device[] }>;
+  /** Fleet-wide counts; seenSince counts active devices seen at or after that instant. */
+  fleetSummary(seenSince: number): Promise<FleetSummary>;
+  /**
+   * Samples the fleet's compliance now; stores the sample when it differs from the last one or the
+   * last one is older than minGapMs. Returns the stored sample or null.
+   */
+  sampleCompliance(at: number, currentRevision: string | null, minGapMs: number): Promise<ComplianceSample | null>;
+  complianceHistory(since: number): Promise<ComplianceSample[]>;
 
   /** Replaces the device's inventory; seq orders uploads (an older seq than stored is refused). */
   replaceInventory(deviceId: string, seq: number, items: InventoryRow[], at: number): Promise<'ok' | 'stale'>;
@@ -232,6 +299,7 @@ export interface Repository {
   /** Inventories of many devices at once (fleet-wide evaluation); devices without items map to []. */
   getInventories(deviceIds: string[]): Promise<Map<string, InventoryRow[]>>;
   queryInventory(f: InventoryFilter): Promise<DeviceInventoryRow[]>;
+  countInventory(f: InventoryFilter): Promise<number>;
   inventoryReport(by: InventoryGrouping): Promise<CountRow[]>;
 
   /**
@@ -254,7 +322,8 @@ export interface Repository {
 
   createException(e: ExceptionRecord): Promise<void>;
   getException(id: string): Promise<ExceptionRecord | null>;
-  listExceptions(f?: { deviceId?: string; state?: ExceptionState } & Partial<Page>): Promise<ExceptionRecord[]>;
+  /** expiresBefore: only exceptions with an expiry before that instant (the "expiring soon" list). */
+  listExceptions(f?: { deviceId?: string; state?: ExceptionState; expiresBefore?: number } & Partial<Page>): Promise<ExceptionRecord[]>;
   /** Decides a pending exception; false when it is not pending any more. */
   decideException(id: string, state: 'approved' | 'denied', by: string, at: number, note: string, expiresAt: number | null): Promise<boolean>;
   /** Marks approved exceptions whose expiry passed as expired; returns them. */
