@@ -125,7 +125,15 @@ export class BundleService extends EventEmitter<{ bundle: [SignedBundle] }> {
     return run;
   }
 
-  private async build(req: BundleRequest): Promise<SignedBundle> {
+  /**
+   * Compiles and signs a bundle for `req` without storing or announcing it: what a ban change is
+   * checked with before it is stored, so a list that cannot become a bundle is refused up front.
+   */
+  async check(req: BundleRequest): Promise<void> {
+    await this.assemble(req, Math.floor(Date.now() / 1000));
+  }
+
+  private async assemble(req: BundleRequest, iat: number): Promise<{ revision: string; archive: Buffer; etag: string }> {
     // The revision is the ban list's own (what agents report and reports compare against); the ETag,
     // a hash of the signed archive, is what tells two different bundles apart.
     const revision = req.source;
@@ -133,11 +141,16 @@ export class BundleService extends EventEmitter<{ bundle: [SignedBundle] }> {
     for (const need of ['.manifest', 'policy.wasm', 'data.json']) {
       if (!unsigned.has(need)) throw new Error(`compiled bundle lacks ${need}`);
     }
+    const archive = packBundle(signBundle(unsigned, this.key, { iat, issuer: 'warden-server' }));
+    const etag = `"${createHash('sha256').update(archive).digest('hex').slice(0, 40)}"`;
+    return { revision, archive, etag };
+  }
+
+  private async build(req: BundleRequest): Promise<SignedBundle> {
     // Agents refuse a bundle signed earlier than the one they run (replay of an old, laxer bundle), so
     // signature times must never go backwards, not even across nodes whose clocks disagree a little.
     const iat = Math.max(Math.floor(Date.now() / 1000), this.cur?.iat ?? 0);
-    const archive = packBundle(signBundle(unsigned, this.key, { iat, issuer: 'warden-server' }));
-    const etag = `"${createHash('sha256').update(archive).digest('hex').slice(0, 40)}"`;
+    const { revision, archive, etag } = await this.assemble(req, iat);
     const createdAt = Date.now();
     const seq = await this.driver.transaction(async (tx) => {
       const row = await tx.get<{ seq: number }>(

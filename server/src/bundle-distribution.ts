@@ -1,15 +1,22 @@
 // Wires signed bundles and push into a built server (server/src/app.ts):
 //   const app = await buildServer({ store });
 //   const dist = await installBundleDistribution(app, { dataDir, compile });
-// It loads (or creates, 0600) the signing key in the data folder, registers the bundle and push
-// routes, and rebuilds the bundle whenever the ban list changes; at start it publishes one when the
+// It loads (or creates, 0600) the signing key in the data folder, registers the bundle, push and
+// rollout routes, and becomes the ban list's publisher: a ban change is first built as a dry run (a
+// list no bundle can be built from is refused to the caller, nothing stored), then stored and
+// published. A build that still fails is recorded (bundle-status.ts: rollout status, metric, audit)
+// and retried with backoff while agents keep the previous bundle. At start it publishes one when the
 // stored bundle does not match the current ban list (first start, or a change made while down).
 import type { FastifyInstance } from 'fastify';
+import { Gauge } from 'prom-client';
 import { loadOrCreateSigningKey, type SigningKey } from '../../wire/src/bundle-signing.ts';
 import { BundleService, type CompileBundle, type SignedBundle } from './bundle-builder.ts';
+import { BundleBuildError, type BanlistSnapshot, type BundleOutcome } from './banlist/service.ts';
+import { BundleBuildStatus, describe } from './bundle-status.ts';
 import { bundleRoutes } from './routes/bundles.ts';
 import { pushRoutes, PushHub } from './routes/push.ts';
 import { membershipRoutes } from './routes/memberships.ts';
+import { rolloutRoutes } from './routes/rollout.ts';
 import type { SqlDriver } from './store/sql-driver.ts';
 
 export interface BundleDistributionOptions {
@@ -25,14 +32,19 @@ export interface BundleDistributionOptions {
   maxLongPollSeconds?: number;
   /** Called when building a bundle after a ban change fails (the previous bundle stays served). */
   onError?: (err: Error) => void;
+  /** First retry of a failed build (doubling up to 10 minutes; default 30 s; 0 = no retries). */
+  retryMs?: number;
 }
 
 export interface BundleDistribution {
   bundles: BundleService;
   hub: PushHub;
-  /** Builds a bundle from the current ban list now (start-up, tests). */
+  status: BundleBuildStatus;
+  /** Builds a bundle from the current ban list now (start-up, tests); throws when the build fails. */
   publishCurrent(): Promise<SignedBundle>;
 }
+
+const MAX_RETRY_MS = 10 * 60_000;
 
 export async function installBundleDistribution(app: FastifyInstance, opts: BundleDistributionOptions): Promise<BundleDistribution> {
   const key = opts.signingKey ?? (opts.dataDir ? loadOrCreateSigningKey(opts.dataDir) : null);
@@ -54,29 +66,84 @@ export async function installBundleDistribution(app: FastifyInstance, opts: Bund
     ...(opts.maxJitterMs !== undefined ? { maxJitterMs: opts.maxJitterMs } : {}),
   });
 
-  const publishCurrent = async (): Promise<SignedBundle> => {
-    const snap = await app.warden.banlist.snapshot();
-    return bundles.publish({ source: snap.revision, data: snap.list as unknown as Record<string, unknown> });
-  };
+  const { banlist, store, now, metrics } = app.warden;
+  const status = new BundleBuildStatus(store, metrics.registry, now);
+  await app.register(rolloutRoutes, { bundles, status, banlist, store });
+  new Gauge({
+    name: 'warden_bundle_stale',
+    help: '1 while the bundle served to agents is not built from the current ban list, else 0',
+    registers: [metrics.registry],
+    async collect() {
+      const want = (await banlist.snapshot()).revision;
+      this.set(bundles.current()?.revision === want ? 0 : 1);
+    },
+  });
+
   const onError = opts.onError ?? ((err: Error) => app.log.error({ err }, 'bundle build failed; still serving the previous bundle'));
-  const onChange = ({ snapshot }: { snapshot: { revision: string; list: unknown } }): void => {
-    bundles.publish({ source: snapshot.revision, data: snapshot.list as Record<string, unknown> }).catch((e: unknown) => onError(e as Error));
+  const baseRetry = opts.retryMs ?? 30_000;
+  let retryDelay = baseRetry;
+  let retryTimer: NodeJS.Timeout | null = null;
+  let closed = false;
+
+  const publishSnapshot = async (snap: BanlistSnapshot, by: string): Promise<BundleOutcome> => {
+    try {
+      const b = await bundles.publish({ source: snap.revision, data: snap.list as unknown as Record<string, unknown> });
+      await status.succeeded(b.revision, b.seq);
+      retryDelay = baseRetry;
+      return { state: 'published', revision: b.revision, seq: b.seq, etag: b.etag };
+    } catch (e) {
+      const error = await status.failed(snap.revision, e, by).catch(() => describe(e));
+      onError(e instanceof Error ? e : new Error(String(e)));
+      scheduleRetry();
+      return { state: 'failed', revision: snap.revision, error };
+    }
   };
-  app.warden.banlist.on('change', onChange);
+  // Failed builds are retried from the then-current list (a transient database error heals on its own).
+  const scheduleRetry = (): void => {
+    if (closed || baseRetry <= 0 || retryTimer) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      retryDelay = Math.min(retryDelay * 2, MAX_RETRY_MS);
+      void banlist
+        .snapshot()
+        .then((snap) => (bundles.current()?.revision === snap.revision ? null : publishSnapshot(snap, 'system')))
+        .catch(() => scheduleRetry());
+    }, retryDelay);
+    retryTimer.unref();
+  };
+
+  banlist.setPublisher({
+    check: async (list) => {
+      try {
+        await bundles.check({ source: 'check', data: list as unknown as Record<string, unknown> });
+      } catch (e) {
+        status.refused();
+        throw new BundleBuildError(describe(e));
+      }
+    },
+    publish: publishSnapshot,
+  });
   app.warden.bundleStatus = () => {
     const b = bundles.current();
     return b ? { revision: b.revision, builtAt: b.createdAt, connected: hub.connected } : null;
   };
   app.addHook('onClose', async () => {
-    app.warden.banlist.off('change', onChange);
+    closed = true;
+    if (retryTimer) clearTimeout(retryTimer);
+    banlist.setPublisher(null);
     await bundles.stop();
   });
 
+  const publishCurrent = async (): Promise<SignedBundle> => {
+    const snap = await banlist.snapshot();
+    const out = await publishSnapshot(snap, 'system');
+    if (out.state === 'failed') throw new Error(`bundle build failed: ${out.error}`);
+    return bundles.current() as SignedBundle;
+  };
+
   // Serve a bundle that matches the ban list from the first request on.
-  const snap = await app.warden.banlist.snapshot();
+  const snap = await banlist.snapshot();
   const cur = bundles.current();
-  if (!cur || cur.revision !== snap.revision) {
-    await publishCurrent().catch((e: unknown) => onError(e as Error));
-  }
-  return { bundles, hub, publishCurrent };
+  if (!cur || cur.revision !== snap.revision) await publishSnapshot(snap, 'system');
+  return { bundles, hub, status, publishCurrent };
 }

@@ -35,6 +35,7 @@ const MATRIX: Record<string, Who[]> = {
   'GET /api/v1/bundles/warden': DEVICE,
   'GET /api/v1/bundles/public-key': DEVICE,
   'POST /api/v1/agent/memberships': DEVICE,
+  'GET /api/v1/rollout': READ,
   'GET /api/v1/auth/whoami': READ,
   'GET /api/v1/users': ADMIN,
   'POST /api/v1/users': ADMIN,
@@ -182,20 +183,3 @@ for (const kind of STORE_KINDS) {
     }
   });
 }
-
-test('enrollment and login are rate limited per client', async () => {
-  const { sqliteKind } = await import('./helpers.ts');
-  const f = await startFleet(sqliteKind, { enrollPerMinute: 5 });
-  try {
-    const codes: number[] = [];
-    for (let i = 0; i < 8; i++) {
-      codes.push((await http(f.url, 'POST', '/api/v1/enroll', { body: { enroll_secret: 'wrong', hardware_id: `hw-rate-${i}000`, hostname: 'h', platform: 'linux', agent_version: '1' } })).status);
-    }
-    assert.deepEqual(codes, [401, 401, 401, 401, 401, 429, 429, 429]);
-    const r = await http(f.url, 'POST', '/api/v1/enroll', { body: { enroll_secret: f.enrollSecret, hardware_id: 'hw-rate-ok00', hostname: 'h', platform: 'linux', agent_version: '1' } });
-    assert.equal(r.status, 429, 'even a right secret waits out the window');
-    assert.match((r.body as { message: string }).message, /retry|Rate limit/i);
-  } finally {
-    await f.close();
-  }
-});

@@ -4,13 +4,38 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Action } from './decision.ts';
 import { UtcTime } from './utc-time.ts';
+import { jsonShapeProblem } from './json-limits.ts';
 
 export const BANLIST_SCHEMA = 'warden.banlist/v1';
 
 const SEMVER_PATTERN = '^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$';
 const Semver = Type.String({ pattern: SEMVER_PATTERN, description: 'full semver, e.g. 2.0.0' });
 const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' });
-const Names = Type.Array(Type.String({ minLength: 1 }), { minItems: 1 });
+
+/**
+ * Size limits of every field (the server refuses more with a 400 naming the field; agents refuse a
+ * bundle that breaks them). Generous for real lists — the 1,000-rule bench list is far inside them —
+ * and small enough that no field can make a bundle build, the policy or an agent choke.
+ */
+export const BANLIST_LIMITS = {
+  name: 200,
+  message: 2000,
+  alternative: 200,
+  description: 2000,
+  reason: 2000,
+  /** Tool ids, vendor names, groups … in a match list, and how many a list holds. */
+  nameLength: 200,
+  names: 1000,
+  rules: 5000,
+  exceptions: 10_000,
+  /** A configure rule's settings: keys at its top level, total JSON size, and nesting of the document. */
+  settingsKeys: 200,
+  settingsBytes: 64 * 1024,
+  depth: 32,
+} as const;
+const L = BANLIST_LIMITS;
+const Text = (max: number) => Type.String({ maxLength: max });
+const Names = Type.Array(Type.String({ minLength: 1, maxLength: L.nameLength }), { minItems: 1, maxItems: L.names });
 
 /** Version bounds, all given ones must hold. "ban Claude Code < 2.0" = { lt: "2.0.0" }. */
 export const VersionRange = Type.Object(
@@ -54,12 +79,14 @@ export const BanRule = Type.Object(
     id: Id,
     action: Action,
     match: RuleMatch,
-    description: Type.Optional(Type.String()),
-    message: Type.Optional(Type.String({ description: "overrides the list's message" })),
-    alternative: Type.Optional(Type.String({ description: "overrides the list's alternative" })),
+    description: Type.Optional(Text(L.description)),
+    message: Type.Optional(Type.String({ maxLength: L.message, description: "overrides the list's message" })),
+    alternative: Type.Optional(Type.String({ maxLength: L.alternative, description: "overrides the list's alternative" })),
     grace_until: Type.Optional(UtcTime),
     monitor: Type.Optional(Type.Boolean({ description: 'decide and report only, for trying a new rule' })),
-    settings: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'managed settings (configure rules)' })),
+    settings: Type.Optional(
+      Type.Record(Type.String({ maxLength: L.nameLength }), Type.Unknown(), { maxProperties: L.settingsKeys, description: `managed settings (configure rules); at most ${L.settingsBytes} bytes of JSON` }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -69,11 +96,11 @@ export type BanRule = Static<typeof BanRule>;
 export const PolicyException = Type.Object(
   {
     id: Id,
-    tool: Type.String({ minLength: 1 }),
-    user: Type.Optional(Type.String({ minLength: 1 })),
-    device: Type.Optional(Type.String({ minLength: 1 })),
+    tool: Type.String({ minLength: 1, maxLength: L.nameLength }),
+    user: Type.Optional(Type.String({ minLength: 1, maxLength: L.nameLength })),
+    device: Type.Optional(Type.String({ minLength: 1, maxLength: L.nameLength })),
     expires: UtcTime,
-    reason: Type.Optional(Type.String()),
+    reason: Type.Optional(Text(L.reason)),
   },
   { additionalProperties: false, anyOf: [{ required: ['user'] }, { required: ['device'] }] },
 );
@@ -108,28 +135,37 @@ export type Branding = Static<typeof Branding>;
 export const BanList = Type.Object(
   {
     schema: Type.Literal(BANLIST_SCHEMA),
-    name: Type.String({ minLength: 1 }),
-    revision: Type.Optional(Type.String({ description: 'set by the server when it builds a bundle' })),
+    name: Type.String({ minLength: 1, maxLength: L.name }),
+    revision: Type.Optional(Type.String({ maxLength: 128, description: 'set by the server when it builds a bundle' })),
     mode: Type.Union([Type.Literal('enforce'), Type.Literal('monitor')], { description: 'monitor: decide and report, act on nothing' }),
     default_action: Action,
-    message: Type.String({ description: 'default message shown to the employee' }),
-    alternative: Type.String({ description: 'default approved alternative, "" when none' }),
-    rules: Type.Array(BanRule),
-    exceptions: Type.Array(PolicyException, { description: 'fleet-wide exceptions shipped in the bundle' }),
+    message: Type.String({ maxLength: L.message, description: 'default message shown to the employee' }),
+    alternative: Type.String({ maxLength: L.alternative, description: 'default approved alternative, "" when none' }),
+    rules: Type.Array(BanRule, { maxItems: L.rules }),
+    exceptions: Type.Array(PolicyException, { maxItems: L.exceptions, description: 'fleet-wide exceptions shipped in the bundle' }),
     branding: Type.Optional(Branding),
   },
   { additionalProperties: false },
 );
 export type BanList = Static<typeof BanList>;
 
-/** Schema checks cannot see duplicate ids; the policy needs them unique to name the winning rule. */
+/**
+ * What schema checks cannot see: duplicate ids (the policy needs them unique to name the winning
+ * rule), and how deep and big a rule's free-form settings are (paths read from the list's root).
+ */
 export function banListProblems(list: BanList): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();
-  for (const r of list.rules) {
+  for (const [i, r] of list.rules.entries()) {
     if (seen.has(r.id)) problems.push(`rule id '${r.id}' appears twice`);
     seen.add(r.id);
     if (r.action === 'configure' && !r.settings) problems.push(`rule '${r.id}' is a configure rule without settings`);
+    if (r.settings !== undefined) {
+      // The list (1) → rules (2) → the rule (3) enclose settings.
+      const shape = jsonShapeProblem(r.settings, { maxDepth: L.depth }, ['rules', i, 'settings'], 3);
+      if (shape) problems.push(shape);
+      else if (new TextEncoder().encode(JSON.stringify(r.settings)).length > L.settingsBytes) problems.push(`rules[${i}].settings: more than ${L.settingsBytes} bytes of JSON`);
+    }
   }
   return problems;
 }

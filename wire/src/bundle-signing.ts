@@ -14,6 +14,9 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sig
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BundleArchiveError, packBundle, unpackBundle, type ArchiveLimits, type BundleFiles } from './bundle-archive.ts';
+import { canonicalJson } from './canonical-json.ts';
+
+export { canonicalJson };
 
 export const SIGNATURES_FILE = '.signatures.json';
 
@@ -113,15 +116,6 @@ export function loadOrCreateSigningKey(dir: string): SigningKey {
   const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
   if (!existsSync(pubPath)) writeFileSync(pubPath, publicKeyPem, { mode: 0o644 });
   return { privateKey, publicKeyPem, keyId: keyIdOf(publicKey) };
-}
-
-/** JSON with object keys sorted and no whitespace, as OPA hashes structured bundle files. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 
 const isStructured = (name: string): boolean => name.endsWith('.json') || name === '.manifest' || name.endsWith('/.manifest');

@@ -36,6 +36,31 @@ export interface BanlistChangeEvent {
   by: string;
 }
 
+/** What became of the bundle for a changed list (null from changed() when no bundle service runs). */
+export type BundleOutcome =
+  | { state: 'published'; revision: string; seq: number; etag: string }
+  | { state: 'failed'; revision: string; error: string };
+
+/** Thrown by BundlePublisher.check: no bundle can be built from the list (the reason is the message). */
+export class BundleBuildError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BundleBuildError';
+  }
+}
+
+/**
+ * The bundle service as the ban list sees it (server/src/bundle-distribution.ts installs one). A ban
+ * change is checked before it is stored and published after, so a list that cannot become a bundle
+ * is refused to the caller instead of leaving the fleet silently on the previous bundle.
+ */
+export interface BundlePublisher {
+  /** Builds (and discards) a bundle from `list`; throws BundleBuildError with the reason when it cannot. */
+  check(list: BanList): Promise<void>;
+  /** Builds, signs, stores and announces the bundle of `snapshot`; a failure is recorded, not thrown. */
+  publish(snapshot: BanlistSnapshot, by: string): Promise<BundleOutcome>;
+}
+
 function metaOf(list: BanList): ListMeta {
   return { name: list.name, mode: list.mode, default_action: list.default_action, message: list.message, alternative: list.alternative };
 }
@@ -64,6 +89,8 @@ export function draftProblems(value: unknown): string[] {
 }
 
 export class BanlistService extends EventEmitter<{ change: [BanlistChangeEvent] }> {
+  private publisher: BundlePublisher | null = null;
+
   constructor(
     private readonly store: Repository,
     private readonly now: () => number = Date.now,
@@ -108,10 +135,23 @@ export class BanlistService extends EventEmitter<{ change: [BanlistChangeEvent] 
     return changes;
   }
 
-  /** Emits 'change' with the new document (the bundle publisher listens). */
-  async changed(by: string): Promise<BanlistSnapshot> {
+  setPublisher(p: BundlePublisher | null): void {
+    this.publisher = p;
+  }
+
+  /** Throws BundleBuildError when the bundle service cannot build a bundle from `list`. */
+  async check(list: BanList): Promise<void> {
+    await this.publisher?.check(list);
+  }
+
+  /**
+   * Emits 'change' with the new document and publishes its bundle; `bundle` says whether that worked
+   * (null when no bundle service is installed).
+   */
+  async changed(by: string): Promise<BanlistSnapshot & { bundle: BundleOutcome | null }> {
     const snapshot = await this.snapshot();
     this.emit('change', { snapshot, by });
-    return snapshot;
+    const bundle = this.publisher ? await this.publisher.publish(snapshot, by) : null;
+    return { ...snapshot, bundle };
   }
 }

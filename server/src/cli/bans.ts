@@ -69,9 +69,15 @@ export default async function bansCommand(args: string[]): Promise<number> {
       if (!Number.isInteger(n) || n < 0) throw new AdminCliError('--expect-revision must be a whole number');
       body.expect_revision = n;
     }
-    const r = (await api.request('PUT', '/api/v1/bans', body)).json() as { revision: string; changes: Change[] };
+    const r = (await api.request('PUT', '/api/v1/bans', body)).json() as { revision: string; changes: Change[]; bundle: { state: string; seq?: number; error?: string } | null };
     process.stdout.write(`applied: ${r.changes.length} change(s); ban list revision now ${r.revision}\n`);
     for (const c of r.changes) process.stdout.write(`  ${c.op} ${label(c.id)}\n`);
+    if (r.bundle?.state === 'failed') {
+      // Stored, but agents still run the previous bundle: say so and fail (GET /api/v1/rollout has the state).
+      process.stderr.write(`warden bans: the change is stored but its bundle failed to build, agents keep the previous bundle: ${r.bundle.error ?? 'unknown error'}\n`);
+      return 1;
+    }
+    if (r.bundle) process.stdout.write(`bundle ${r.bundle.seq ?? ''} published\n`);
     return 0;
   } catch (e) {
     if (e instanceof AdminCliError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -57,8 +57,8 @@ export async function exceptionRoutes(app: FastifyInstance, { core }: RouteConte
     if (!(await store.decideException(e.id, 'approved', actorName(req.principal!), now(), req.body.note, exp))) throw conflict(`exception ${e.id} is ${e.state}, not pending`);
     await store.bumpCounter('exception_revision');
     await core.audit(req, 'exception.approve', `exception:${e.id}`, { device: e.deviceId, tool: e.toolId, expires_at: new Date(exp).toISOString(), note: req.body.note });
-    await banlist.changed(actorName(req.principal!));
-    return exceptionDto((await store.getException(e.id))!);
+    const { bundle } = await banlist.changed(actorName(req.principal!));
+    return { ...exceptionDto((await store.getException(e.id))!), bundle };
   });
 
   app.post<{ Params: Id; Body: Deny }>('/api/v1/exceptions/:id/deny', { config: { auth: EDIT_ROLES }, schema: { tags, params: IdParam, body: DenyBody } }, async (req) => {

@@ -134,6 +134,13 @@ UPDATE inventory_items SET vendor_country = COALESCE(detail_json::json->>'vendor
   category = COALESCE(detail_json::json->>'category', ''), user_name = COALESCE(detail_json::json->>'user', '');
 `,
   },
+  {
+    version: 4,
+    name: 'exception device-reported user',
+    // requested_by is the identity the server proved (device:<id> or user:<name>); what a device says
+    // about which local OS user asked is kept apart, labelled as the device's claim.
+    common: 'ALTER TABLE exceptions ADD COLUMN device_reported_user TEXT;',
+  },
 ];
 
 export function migrationSql(m: Migration, dialect: Dialect): string {

@@ -59,7 +59,7 @@ function toBanVersion(r: Row): BanVersion {
 }
 function toException(r: Row): ExceptionRecord {
   return {
-    id: str(r.id), deviceId: str(r.device_id), toolId: str(r.tool_id), reason: str(r.reason), requestedBy: str(r.requested_by), requestedAt: num(r.requested_at),
+    id: str(r.id), deviceId: str(r.device_id), toolId: str(r.tool_id), reason: str(r.reason), requestedBy: str(r.requested_by), deviceReportedUser: optStr(r.device_reported_user), requestedAt: num(r.requested_at),
     state: str(r.state) as ExceptionState, decidedBy: optStr(r.decided_by), decidedAt: optNum(r.decided_at), decisionNote: optStr(r.decision_note), expiresAt: optNum(r.expires_at),
   };
 }
@@ -204,6 +204,9 @@ export class SqlRepository implements Repository {
   async revokeApiToken(id: string, at: number): Promise<boolean> {
     return (await this.db.run('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [at, id])) > 0;
   }
+  async revokeUserTokens(userId: string, at: number): Promise<number> {
+    return this.db.run('UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL', [at, userId]);
+  }
 
   // ---- enrollment and devices
   async createEnrollToken(t: EnrollToken): Promise<void> {
@@ -279,6 +282,10 @@ export class SqlRepository implements Repository {
   }
   async countDevices(): Promise<number> {
     return num((await this.db.get<Row>('SELECT COUNT(*) AS n FROM devices'))?.n ?? 0);
+  }
+  async bundleRollout(revision: string): Promise<{ active: number; current: number }> {
+    const r = await this.db.get<Row>("SELECT COUNT(*) AS active, COALESCE(SUM(CASE WHEN bundle_revision = ? THEN 1 ELSE 0 END), 0) AS current FROM devices WHERE state = 'active'", [revision]);
+    return { active: num(r?.active ?? 0), current: num(r?.current ?? 0) };
   }
   async revokeDevice(id: string, at: number): Promise<boolean> {
     return (await this.db.run("UPDATE devices SET state = 'revoked', revoked_at = ? WHERE id = ? AND state = 'active'", [at, id])) > 0;
@@ -499,8 +506,8 @@ export class SqlRepository implements Repository {
   // ---- exceptions
   async createException(e: ExceptionRecord): Promise<void> {
     await this.db.run(
-      'INSERT INTO exceptions (id, device_id, tool_id, reason, requested_by, requested_at, state, decided_by, decided_at, decision_note, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [e.id, e.deviceId, e.toolId, e.reason, e.requestedBy, e.requestedAt, e.state, e.decidedBy, e.decidedAt, e.decisionNote, e.expiresAt],
+      'INSERT INTO exceptions (id, device_id, tool_id, reason, requested_by, device_reported_user, requested_at, state, decided_by, decided_at, decision_note, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [e.id, e.deviceId, e.toolId, e.reason, e.requestedBy, e.deviceReportedUser ?? null, e.requestedAt, e.state, e.decidedBy, e.decidedAt, e.decisionNote, e.expiresAt],
     );
   }
   async getException(id: string): Promise<ExceptionRecord | null> {

@@ -152,7 +152,10 @@ export interface ExceptionRecord {
   deviceId: string;
   toolId: string;
   reason: string;
+  /** Who asked, as the server proved it: `device:<id>` (agent route) or `user:<name>` (admin API). */
   requestedBy: string;
+  /** The local OS user the device says asked (a claim of the device, never an identity). */
+  deviceReportedUser?: string | null;
   requestedAt: number;
   state: ExceptionState;
   decidedBy: string | null;
@@ -258,6 +261,8 @@ export interface Repository {
   getApiToken(id: string): Promise<ApiToken | null>;
   listApiTokens(userId?: string): Promise<ApiToken[]>;
   revokeApiToken(id: string, at: number): Promise<boolean>;
+  /** Revokes every live API token of a user (login sessions included); returns how many. */
+  revokeUserTokens(userId: string, at: number): Promise<number>;
 
   createEnrollToken(t: EnrollToken): Promise<void>;
   getEnrollToken(id: string): Promise<EnrollToken | null>;
@@ -274,6 +279,8 @@ export interface Repository {
   getDeviceByCredentialId(credentialId: string): Promise<Device | null>;
   listDevices(page?: Partial<Page>): Promise<Device[]>;
   countDevices(): Promise<number>;
+  /** Active devices, and how many of them report running bundle `revision`. */
+  bundleRollout(revision: string): Promise<{ active: number; current: number }>;
   revokeDevice(id: string, at: number): Promise<boolean>;
   touchDevice(id: string, at: number): Promise<void>;
   /** The machine was renamed (or reinstalled with another OS): reports show what the inventory says. */
