@@ -34,7 +34,7 @@ try {
 }
 
 const store = (await openStore({ dataDir, ...(database ? { database } : {}), ...(pgSchema ? { pgSchema } : {}) })) as SqlRepository;
-const app = await buildServer({ store, exceptionSweepMs: 0, enrollPerMinute: 1_000_000 });
+const app = await buildServer({ store, exceptionSweepMs: 0 });
 await installBundleDistribution(app, {
   dataDir: join(dataDir, 'keys'),
   compile,

@@ -50,7 +50,7 @@ async function run(kind: 'sqlite' | 'postgres'): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'warden-bench-'));
   const schema = `bench_${randomBytes(4).toString('hex')}`;
   const store = kind === 'sqlite' ? await openStore({ dataDir: dir }) : await openStore({ database: process.env.WARDEN_TEST_PG_URL!, pgSchema: schema });
-  const app = await buildServer({ store, enrollPerMinute: 1_000_000, exceptionSweepMs: 0 });
+  const app = await buildServer({ store, exceptionSweepMs: 0 });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   try {
     const secret = await rotateEnrollSecret(store);

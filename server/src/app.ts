@@ -27,6 +27,7 @@ import './fastify-types.ts';
 import type { RouteAuth } from './fastify-types.ts';
 import { HttpError } from './http-error.ts';
 import { Authenticator } from './auth/authenticator.ts';
+import { AuthFailureLimits, type AuthLimits } from './auth/failure-limiter.ts';
 import { actorName, type Principal } from './auth/principal.ts';
 import { csrfProblem, sessionTokenOf } from './auth/session.ts';
 import type { Repository } from './store/types.ts';
@@ -37,6 +38,7 @@ import { Metrics } from './metrics.ts';
 import type { PolicyEvaluator } from './policy/evaluator.ts';
 import { coreRoutes } from './routes/index.ts';
 import { consoleRoutes } from './console/static.ts';
+import { ToolCatalog } from './catalog.ts';
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -57,8 +59,8 @@ export interface ServerOptions {
   /** Largest JSON body in bytes after decompression (default 1 MiB; uploads get 16 MiB). */
   bodyLimit?: number;
   uploadBodyLimit?: number;
-  /** Enrollment/login attempts per client IP per minute (default 30). The fleet bench raises it. */
-  enrollPerMinute?: number;
+  /** Guessing limits of enrollment and login (failures only; auth/failure-limiter.ts has the defaults). */
+  authLimits?: Partial<AuthLimits>;
   /** How often approved exceptions past their expiry are marked expired (default 60 s; 0 = never). */
   exceptionSweepMs?: number;
   /** How often the fleet's compliance is sampled for the console's chart (default 60 s; 0 = never).
@@ -68,6 +70,8 @@ export interface ServerOptions {
   evaluator?: PolicyEvaluator;
   /** Folder of the built admin console (default build/console of the install root). */
   consoleDir?: string;
+  /** Names tools in reports (default: the shipped catalog, policies/data/catalog.json). */
+  catalog?: ToolCatalog;
   now?: () => number;
 }
 
@@ -75,11 +79,14 @@ export interface WardenCore {
   store: Repository;
   now: () => number;
   auth: Authenticator;
+  /** Failed enrollment/login counts (never successes): who is refused with 429. */
+  authLimits: AuthFailureLimits;
   banlist: BanlistService;
   /** User and device groups, the SCIM directory (groups/store.ts). */
   groups: GroupStore;
   metrics: Metrics;
   evaluator: PolicyEvaluator | null;
+  catalog: ToolCatalog;
   /** For plugins that authenticate themselves: the device id of a valid device credential, or null. */
   authenticateDevice: (req: FastifyRequest) => Promise<string | null>;
   /** Every route registered on this server with the auth it declared (for the authorization tests). */
@@ -108,7 +115,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const fastifyOpts: FastifyServerOptions = {
     bodyLimit,
     logger: opts.logger ? { ...(typeof opts.logger === 'object' ? opts.logger : {}), redact: ['req.headers.authorization', 'req.headers.cookie'] } : false,
-    // Agents behind one NAT share an address; rate limits still key on it (no proxy trust by default).
+    // Agents behind one NAT share an address (no proxy trust by default): the guessing limits count
+    // failures per address, never successes, so a fleet behind one address keeps enrolling.
     trustProxy: false,
     // Name the offending property or the allowed values: "body/platform must be equal to one of the
     // allowed values (linux, darwin, win32)" tells an agent developer what to fix.
@@ -137,10 +145,12 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     store: opts.store,
     now,
     auth,
+    authLimits: new AuthFailureLimits(opts.authLimits, now),
     banlist: new BanlistService(opts.store, now),
     groups: new GroupStore(driver),
     metrics: new Metrics(opts.store),
     evaluator: opts.evaluator ?? null,
+    catalog: opts.catalog ?? ToolCatalog.shipped(),
     routes: [],
     bundleStatus: () => null,
     authenticateDevice: async (req) => {
@@ -167,7 +177,10 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     let status = 500;
     let code = 'internal';
     let message = 'internal server error';
-    if (err instanceof HttpError) [status, code, message] = [err.statusCode, err.code, err.message];
+    if (err instanceof HttpError) {
+      [status, code, message] = [err.statusCode, err.code, err.message];
+      for (const [k, v] of Object.entries(err.headers)) void reply.header(k, v);
+    }
     else if (err.validation) [status, code, message] = [400, 'bad_request', `invalid request: ${err.message}`];
     else if (typeof err.code === 'string' && err.code.startsWith('Z_')) [status, code, message] = [400, 'bad_encoding', `invalid gzip body: ${err.message}`];
     else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
@@ -261,7 +274,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     },
   });
 
-  await app.register(coreRoutes, { core, uploadBodyLimit: opts.uploadBodyLimit ?? 16 * 1024 * 1024, enrollPerMinute: opts.enrollPerMinute ?? 30 });
+  await app.register(coreRoutes, { core, uploadBodyLimit: opts.uploadBodyLimit ?? 16 * 1024 * 1024 });
 
   await app.register(consoleRoutes, { ...(opts.consoleDir ? { dir: opts.consoleDir } : {}) });
 

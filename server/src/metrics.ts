@@ -10,6 +10,7 @@ export class Metrics {
   readonly enrollments: Counter<'result'>;
   readonly checkins: Counter<'kind'>;
   readonly eventsIngested: Counter;
+  readonly authThrottled: Counter<'route'>;
 
   constructor(store: Repository) {
     const registers = [this.registry];
@@ -17,6 +18,7 @@ export class Metrics {
     this.errors = new Counter({ name: 'warden_http_errors_total', help: 'Requests refused or failed, by error code', labelNames: ['code'], registers });
     this.enrollments = new Counter({ name: 'warden_enrollments_total', help: 'Enrollment attempts by result', labelNames: ['result'], registers });
     this.checkins = new Counter({ name: 'warden_checkins_total', help: 'Agent check-ins by kind (inventory, events, status)', labelNames: ['kind'], registers });
+    this.authThrottled = new Counter({ name: 'warden_auth_throttled_total', help: 'Enrollment/login attempts refused with 429 after too many failures', labelNames: ['route'], registers });
     this.eventsIngested = new Counter({ name: 'warden_events_ingested_total', help: 'Enforcement events stored', registers });
     new Gauge({
       name: 'warden_devices',

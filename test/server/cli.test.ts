@@ -59,7 +59,7 @@ test('warden bans diff / apply and warden report over the admin API', async () =
 
     r = await warden(['report', 'inventory-by-tool', '--format', 'csv'], { ...env, WARDEN_TOKEN: f.tokens.auditor });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, 'tool_id,name,vendor,devices,installs\r\nclaude-code,Claude Code,Anthropic,1,1\r\n');
+    assert.equal(r.stdout, 'tool_id,name,vendor,devices,installs\r\nclaude-code,Claude Code (CLI),Anthropic PBC,1,1\r\n');
     r = await warden(['report', 'exceptions', '--format', 'json'], { ...env, WARDEN_TOKEN: f.tokens.auditor });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual((JSON.parse(r.stdout) as { rows: unknown[] }).rows, []);

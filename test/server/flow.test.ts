@@ -69,7 +69,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(lines[0], 'device_id,hostname,platform,tools,installs');
       assert.deepEqual(lines.slice(1).map((l) => l.split(',').slice(1).join(',')).sort(), ['alice-laptop,linux,2,2', 'bob-desktop,linux,1,1']);
       r = await http(url, 'GET', '/api/v1/reports/inventory-by-vendor?format=json', { token: tokens['policy-editor'] });
-      assert.deepEqual((r.body as { rows: { vendor: string }[] }).rows.map((x) => x.vendor).sort(), ['Anthropic', 'Anysphere', 'GitHub']);
+      assert.deepEqual((r.body as { rows: { vendor: string }[] }).rows.map((x) => x.vendor).sort(), ['Anthropic PBC', 'Anysphere, Inc.', 'GitHub (Microsoft)'], 'vendors are named from the catalog');
       r = await http(url, 'GET', `/api/v1/events?device=${a.deviceId}`, { token: tokens.auditor });
       assert.equal((r.body as { events: unknown[] }).events.length, 3);
       r = await http(url, 'GET', '/api/v1/inventory?tool=claude-code', { token: tokens.auditor });
@@ -102,7 +102,7 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(cur.rules.map((x) => [x.id, x.action]), [['ban-claude-code', 'block'], ['allow-qoder', 'allow']]);
 
       // Exceptions: employee asks, editor approves until a time, the sweep expires it.
-      r = await http(url, 'POST', '/api/v1/agent/exceptions', { token: a.credential, body: { tool: 'claude-code', reason: 'customer project needs it until Friday', requested_by: 'alice' } });
+      r = await http(url, 'POST', '/api/v1/agent/exceptions', { token: a.credential, body: { tool: 'claude-code', reason: 'customer project needs it until Friday', local_user: 'alice' } });
       assert.equal(r.status, 201, r.text);
       const exId = (r.body as { id: string }).id;
       r = await http(url, 'POST', `/api/v1/exceptions/${exId}/approve`, { token: tokens.auditor, body: { expires_at: new Date(clock + 3600_000).toISOString(), note: 'ok' } });
@@ -119,7 +119,7 @@ for (const kind of STORE_KINDS) {
       r = await http(url, 'GET', '/api/v1/agent/exceptions', { token: a.credential });
       assert.deepEqual((r.body as { exceptions: { state: string }[] }).exceptions.map((e) => e.state), ['expired']);
       r = await http(url, 'GET', '/api/v1/reports/exceptions?format=csv', { token: tokens.auditor });
-      assert.match(r.text, /alice-laptop,claude-code,expired,customer project needs it until Friday,alice,/);
+      assert.match(r.text, new RegExp(`alice-laptop,claude-code,expired,customer project needs it until Friday,device:${a.deviceId},alice,`));
       r = await http(url, 'GET', '/api/v1/bans', { token: tokens.auditor });
       assert.equal((r.body as { list: { exceptions: unknown[] } }).list.exceptions.length, 0, 'expired exceptions leave the list');
 

@@ -51,7 +51,7 @@ function setAt(root: Json, path: (string | number)[], value: Json | undefined): 
 }
 
 test(`fuzz: ${TOTAL} malformed, oversized and wrong-typed requests are all refused with a clear 4xx (seed ${SEED})`, async () => {
-  const f = await startFleet(sqliteKind, { bodyLimit: 64 * 1024, uploadBodyLimit: 256 * 1024, enrollPerMinute: 1_000_000 });
+  const f = await startFleet(sqliteKind, { bodyLimit: 64 * 1024, uploadBodyLimit: 256 * 1024, authLimits: { enrollFailuresPerAddress: 1_000_000, loginFailuresPerUserAddress: 1_000_000, loginFailuresPerUser: 1_000_000, loginFailuresPerAddress: 1_000_000 } });
   try {
     const dev = await enroll(f.url, f.enrollSecret, 'fuzz-host');
     const auth = { none: undefined, device: dev.credential, admin: f.tokens.admin } as const;

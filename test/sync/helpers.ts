@@ -61,7 +61,7 @@ export async function startServer(s: ServerSetup): Promise<TestServer> {
     ...(s.database ? { database: s.database } : {}),
     ...(s.pgSchema ? { pgSchema: s.pgSchema } : {}),
   })) as SqlRepository;
-  const app = await buildServer({ store, exceptionSweepMs: 0, enrollPerMinute: 100_000 });
+  const app = await buildServer({ store, exceptionSweepMs: 0 });
   const dist = await installBundleDistribution(app, {
     dataDir: s.dataDir,
     compile: s.compile,

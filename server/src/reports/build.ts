@@ -20,7 +20,7 @@ const COLUMNS: Record<ReportKind, readonly string[]> = {
   'inventory-by-vendor-country': ['vendor_country', 'vendors', 'tools', 'devices', 'installs'],
   'inventory-by-device': ['device_id', 'hostname', 'platform', 'tools', 'installs'],
   'noncompliant-devices': ['device_id', 'hostname', 'platform', 'strictest_action', 'findings', 'tools', 'bundle_revision', 'bundle_current', 'last_seen_at'],
-  exceptions: ['id', 'device_id', 'hostname', 'tool', 'state', 'reason', 'requested_by', 'requested_at', 'decided_by', 'decided_at', 'expires_at'],
+  exceptions: ['id', 'device_id', 'hostname', 'tool', 'state', 'reason', 'requested_by', 'device_reported_user', 'requested_at', 'decided_by', 'decided_at', 'expires_at'],
 };
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -51,7 +51,7 @@ export async function buildReport(core: WardenCore, kind: ReportKind): Promise<R
       const page = await store.listExceptions({ limit: 1000, offset });
       for (const e of page) {
         if (!hostnames.has(e.deviceId)) hostnames.set(e.deviceId, (await store.getDevice(e.deviceId))?.hostname ?? '');
-        rows.push({ id: e.id, device_id: e.deviceId, hostname: hostnames.get(e.deviceId) ?? '', tool: e.toolId, state: e.state, reason: e.reason, requested_by: e.requestedBy, requested_at: iso(e.requestedAt), decided_by: e.decidedBy, decided_at: iso(e.decidedAt), expires_at: iso(e.expiresAt) });
+        rows.push({ id: e.id, device_id: e.deviceId, hostname: hostnames.get(e.deviceId) ?? '', tool: e.toolId, state: e.state, reason: e.reason, requested_by: e.requestedBy, device_reported_user: e.deviceReportedUser ?? null, requested_at: iso(e.requestedAt), decided_by: e.decidedBy, decided_at: iso(e.decidedAt), expires_at: iso(e.expiresAt) });
       }
       if (page.length < 1000) break;
     }

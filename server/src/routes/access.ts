@@ -3,13 +3,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ADMIN_ROLES, READ_ROLES, type Principal } from '../auth/principal.ts';
 import { hashSecret, mintCredential, newId, newSecret, verifySecret } from '../auth/secrets.ts';
-import { HttpError, conflict, notFound } from '../http-error.ts';
+import { HttpError, conflict, notFound, tooManyFailures } from '../http-error.ts';
 import { CreateEnrollToken, CreateToken, CreateUser, ErrorReply, IdParam, LoginRequest, PatchUser, type CreateEnrollToken as EnrollTokenBody, type CreateToken as TokenBody, type CreateUser as UserBody, type IdParam as Id, type LoginRequest as LoginBody, type PatchUser as PatchBody } from '../schemas/api.ts';
 import type { Repository, Role, User } from '../store/types.ts';
 import { isUniqueViolation } from '../store/sql-driver.ts';
 import { ENROLL_SECRET_SETTING } from './enroll.ts';
 import { userDto } from './dto.ts';
 import type { RouteContext } from './context.ts';
+import type { WardenCore } from '../app.ts';
 
 const LOGIN_TTL_MS = 12 * 3600_000;
 const DAY_MS = 24 * 3600_000;
@@ -41,27 +42,39 @@ export async function rotateEnrollSecret(store: Repository): Promise<string> {
   return secret;
 }
 
-/** The user when the password is right and the account enabled; else audits the failure and throws 401. */
-export async function checkPassword(store: Repository, username: string, password: string, ip: string, at: number): Promise<User> {
+/**
+ * The user when the password is right and the account enabled; else audits the failure and throws 401.
+ * Over a guessing limit (auth/failure-limiter.ts) the password is not even checked: 429, which is what
+ * stops guessing. Shared by API login and console sign-in, so both count against the same limits.
+ */
+export async function checkPassword(core: Pick<WardenCore, 'store' | 'authLimits' | 'metrics'>, username: string, password: string, ip: string, at: number): Promise<User> {
+  const { store, authLimits, metrics } = core;
+  const wait = authLimits.loginBlockedFor(ip, username);
+  if (wait > 0) {
+    metrics.authThrottled.inc({ route: 'login' });
+    throw tooManyFailures(wait, `too many failed logins for this user or from ${ip}`);
+  }
   const u = await store.getUserByName(username);
   // Verify against a dummy hash for unknown users so timing does not reveal which names exist.
   const ok = await verifySecret(password, u?.passwordHash ?? DUMMY_HASH);
   if (!u || !ok || u.disabled) {
+    authLimits.loginFailed(ip, username);
     await store.appendAudit({ at, actor: `user:${username}`, action: 'auth.login_failed', target: `user:${username}`, detail: {}, ip });
     throw new HttpError(401, 'bad_credentials', 'unknown user or wrong password');
   }
+  authLimits.loginSucceeded(ip, username);
   return u;
 }
 
-export async function accessRoutes(app: FastifyInstance, { core, enrollPerMinute }: RouteContext): Promise<void> {
+export async function accessRoutes(app: FastifyInstance, { core }: RouteContext): Promise<void> {
   const { store, now, auth } = core;
   const tags = ['access'];
 
   app.post<{ Body: LoginBody }>(
     '/api/v1/auth/login',
-    { config: { auth: 'enroll', rateLimit: { max: enrollPerMinute, timeWindow: 60_000 } }, schema: { tags, security: [], description: 'Password login: returns an API token valid for 12 hours', body: LoginRequest, response: { '4xx': ErrorReply } } },
+    { config: { auth: 'enroll' }, schema: { tags, security: [], description: 'Password login: returns an API token valid for 12 hours (failed attempts are limited per user and address)', body: LoginRequest, response: { '4xx': ErrorReply } } },
     async (req) => {
-      const u = await checkPassword(store, req.body.username, req.body.password, req.ip, now());
+      const u = await checkPassword(core, req.body.username, req.body.password, req.ip, now());
       const expiresAt = now() + LOGIN_TTL_MS;
       const t = await issueApiToken(store, u.id, 'login', expiresAt, now());
       await store.appendAudit({ at: now(), actor: `user:${u.username}`, action: 'auth.login', target: `token:${t.id}`, detail: {}, ip: req.ip });
@@ -97,9 +110,15 @@ export async function accessRoutes(app: FastifyInstance, { core, enrollPerMinute
     if (req.body.role !== undefined) patch.role = req.body.role;
     if (req.body.disabled !== undefined) patch.disabled = req.body.disabled;
     if (req.body.password !== undefined) patch.passwordHash = await hashSecret(req.body.password, 'password');
+    if (!(await store.getUserById(req.params.id))) throw notFound(`no user ${req.params.id}`);
+    // A password reset or a disable ends every session and API token of the user: whoever held the old
+    // password (or a token minted with it) is out, and re-enabling the account does not bring them back.
+    // Revoked before the change is stored, so a failure in between errs on the side of locking out.
+    const revokeAll = req.body.password !== undefined || req.body.disabled === true;
+    const tokensRevoked = revokeAll ? await store.revokeUserTokens(req.params.id, now()) : 0;
     if (!(await store.updateUser(req.params.id, patch))) throw notFound(`no user ${req.params.id}`);
     await auth.revoke({ kind: 'user', id: req.params.id });
-    await core.audit(req, 'user.update', `user:${req.params.id}`, { role: req.body.role ?? null, disabled: req.body.disabled ?? null, password_changed: req.body.password !== undefined });
+    await core.audit(req, 'user.update', `user:${req.params.id}`, { role: req.body.role ?? null, disabled: req.body.disabled ?? null, password_changed: req.body.password !== undefined, tokens_revoked: tokensRevoked });
     return userDto((await store.getUserById(req.params.id))!);
   });
 

@@ -9,6 +9,7 @@ import type { DeviceVerdict, EventRow, InventoryRow } from '../store/types.ts';
 import type { DecisionSummary } from '../../../wire/src/agent-status.ts';
 import { LADDER_RANK, type Action } from '../../../wire/src/decision.ts';
 import { VIOLATION_ACTIONS } from '../policy/impact.ts';
+import type { ToolCatalog } from '../catalog.ts';
 import { exceptionDto } from './dto.ts';
 import type { RouteContext } from './context.ts';
 
@@ -17,9 +18,11 @@ export function findingKey(f: Finding): string {
   return `${f.tool_id}:${f.channel}:${f.user ?? '-'}`;
 }
 
-function toRows(findings: Finding[]): InventoryRow[] {
+function toRows(findings: Finding[], catalog: ToolCatalog): InventoryRow[] {
   const seen = new Set<string>();
-  return findings.map((f) => {
+  return findings.map((reported) => {
+    // Names, vendor and category are the catalog's; the device only says which tool it found.
+    const f = catalog.name(reported);
     const key = findingKey(f);
     if (seen.has(key)) throw badRequest(`finding ${key} appears twice (one finding per tool × channel × user)`);
     seen.add(key);
@@ -53,13 +56,13 @@ export async function agentRoutes(app: FastifyInstance, { core, uploadBodyLimit 
       const b = req.body;
       metrics.checkins.inc({ kind: `inventory_${b.kind}` });
       if (b.kind === 'full') {
-        const rows = toRows(b.inventory.findings);
+        const rows = toRows(b.inventory.findings, core.catalog);
         const r = await store.replaceInventory(deviceId, b.seq, rows, now());
         if (r === 'ok') await store.updateDeviceHost(deviceId, b.inventory.host.hostname.slice(0, 255), b.inventory.host.os.platform, b.inventory.host.serial?.slice(0, 128) ?? null);
         return { result: r, seq: b.seq, items: rows.length };
       }
       if (b.seq <= b.base_seq) throw badRequest(`seq (${b.seq}) must be greater than base_seq (${b.base_seq})`);
-      const rows = toRows(b.upserts);
+      const rows = toRows(b.upserts, core.catalog);
       if (new Set(b.removed).size !== b.removed.length) throw badRequest('removed lists a key twice');
       const r = await store.applyInventoryDelta(deviceId, b.base_seq, b.seq, rows, b.removed, now());
       if (r === 'gap') {
@@ -113,9 +116,12 @@ export async function agentRoutes(app: FastifyInstance, { core, uploadBodyLimit 
       const deviceId = deviceOf(req.principal);
       const pending = await store.listExceptions({ deviceId, state: 'pending' });
       if (pending.length >= 20) throw new HttpError(429, 'too_many_requests', 'this device already has 20 pending exception requests');
-      const rec = { id: newId(), deviceId, toolId: req.body.tool, reason: req.body.reason, requestedBy: req.body.requested_by ?? `device:${deviceId}`, requestedAt: now(), state: 'pending' as const, decidedBy: null, decidedAt: null, decisionNote: null, expiresAt: null };
+      const { local_user, requested_by } = req.body;
+      if (local_user !== undefined && requested_by !== undefined && local_user !== requested_by) throw badRequest('local_user and requested_by (its older name) differ: send local_user only');
+      // The requester is the device the credential proves; which local user asked is only the device's word.
+      const rec = { id: newId(), deviceId, toolId: req.body.tool, reason: req.body.reason, requestedBy: `device:${deviceId}`, deviceReportedUser: local_user ?? requested_by ?? null, requestedAt: now(), state: 'pending' as const, decidedBy: null, decidedAt: null, decisionNote: null, expiresAt: null };
       await store.createException(rec);
-      await core.audit(req, 'exception.request', `exception:${rec.id}`, { device: deviceId, tool: rec.toolId });
+      await core.audit(req, 'exception.request', `exception:${rec.id}`, { device: deviceId, tool: rec.toolId, device_reported_user: rec.deviceReportedUser });
       return reply.code(201).send(exceptionDto(rec));
     },
   );

@@ -4,5 +4,4 @@ import type { WardenCore } from '../app.ts';
 export interface RouteContext {
   core: WardenCore;
   uploadBodyLimit: number;
-  enrollPerMinute: number;
 }

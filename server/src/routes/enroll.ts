@@ -3,27 +3,42 @@
 // needs a one-time token an admin issued on purpose.
 import type { FastifyInstance } from 'fastify';
 import { EnrollReply, EnrollRequest, ErrorReply } from '../schemas/api.ts';
-import { HttpError, badRequest } from '../http-error.ts';
+import { HttpError, badRequest, tooManyFailures } from '../http-error.ts';
 import { hashSecret, mintCredential, newId, parseCredential, verifySecret } from '../auth/secrets.ts';
 import type { RouteContext } from './context.ts';
 
 export const ENROLL_SECRET_SETTING = 'enroll_secret_hash';
 
-export async function enrollRoutes(app: FastifyInstance, { core, enrollPerMinute }: RouteContext): Promise<void> {
-  const { store, now, metrics } = core;
-  const refuse = (result: string, status: number, code: string, message: string): never => {
+// Results that are a wrong guess at a secret (counted by the guessing limit); a used or expired token
+// was a right one, and a revoked device is a decision, not a guess.
+const GUESSES = new Set(['bad_secret', 'bad_token']);
+
+export async function enrollRoutes(app: FastifyInstance, { core }: RouteContext): Promise<void> {
+  const { store, now, metrics, authLimits } = core;
+  const refusal = (address: string) => (result: string, status: number, code: string, message: string): never => {
     metrics.enrollments.inc({ result });
+    if (GUESSES.has(result)) {
+      // Only failures count, and only the failing request is refused: a valid secret from the same
+      // address (a fleet behind one NAT) never reaches this line.
+      const wait = authLimits.enrollBlockedFor(address);
+      authLimits.enrollFailed(address);
+      if (wait > 0) {
+        metrics.authThrottled.inc({ route: 'enroll' });
+        throw tooManyFailures(wait, `too many failed enrollments from ${address}: ${message}`);
+      }
+    }
     throw new HttpError(status, code, message);
   };
 
   app.post<{ Body: EnrollRequest }>(
     '/api/v1/enroll',
     {
-      config: { auth: 'enroll', rateLimit: { max: enrollPerMinute, timeWindow: 60_000 } },
+      config: { auth: 'enroll' },
       schema: { tags: ['agent'], description: 'Enroll a device with the fleet enroll secret or a one-time enroll token', security: [], body: EnrollRequest, response: { 200: EnrollReply, '4xx': ErrorReply } },
     },
     async (req) => {
       const b = req.body;
+      const refuse = refusal(req.ip);
       if ((b.enroll_secret === undefined) === (b.enroll_token === undefined)) throw badRequest('give exactly one of enroll_secret or enroll_token');
       let tokenId: string | null = null;
       if (b.enroll_secret !== undefined) {

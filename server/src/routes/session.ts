@@ -9,7 +9,7 @@ import { ErrorReply, LoginRequest, type LoginRequest as LoginBody } from '../sch
 import { checkPassword, issueApiToken } from './access.ts';
 import type { RouteContext } from './context.ts';
 
-export async function sessionRoutes(app: FastifyInstance, { core, enrollPerMinute }: RouteContext): Promise<void> {
+export async function sessionRoutes(app: FastifyInstance, { core }: RouteContext): Promise<void> {
   const { store, now, auth } = core;
   const tags = ['access'];
   const parse = (h: string) => app.parseCookie(h);
@@ -17,14 +17,14 @@ export async function sessionRoutes(app: FastifyInstance, { core, enrollPerMinut
   app.post<{ Body: LoginBody }>(
     '/api/v1/auth/session',
     {
-      config: { auth: 'enroll', rateLimit: { max: enrollPerMinute, timeWindow: 60_000 } },
+      config: { auth: 'enroll' },
       schema: { tags, security: [], description: 'Console sign-in: sets an HttpOnly session cookie (12 hours) and returns the CSRF token for state changes', body: LoginRequest, response: { '4xx': ErrorReply } },
     },
     async (req, reply) => {
       // A sign-in form posted from another site would sign the browser into the attacker's account.
       const problem = crossSiteProblem(req);
       if (problem) throw new HttpError(403, 'csrf', `sign-in refused: ${problem}`);
-      const u = await checkPassword(store, req.body.username, req.body.password, req.ip, now());
+      const u = await checkPassword(core, req.body.username, req.body.password, req.ip, now());
       const expiresAt = now() + SESSION_TTL_MS;
       const t = await issueApiToken(store, u.id, 'console session', expiresAt, now());
       await store.appendAudit({ at: now(), actor: `user:${u.username}`, action: 'auth.session', target: `token:${t.id}`, detail: {}, ip: req.ip });

@@ -68,8 +68,14 @@ export const StatusUpload = Type.Object(
 );
 export type StatusUpload = Static<typeof StatusUpload>;
 
+const LocalUser = (description: string) => Type.Optional(Type.String({ minLength: 1, maxLength: 200, description }));
 export const ExceptionRequest = Type.Object(
-  { tool: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' }), reason: Text(2000, 3), requested_by: Type.Optional(Text(200, 1)) },
+  {
+    tool: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' }),
+    reason: Text(2000, 3),
+    local_user: LocalUser('the OS user on the device who asked; stored as device_reported_user, a claim of the device (requested_by is always the device the credential proves)'),
+    requested_by: LocalUser('older name of local_user: never an identity, stored as device_reported_user'),
+  },
   Strict,
 );
 export type ExceptionRequest = Static<typeof ExceptionRequest>;
