@@ -179,7 +179,10 @@ export interface ExceptionItem {
   hostname?: string;
   tool: string;
   reason: string;
+  /** Who asked as the server proved it: device:<id> or user:<name>. */
   requested_by: string;
+  /** The local OS user the device says asked: the device's claim, not an identity. */
+  device_reported_user: string | null;
   requested_at: string;
   state: 'pending' | 'approved' | 'denied' | 'expired';
   decided_by: string | null;

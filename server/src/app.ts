@@ -17,7 +17,6 @@
 // { statusCode, error, message } and never a stack trace, Authorization headers redacted from logs.
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
-import rateLimit from '@fastify/rate-limit';
 import cookie from '@fastify/cookie';
 import { createGunzip } from 'node:zlib';
 import { Ajv } from 'ajv';
@@ -265,7 +264,6 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const unfollow = await auth.follow();
   app.addHook('onClose', async () => unfollow());
 
-  await app.register(rateLimit, { global: false });
   await app.register(swagger, {
     openapi: {
       info: { title: 'warden server API', version: '1' },

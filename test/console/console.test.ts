@@ -179,7 +179,7 @@ test('exceptions: a request an agent sent is approved with an expiry; the databa
   const sent = await fetch(`${fleet.url}/api/v1/agent/exceptions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${agent.client.credential}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ tool: 'cursor', reason: 'I maintain the Cursor integration of our SDK', requested_by: 'bob' }),
+    body: JSON.stringify({ tool: 'cursor', reason: 'I maintain the Cursor integration of our SDK', local_user: 'bob' }),
   });
   assert.equal(sent.status, 201, await sent.clone().text());
   const req = (await sent.json()) as { id: string };
@@ -187,7 +187,8 @@ test('exceptions: a request an agent sent is approved with an expiry; the databa
   await page.getByRole('link', { name: 'Exceptions' }).click();
   const row = page.locator('#pending tbody tr', { hasText: 'I maintain the Cursor integration' });
   await row.waitFor();
-  assert.match(await row.textContent() ?? '', /bob/);
+  // The requester is the device the credential proves; 'bob' is only what the device says.
+  assert.match(await row.textContent() ?? '', new RegExp(`device:${agent.deviceId}.*bob`));
   await shot(page, '05-exceptions-pending');
   await row.getByRole('button', { name: /^Approve/ }).click();
   const expires = new Date(Date.now() + 7 * 86400_000).toISOString().slice(0, 10);

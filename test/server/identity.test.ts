@@ -29,14 +29,21 @@ for (const kind of STORE_KINDS) {
       r = await http(url, 'POST', '/api/v1/tokens', { token: session, body: { name: 'carol-ci' } });
       assert.equal(r.status, 201, r.text);
       const apiToken = (r.body as { token: string }).token;
+      // …and a console session (HttpOnly cookie) signed in from the browser.
+      r = await http(url, 'POST', '/api/v1/auth/session', { body: { username: 'carol', password: PASSWORD }, headers: { origin: url } });
+      assert.equal(r.status, 200, r.text);
+      const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0] as string;
+      const consoleStatus = async () => (await http(url, 'GET', '/api/v1/auth/session', { headers: { cookie } })).status;
       assert.equal(await whoami(session), 200);
       assert.equal(await whoami(apiToken), 200);
+      assert.equal(await consoleStatus(), 200);
 
       // The admin resets her password: both are dead at once, the old password too.
       r = await http(url, 'PATCH', `/api/v1/users/${carolId}`, { token: tokens.admin, body: { password: 'a brand new long password' } });
       assert.equal(r.status, 200, r.text);
       assert.equal(await whoami(session), 401, 'the old session is revoked');
       assert.equal(await whoami(apiToken), 401, 'the old API token is revoked');
+      assert.equal(await consoleStatus(), 401, 'the console session cookie is revoked');
       assert.equal((await login(PASSWORD)).status, 401);
       r = await login('a brand new long password');
       assert.equal(r.status, 200, r.text);
@@ -50,7 +57,7 @@ for (const kind of STORE_KINDS) {
       assert.equal((await http(url, 'PATCH', `/api/v1/users/${carolId}`, { token: tokens.admin, body: { disabled: false } })).status, 200);
       assert.equal(await whoami(fresh), 401, 're-enabling the account does not bring a revoked token back');
       const tokensOfCarol = (await f.store.listApiTokens(carolId)).map((t) => t.revokedAt !== null);
-      assert.deepEqual(tokensOfCarol, [true, true, true], 'every token she had is revoked in the database');
+      assert.deepEqual(tokensOfCarol, [true, true, true, true], 'every token and session she had is revoked in the database');
 
       // A role change alone keeps tokens but applies the new role at once (least privilege).
       const again = ((await login('a brand new long password')).body as { token: string }).token;
@@ -60,7 +67,7 @@ for (const kind of STORE_KINDS) {
       assert.equal((await http(url, 'PUT', '/api/v1/bans', { token: again, body: { list: {}, why: 'nope' } })).status, 403);
 
       const audit = ((await http(url, 'GET', '/api/v1/audit?action=user.update', { token: tokens.admin })).body as { entries: { detail: { tokens_revoked: number; password_changed: boolean } }[] }).entries;
-      assert.deepEqual(audit.map((e) => e.detail.tokens_revoked).reverse(), [2, 1, 0, 0], 'the audit log counts what each change revoked');
+      assert.deepEqual(audit.map((e) => e.detail.tokens_revoked).reverse(), [3, 1, 0, 0], 'the audit log counts what each change revoked');
     } finally {
       await f.close();
     }

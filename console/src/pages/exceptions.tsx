@@ -83,6 +83,7 @@ export function Exceptions() {
                 { key: 'device', label: 'device', render: device },
                 { key: 'tool', label: 'tool' },
                 { key: 'requested_by', label: 'requested by' },
+                { key: 'device_reported_user', label: 'local user (as the device says)', render: (x) => x.device_reported_user ?? '' },
                 { key: 'requested_at', label: 'when', render: (x) => ago(x.requested_at) },
                 { key: 'reason', label: 'justification' },
                 ...(edit ? [{ key: 'decide', label: 'decision', render: (x: ExceptionItem) => <Decide x={x} onDone={pending.reload} /> }] : []),
