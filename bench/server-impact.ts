@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../server/src/store/open.ts';
 import { previewImpact } from '../server/src/policy/impact.ts';
+import { GroupStore } from '../server/src/groups/store.ts';
 import { WasmPolicyEvaluator } from '../server/src/policy/wasm-evaluator.ts';
 import { compileFleetPolicy } from '../server/src/policy/fleet-policy.ts';
 import type { BanList } from '../wire/src/banlist.ts';
@@ -32,7 +33,7 @@ try {
   const compileS = (performance.now() - t0) / 1000;
   const draft: BanList = { ...empty, rules: [{ id: 'ban-claude', action: 'block', match: { tools: ['claude-code'], version: { lt: '3.0.0' } } }] };
   const t1 = performance.now();
-  const report = await previewImpact(store, evaluator, empty, draft, new Date());
+  const report = await previewImpact(store, new GroupStore(store.driver), evaluator, empty, draft, new Date());
   const s = (performance.now() - t1) / 1000;
   process.stdout.write(`impact preview: ${N} devices (${report.findings_evaluated} findings), ${report.devices_changed} would change; ${s.toFixed(2)} s (${((s * 1000) / N).toFixed(2)} ms/device; policy compile ${compileS.toFixed(1)} s, once per process)\n`);
 } finally {

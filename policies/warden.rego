@@ -1,7 +1,9 @@
 # warden fleet policy: one decision per inventory finding.
 #
 # Entrypoint: warden/decisions (data.warden.decisions), a list in input.findings order of
-#   {finding, tool, action, reason, message, alternative, rule, grace_until, monitor, settings}
+#   {finding, tool, action, reason, message, alternative, rule, groups, grace_until, monitor, settings}
+#   groups: the user and device groups through which the winning rule matched ("user:contractors",
+#   "device:build-hosts"), [] when it names none (and for exceptions and the default).
 #
 # input = wire/src/policy-input.ts (inventory findings + device facts + now + exceptions)
 # data  = wire/src/banlist.ts (rules, exceptions, mode, default action, message, alternative)
@@ -64,6 +66,7 @@ decision(f) := {
 	"message": data.message,
 	"alternative": "",
 	"rule": first_exception_id(f),
+	"groups": [],
 	"grace_until": null,
 	"monitor": fleet_monitor,
 	"settings": null,
@@ -92,6 +95,7 @@ decision(f) := {
 	"message": data.message,
 	"alternative": data.alternative,
 	"rule": "",
+	"groups": [],
 	"grace_until": null,
 	"monitor": fleet_monitor,
 	"settings": null,
@@ -112,10 +116,11 @@ rule_decision(f, i) := {
 	"finding": f.id,
 	"tool": f.tool,
 	"action": effective_action(rule),
-	"reason": concat("", ["rule ", rule.id, " (", rule.action, ") matches ", f.tool, grace_note(rule)]),
+	"reason": concat("", ["rule ", rule.id, " (", rule.action, ") matches ", f.tool, group_note(rule.match, f), grace_note(rule)]),
 	"message": rule_message(rule),
 	"alternative": rule_alternative(rule),
 	"rule": rule.id,
+	"groups": matched_groups(rule.match, f),
 	"grace_until": grace(rule),
 	"monitor": monitored_flag(rule),
 	"settings": rule_settings(rule),
@@ -164,6 +169,21 @@ user_group_ok(m, f) if m.user_groups[_] == input.users[f.user].groups[_]
 device_group_ok(m) if not m.device_groups
 
 device_group_ok(m) if m.device_groups[_] == input.device.groups[_]
+
+# ---- which groups made a rule match (for the decision report) -------------------------------
+
+matched_groups(m, f) := sort(array.concat(
+	[g | g := matched_user_groups(m, f)[_]],
+	[g | g := matched_device_groups(m)[_]],
+))
+
+matched_user_groups(m, f) := {concat("", ["user:", g]) | g := m.user_groups[_]; g == input.users[f.user].groups[_]}
+
+matched_device_groups(m) := {concat("", ["device:", g]) | g := m.device_groups[_]; g == input.device.groups[_]}
+
+group_note(m, f) := concat("", [" (", concat(", ", matched_groups(m, f)), ")"]) if count(matched_groups(m, f)) > 0
+
+group_note(m, f) := "" if count(matched_groups(m, f)) == 0
 
 # A version range needs a known version; every bound given must hold.
 version_ok(m, _) if not m.version

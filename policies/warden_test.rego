@@ -310,6 +310,11 @@ test_ban_by_user_group if {
 	action_of(ds, qwen.id) == "block" # bob is a contractor
 	action_of(ds, claude.id) == "allow" # alice is not
 	action_of(ds, cursor.id) == "allow" # machine-wide install has no user groups
+
+	# The decision says which group made the rule match, and so does its reason.
+	decision_of(ds, qwen.id).groups == ["user:contractors"]
+	contains(decision_of(ds, qwen.id).reason, "(user:contractors)")
+	decision_of(ds, claude.id).groups == []
 }
 
 test_ban_by_device_group if {
@@ -331,6 +336,29 @@ test_ban_by_device_group if {
 		with data.alternative as ""
 	action_of(ds1, claude.id) == "allow"
 	action_of(ds2, claude.id) == "block"
+	decision_of(ds2, claude.id).groups == ["device:kiosks"]
+}
+
+# A rule naming both kinds reports every group that matched, sorted; one that names none reports [].
+test_decision_names_the_matching_groups if {
+	rules := [
+		{"id": "contractor-kiosks", "action": "quarantine", "match": {"user_groups": ["staff", "contractors"], "device_groups": ["kiosks", "labs"]}},
+		{"id": "no-ides", "action": "notify", "match": {"categories": ["ide"]}},
+	]
+	device := {"id": "k1", "hostname": "k1", "os": "linux", "groups": ["labs", "kiosks"]}
+	ds := warden.decisions with input as make_input(device, [claude, qwen, cursor], [])
+		with data.rules as rules
+		with data.exceptions as []
+		with data.mode as "enforce"
+		with data.default_action as "allow"
+		with data.message as "m"
+		with data.alternative as ""
+	decision_of(ds, qwen.id).rule == "contractor-kiosks"
+	decision_of(ds, qwen.id).groups == ["device:kiosks", "device:labs", "user:contractors"]
+	decision_of(ds, claude.id).rule == "" # alice is in neither user group
+	decision_of(ds, claude.id).groups == []
+	decision_of(ds, cursor.id).rule == "no-ides"
+	decision_of(ds, cursor.id).groups == []
 }
 
 # "ban IDEs unless Cursor >= 1.4": unless excludes findings from a rule

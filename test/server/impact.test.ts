@@ -60,7 +60,7 @@ test('impact preview and out-of-compliance report evaluate the real fleet policy
     assert.equal(await expireExceptions(f.app), 1);
     r = await http(url, 'GET', '/api/v1/reports/noncompliant-devices?format=csv', { token: tokens.auditor });
     const lines = r.text.trim().split('\r\n');
-    assert.equal(lines[0], 'device_id,hostname,platform,strictest_action,findings,tools,bundle_revision,bundle_current,last_seen_at');
+    assert.equal(lines[0], 'device_id,hostname,platform,strictest_action,findings,tools,groups,bundle_revision,bundle_current,last_seen_at');
     assert.deepEqual(lines.slice(1).map((l) => l.split(',').slice(1, 6).join(',')).sort(), ['alice,linux,quarantine,1,claude-code', 'carol,linux,quarantine,1,claude-code']);
   } finally {
     await f.close();

@@ -147,6 +147,11 @@ for (const kind of STORE_KINDS) {
       assert.equal((r.body as Json).displayName, 'Contractors');
       r = await scim(f, 'PUT', `/Groups/${gid}`, { schemas: [GROUP], displayName: 'contractors', members: [{ value: alice.id }] });
       assert.deepEqual(((r.body as Json).members as Json[]).map((m) => m.value), [alice.id], r.text);
+      // Removing the last member by value filter leaves an empty group (not an unchanged one).
+      r = await scim(f, 'PATCH', `/Groups/${gid}`, { schemas: [PATCH], Operations: [{ op: 'remove', path: `members[value eq "${alice.id as string}"]` }] });
+      assert.deepEqual((r.body as Json).members, [], r.text);
+      r = await scim(f, 'PATCH', `/Groups/${gid}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: alice.id }] }] });
+      assert.deepEqual(((r.body as Json).members as Json[]).map((m) => m.value), [alice.id], r.text);
 
       // Versioned like the ban list: every membership change is a row with who and why.
       const hist = await http(f.url, 'GET', `/api/v1/groups/history?group=${gid}`, { token: f.tokens.auditor });

@@ -39,6 +39,11 @@ export const Decision = Type.Object(
     message: Type.String({ description: "the company's message shown to the employee" }),
     alternative: Type.String({ description: 'the approved alternative, "" when none' }),
     rule: Type.String({ description: 'id of the winning rule or exception, "" when the default applied' }),
+    groups: Type.Optional(
+      Type.Array(Type.String(), {
+        description: 'groups through which the winning rule matched, "user:<name>" or "device:<name>"; [] when it names none (optional: bundles compiled before groups reached the policy lack it)',
+      }),
+    ),
     grace_until: Type.Union([UtcTime, Type.Null()], { description: 'set when a block is held back as a warning until then' }),
     monitor: Type.Boolean({ description: 'monitor mode: decide and report, change nothing' }),
     settings: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], {

@@ -51,6 +51,7 @@ export const AGENT_API = {
   bundle: '/api/v1/bundles/warden',
   bundleKey: '/api/v1/bundles/public-key',
   push: '/api/v1/agent/push',
+  memberships: '/api/v1/agent/memberships',
 } as const;
 
 function describe(res: AxiosResponse): string {
@@ -142,6 +143,11 @@ export class AgentClient {
       bundle_revision: typeof d.bundle_revision === 'string' ? d.bundle_revision : null,
       bundle_etag: typeof d.bundle_etag === 'string' ? d.bundle_etag : null,
     };
+  }
+
+  /** The signed group memberships of this device and the given OS accounts (verified by the caller). */
+  async memberships(body: { nonce: string; users: string[] }): Promise<unknown> {
+    return (await this.call('post', AGENT_API.memberships, { body, headers: this.auth() })).data as unknown;
   }
 
   async uploadInventory(body: unknown): Promise<void> {

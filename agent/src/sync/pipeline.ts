@@ -54,7 +54,8 @@ export async function createPipeline(config: AgentConfig): Promise<AgentPipeline
         const pb = await loadPolicyBundle(bundle.archive, { publicKeyPem: ctx.publicKeyPem });
         engine = { etag: bundle.etag, revision: bundle.revision, engine: await PolicyEngine.load(pb) };
       }
-      const input = buildPolicyInput(inventory, { id: ctx.deviceId, groups: [], userGroups: {} }, new Date(), []);
+      const m = ctx.memberships;
+      const input = buildPolicyInput(inventory, { id: ctx.deviceId, groups: m?.deviceGroups ?? [], userGroups: m?.userGroups ?? {} }, new Date(), []);
       const decisions = engine.engine.evaluate(input);
       const report = await enforceDecisions(decisions, inventory, { stateDir: config.state_dir, root, os, bundleRevision: bundle.revision, dryRun: config.dry_run });
       watch?.setTargets(report.watch);

@@ -21,6 +21,7 @@ import { Backoff, sleep } from './backoff.ts';
 import { hardwareId, loadCredential, saveCredential, forgetCredential, type StoredCredential } from './credential.ts';
 import { PushClient, type PushNotice } from './push-client.ts';
 import { readJsonFile, writeFileAtomic } from './state-files.ts';
+import { MembershipCache, accountsOf, type DeviceMemberships } from './memberships.ts';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -28,6 +29,8 @@ export interface PipelineContext {
   deviceId: string;
   /** The pinned key the bundle was verified with (the policy loader checks it again). */
   publicKeyPem: string;
+  /** This device's groups and its people's, as the server signed them (memberships.ts). */
+  memberships?: DeviceMemberships;
 }
 
 /** The stages the loop drives, provided by the inventory and policy/enforcement modules. */
@@ -79,6 +82,8 @@ export class SyncAgent {
   readonly client: AgentClient;
   private cred: StoredCredential | null = null;
   private cache: BundleCache | null = null;
+  private memberships: MembershipCache | null = null;
+  private lastMembershipError: string | null = null;
   readonly events: DurableQueue<EnforcementEvent>;
   private readonly pendingInventoryPath: string;
   private readonly sentInventoryPath: string;
@@ -175,6 +180,8 @@ export class SyncAgent {
     this.cred = c;
     this.client.credential = c.credential;
     this.cache = new BundleCache(this.config.state_dir, c.bundle_public_key);
+    this.memberships = new MembershipCache(this.config.state_dir, c.bundle_public_key, c.device_id);
+    this.lastMembershipError = this.memberships.loadLastGood();
     return c;
   }
 
@@ -277,7 +284,9 @@ export class SyncAgent {
       this.queueInventory(inventory);
       const bundle = this.cache?.current() ?? null;
       if (bundle) {
-        const out = await this.pipeline.decideAndEnforce(bundle, inventory, { deviceId: cred.device_id, publicKeyPem: cred.bundle_public_key });
+        if (this.memberships) this.lastMembershipError = await this.memberships.refresh((req) => this.client.memberships(req), accountsOf(inventory));
+        const memberships = this.memberships?.current();
+        const out = await this.pipeline.decideAndEnforce(bundle, inventory, { deviceId: cred.device_id, publicKeyPem: cred.bundle_public_key, ...(memberships ? { memberships } : {}) });
         report.decisions = out.decisions;
         this.lastDecisions = out.decisions.slice(0, MAX_REPORTED_DECISIONS).map((d) => ({ finding: d.finding, tool: d.tool, action: d.action, rule: d.rule, monitor: d.monitor, grace_until: d.grace_until }));
         report.events = out.events;
@@ -390,7 +399,7 @@ export class SyncAgent {
   /** The status document of a check-in (server/src/schemas/api.ts StatusUpload). */
   status(): Record<string, unknown> {
     const b = this.cache?.current();
-    const errors = [this.lastBundleError, this.lastError].filter((e): e is string => typeof e === 'string').map((e) => e.slice(0, 1000));
+    const errors = [this.lastBundleError, this.lastMembershipError, this.lastError].filter((e): e is string => typeof e === 'string').map((e) => e.slice(0, 1000));
     return {
       bundle_revision: b?.revision ?? null,
       agent_version: AGENT_VERSION,

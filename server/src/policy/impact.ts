@@ -1,5 +1,6 @@
 // Impact preview and compliance: evaluate a ban list against the latest inventory of every active
-// device (the same policy and inputs the agents use) and compare decisions.
+// device (the same policy and inputs the agents use, group memberships included: groups/memberships.ts)
+// and compare decisions.
 import type { BanList } from '../../../wire/src/banlist.ts';
 import type { Action, Decision } from '../../../wire/src/decision.ts';
 import { ACTIONS } from '../../../wire/src/decision.ts';
@@ -8,6 +9,8 @@ import type { PolicyInput } from '../../../wire/src/policy-input.ts';
 import { buildPolicyInput } from '../../../agent/src/policy/input.ts';
 import { HttpError } from '../http-error.ts';
 import type { Device, Repository } from '../store/types.ts';
+import type { GroupStore } from '../groups/store.ts';
+import { MembershipResolver, policyGroupNames } from '../groups/memberships.ts';
 import type { PolicyEvaluator } from './evaluator.ts';
 
 export interface DeviceInput {
@@ -24,6 +27,14 @@ export interface ImpactChange {
   user: string | null;
   from: Action;
   to: Action;
+  /** Groups through which the draft's winning rule matches ("user:contractors", "device:build-hosts"). */
+  groups: string[];
+}
+
+/** Per group that made a draft rule match a changed finding: how many devices and findings change. */
+export interface GroupImpact {
+  devices: number;
+  findings: number;
 }
 
 /** How many devices, users (distinct names) and findings a draft moves into an action. */
@@ -43,6 +54,7 @@ export interface ImpactReport {
   /** Keyed by the action findings move to; only actions something moves to. Counts every change, not only the listed ones. */
   moves: Partial<Record<Action, ImpactMove>>;
   changes: ImpactChange[];
+  by_group: Record<string, GroupImpact>;
   truncated: boolean;
 }
 
@@ -55,24 +67,32 @@ function needEvaluator(e: PolicyEvaluator | null): PolicyEvaluator {
   return e;
 }
 
-/** Policy inputs of every active device with an inventory, as the agent would build them. */
-export async function fleetInputs(store: Repository, now: Date): Promise<DeviceInput[]> {
+/**
+ * Policy inputs of every active device with an inventory, as the agent would build them, with the
+ * groups the device and its people are in (names spelled as `lists` spell them).
+ */
+export async function fleetInputs(store: Repository, groups: GroupStore, now: Date, lists: BanList[]): Promise<DeviceInput[]> {
   const out: DeviceInput[] = [];
+  const resolver = await MembershipResolver.load(groups);
+  const names = policyGroupNames(lists.flatMap((l) => l.rules));
   for (let offset = 0; ; offset += 1000) {
     const devices = await store.listDevices({ limit: 1000, offset });
     const withInventory = devices.filter((d) => d.state === 'active' && d.inventoryAt !== null);
     const inventories = await store.getInventories(withInventory.map((d) => d.id));
-    for (const device of withInventory) {
+    const entries = withInventory.map((device) => {
       const findings = (inventories.get(device.id) ?? []).map((r) => r.detail as unknown as Finding);
-      const users = [...new Set(findings.map((f) => f.user).filter((u): u is string => u !== null))];
+      return { device, findings, logins: [...new Set(findings.map((f) => f.user).filter((u): u is string => u !== null))] };
+    });
+    const memberships = await resolver.resolve(entries, names, false);
+    for (const { device, findings, logins } of entries) {
       const inv: Inventory = {
         schema_version: 1, scanned_at: new Date(device.inventoryAt ?? 0).toISOString(), duration_ms: 0, root: '/', catalog_version: '',
-        host: { hostname: device.hostname, os: { platform: device.platform as 'linux' | 'darwin' | 'win32', distro: '', release: '', arch: '' }, serial: null, users },
+        host: { hostname: device.hostname, os: { platform: device.platform as 'linux' | 'darwin' | 'win32', distro: '', release: '', arch: '' }, serial: device.serial, users: logins },
         findings,
-      skipped: [],
+        skipped: [],
       };
-      // Device and user groups are not synced from a directory yet: rules scoped to groups match nobody here.
-      out.push({ device, input: buildPolicyInput(inv, { id: device.id, groups: [], userGroups: {} }, now, []) });
+      const m = memberships.get(device.id);
+      out.push({ device, input: buildPolicyInput(inv, { id: device.id, groups: m?.deviceGroups ?? [], userGroups: m?.userGroups ?? {} }, now, []) });
     }
     if (devices.length < 1000) return out;
   }
@@ -80,17 +100,18 @@ export async function fleetInputs(store: Repository, now: Date): Promise<DeviceI
 
 const zero = (): Record<Action, number> => Object.fromEntries(ACTIONS.map((a) => [a, 0])) as Record<Action, number>;
 
-export async function previewImpact(store: Repository, evaluator: PolicyEvaluator | null, current: BanList, draft: BanList, now: Date): Promise<ImpactReport> {
+export async function previewImpact(store: Repository, groups: GroupStore, evaluator: PolicyEvaluator | null, current: BanList, draft: BanList, now: Date): Promise<ImpactReport> {
   const ev = needEvaluator(evaluator);
-  const fleet = await fleetInputs(store, now);
+  const fleet = await fleetInputs(store, groups, now, [draft, current]);
   const inputs = fleet.map((f) => f.input);
   const [before, after] = await Promise.all([ev.evaluate(current, inputs), ev.evaluate(draft, inputs)]);
-  const report: ImpactReport = { devices_evaluated: fleet.length, devices_changed: 0, findings_evaluated: 0, findings_changed: 0, before: zero(), after: zero(), moves: {}, changes: [], truncated: false };
+  const report: ImpactReport = { devices_evaluated: fleet.length, devices_changed: 0, findings_evaluated: 0, findings_changed: 0, before: zero(), after: zero(), moves: {}, changes: [], by_group: {}, truncated: false };
   const moved = new Map<Action, { devices: Set<string>; users: Set<string>; findings: number }>();
   fleet.forEach(({ device, input }, i) => {
     const b = new Map((before[i] ?? []).map((d) => [d.finding, d]));
     const owner = new Map(input.findings.map((f) => [f.id, f.user]));
     let changed = false;
+    const deviceGroups = new Set<string>();
     for (const a of after[i] ?? []) {
       const prev = b.get(a.finding);
       report.findings_evaluated++;
@@ -105,7 +126,14 @@ export async function previewImpact(store: Repository, evaluator: PolicyEvaluato
         if (user !== null) m.users.add(user);
         m.findings++;
         moved.set(a.action, m);
-        if (report.changes.length < MAX_CHANGES) report.changes.push({ device_id: device.id, hostname: device.hostname, finding: a.finding, tool: a.tool, user, from: prev?.action ?? 'allow', to: a.action });
+        const groups = a.groups ?? [];
+        for (const g of groups) {
+          const bg = (report.by_group[g] ??= { devices: 0, findings: 0 });
+          bg.findings++;
+          if (!deviceGroups.has(g)) bg.devices++;
+          deviceGroups.add(g);
+        }
+        if (report.changes.length < MAX_CHANGES) report.changes.push({ device_id: device.id, hostname: device.hostname, finding: a.finding, tool: a.tool, user, from: prev?.action ?? 'allow', to: a.action, groups });
         else report.truncated = true;
       }
     }
@@ -121,9 +149,9 @@ export interface DeviceDecisions {
 }
 
 /** Current decisions per device under `list`. */
-export async function fleetDecisions(store: Repository, evaluator: PolicyEvaluator | null, list: BanList, now: Date): Promise<DeviceDecisions[]> {
+export async function fleetDecisions(store: Repository, groups: GroupStore, evaluator: PolicyEvaluator | null, list: BanList, now: Date): Promise<DeviceDecisions[]> {
   const ev = needEvaluator(evaluator);
-  const fleet = await fleetInputs(store, now);
+  const fleet = await fleetInputs(store, groups, now, [list]);
   const out = await ev.evaluate(list, fleet.map((f) => f.input));
   return fleet.map(({ device }, i) => ({ device, decisions: out[i] ?? [] }));
 }

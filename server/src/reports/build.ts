@@ -5,6 +5,7 @@ import { VIOLATION_ACTIONS, fleetDecisions } from '../policy/impact.ts';
 import type { InventoryGrouping } from '../store/types.ts';
 import type { ReportKind } from '../schemas/api.ts';
 import type { Cell } from './csv.ts';
+import { GROUP_REPORT_COLUMNS, groupReport } from '../groups/report.ts';
 
 export interface Report {
   kind: ReportKind;
@@ -19,8 +20,9 @@ const COLUMNS: Record<ReportKind, readonly string[]> = {
   'inventory-by-vendor': ['vendor', 'tools', 'devices', 'installs'],
   'inventory-by-vendor-country': ['vendor_country', 'vendors', 'tools', 'devices', 'installs'],
   'inventory-by-device': ['device_id', 'hostname', 'platform', 'tools', 'installs'],
-  'noncompliant-devices': ['device_id', 'hostname', 'platform', 'strictest_action', 'findings', 'tools', 'bundle_revision', 'bundle_current', 'last_seen_at'],
+  'noncompliant-devices': ['device_id', 'hostname', 'platform', 'strictest_action', 'findings', 'tools', 'groups', 'bundle_revision', 'bundle_current', 'last_seen_at'],
   exceptions: ['id', 'device_id', 'hostname', 'tool', 'state', 'reason', 'requested_by', 'device_reported_user', 'requested_at', 'decided_by', 'decided_at', 'expires_at'],
+  ...GROUP_REPORT_COLUMNS,
 };
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -29,11 +31,13 @@ export async function buildReport(core: WardenCore, kind: ReportKind): Promise<R
   const { store, now } = core;
   const columns = COLUMNS[kind];
   let rows: Record<string, Cell>[];
-  if (kind.startsWith('inventory-by-')) {
+  if (kind === 'groups' || kind === 'group-members') {
+    rows = await groupReport(store, core.groups, kind);
+  } else if (kind.startsWith('inventory-by-')) {
     rows = await store.inventoryReport(kind.slice('inventory-by-'.length).replace('-', '_') as InventoryGrouping);
   } else if (kind === 'noncompliant-devices') {
     const snap = await core.banlist.snapshot();
-    const fleet = await fleetDecisions(store, core.evaluator, snap.list, new Date(now()));
+    const fleet = await fleetDecisions(store, core.groups, core.evaluator, snap.list, new Date(now()));
     rows = [];
     for (const { device, decisions } of fleet) {
       const bad = decisions.filter((d) => VIOLATION_ACTIONS.includes(d.action));
@@ -41,7 +45,7 @@ export async function buildReport(core: WardenCore, kind: ReportKind): Promise<R
       const strictest = bad.reduce<Action>((m, d) => (LADDER_RANK[d.action] > LADDER_RANK[m] ? d.action : m), 'allow');
       rows.push({
         device_id: device.id, hostname: device.hostname, platform: device.platform, strictest_action: strictest, findings: bad.length,
-        tools: [...new Set(bad.map((d) => d.tool))].sort().join(' '), bundle_revision: device.bundleRevision, bundle_current: device.bundleRevision === snap.revision, last_seen_at: iso(device.lastSeenAt),
+        tools: [...new Set(bad.map((d) => d.tool))].sort().join(' '), groups: [...new Set(bad.flatMap((d) => d.groups ?? []))].sort().join(' '), bundle_revision: device.bundleRevision, bundle_current: device.bundleRevision === snap.revision, last_seen_at: iso(device.lastSeenAt),
       });
     }
   } else {

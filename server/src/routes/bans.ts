@@ -111,7 +111,7 @@ export async function banRoutes(app: FastifyInstance, { core }: RouteContext): P
     let impact: unknown = null;
     let impact_error: string | null = null;
     try {
-      impact = await previewImpact(store, evaluator, snap.list, withGranted(req.body.list, snap.list), new Date(now()));
+      impact = await previewImpact(store, core.groups, evaluator, snap.list, withGranted(req.body.list, snap.list), new Date(now()));
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       impact_error = err.message;
@@ -122,7 +122,7 @@ export async function banRoutes(app: FastifyInstance, { core }: RouteContext): P
   app.post<{ Body: Draft }>('/api/v1/bans/preview', { config: { auth: READ_ROLES }, schema: { tags, description: 'Impact preview: evaluate a draft list against every device\'s latest inventory', body: DraftBody } }, async (req) => {
     checkDraft(req.body.list);
     const snap = await banlist.snapshot();
-    return previewImpact(store, evaluator, snap.list, withGranted(req.body.list, snap.list), new Date(now()));
+    return previewImpact(store, core.groups, evaluator, snap.list, withGranted(req.body.list, snap.list), new Date(now()));
   });
 }
 

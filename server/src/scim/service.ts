@@ -246,7 +246,10 @@ export class ScimService {
       const g = await this.needGroup(id);
       const current = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], id, displayName: g.name, ...(g.externalId !== null ? { externalId: g.externalId } : {}), members: (await this.memberRefs(id)).map((m) => ({ value: m.id })), meta: { resourceType: 'Group' } };
       try {
-        return await this.saveGroup(id, applyPatch(current, ops), actor, base, 'scim.group.patch', g.version);
+        const patched = applyPatch(current, ops);
+        // scim-patch drops the attribute when the last member is removed: no members then, not "unchanged".
+        patched.members ??= [];
+        return await this.saveGroup(id, patched, actor, base, 'scim.group.patch', g.version);
       } catch (e) {
         if (!(e instanceof ScimError && e.status === 409 && e.scimType === null) || attempt >= 4) throw e;
       }
