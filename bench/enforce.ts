@@ -21,7 +21,7 @@ import { PolicyEngine } from '../agent/src/policy/evaluate.ts';
 import { buildPolicyInput } from '../agent/src/policy/input.ts';
 import { terminateOne } from '../agent/src/enforce/kill.ts';
 import { ProcessWatch, type WatchKill } from '../agent/src/enforce/watch.ts';
-import { listPids } from '../agent/src/enforce/procfs.ts';
+import { listPids } from '../agent/src/process/linux.ts';
 
 const { values } = parseArgs({
   options: {
@@ -101,7 +101,7 @@ async function decisionToGone(): Promise<void> {
   const term: number[] = [];
   for (let i = 0; i < KILLS; i++) {
     const c = await started(polite);
-    const r = await terminateOne({ pid: c.pid!, name: 'node', matched: polite });
+    const r = await terminateOne({ pid: c.pid! }, { recheck: () => null });
     if (r.outcome !== 'terminated') throw new Error(`unexpected ${r.outcome}`);
     term.push(r.ms);
   }
@@ -109,7 +109,7 @@ async function decisionToGone(): Promise<void> {
   const kill: number[] = [];
   for (let i = 0; i < Math.max(3, Math.floor(KILLS / 4)); i++) {
     const c = await started(stubborn);
-    const r = await terminateOne({ pid: c.pid!, name: 'node', matched: stubborn }, { termTimeoutMs: 1000 });
+    const r = await terminateOne({ pid: c.pid! }, { termTimeoutMs: 1000, recheck: () => null });
     if (r.outcome !== 'killed') throw new Error(`unexpected ${r.outcome}`);
     kill.push(r.ms);
   }

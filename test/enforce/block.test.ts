@@ -9,7 +9,7 @@ import { enforceDecisions } from '../../agent/src/enforce/enforce.ts';
 import { readEvents } from '../../agent/src/enforce/outbox.ts';
 import { enforceState } from '../../agent/src/enforce/state.ts';
 import { loadWatchList, ProcessWatch, type WatchKill } from '../../agent/src/enforce/watch.ts';
-import { isAlive } from '../../agent/src/enforce/procfs.ts';
+import { isAlive } from '../../agent/src/process/linux.ts';
 import { decision, finding, inventory, npmInstall, tempRoot } from './fixtures.ts';
 
 const linux = process.platform === 'linux';
@@ -73,20 +73,28 @@ test('block terminates the banned tool\'s attributed processes and leaves the al
   }
 });
 
-test('a pid the inventory attributed but that now runs something else is not signalled', { skip: !linux && 'needs /proc' }, async () => {
+test('a pid the inventory attributed but that now runs something else, or started later, is not signalled', { skip: !linux && 'needs /proc' }, async () => {
   const t = tempRoot('pidreuse');
   const claude = npmInstall(t.root, '@anthropic-ai/claude-code', 'claude');
   const qoder = npmInstall(t.root, 'qoder-cli', 'qoder');
   const p = await startTool(qoder.cli);
+  const pClaude = await startTool(claude.cli);
   try {
-    // Inventory says this pid is Claude Code at claude.cli; /proc says it runs qoder's script.
+    // Inventory says this pid is Claude Code at claude.cli; the kernel says it runs qoder's script.
     const fc = finding('claude-code', 'Claude Code (CLI)', claude, [{ pid: p.pid!, name: 'node', matched: claude.cli }]);
     await enforceDecisions([decision(fc, 'block')], inventory(t.root, [fc]), { stateDir: t.state, root: t.root, os: 'linux', bundleRevision: 'r' });
     assert.equal(isAlive(p.pid!), true);
     const ev = readEvents(enforceState(t.state).outbox).find((e) => e.kind === 'kill');
-    assert.match(ev!.detail, /pid reused/);
+    assert.match(ev!.detail, new RegExp(`${p.pid} not attributed \\(runs no proven install of claude-code\\)`));
+    assert.equal(ev!.result, 'refused');
+    // The pid does run Claude Code, but not the process that was attributed: another start time.
+    const stale = finding('claude-code', 'Claude Code (CLI)', claude, [{ pid: pClaude.pid!, name: 'node', matched: claude.cli, start: '1' }]);
+    await enforceDecisions([decision(stale, 'block')], inventory(t.root, [stale]), { stateDir: t.state, root: t.root, os: 'linux', bundleRevision: 'r' });
+    assert.equal(isAlive(pClaude.pid!), true);
+    const ev2 = readEvents(enforceState(t.state).outbox).filter((e) => e.kind === 'kill')[1];
+    assert.match(ev2!.detail, new RegExp(`${pClaude.pid} pid reused`));
   } finally {
-    stop(p);
+    stop(p, pClaude);
     t.cleanup();
   }
 });
@@ -134,6 +142,28 @@ test('the process watch kills a banned tool started later and nothing else', { s
     watch.stop();
     if (pAllowed) stop(pAllowed);
     if (pBanned) stop(pBanned);
+    t.cleanup();
+  }
+});
+
+test('the process watch catches a pid that execs the banned tool long after it was first seen', { skip: !linux && 'needs /proc', timeout: 60_000 }, async () => {
+  const t = tempRoot('watch-late-exec');
+  const claude = npmInstall(t.root, '@anthropic-ai/claude-code', 'claude');
+  const kills: WatchKill[] = [];
+  const watch = new ProcessWatch([{ tool: 'claude-code', finding: 'claude-code:npm:-', rule: 'r', reason: 'banned', bundle_revision: 'r', paths: [claude.pkgDir] }], { onKill: (k) => kills.push(k) });
+  // A shell that waits, then execs the tool in the same pid (what `sleep 60; exec claude` does).
+  const p = spawn('/bin/bash', ['-c', `read x; exec '${process.execPath}' '${claude.cli}'`], { stdio: ['pipe', 'pipe', 'ignore'] });
+  try {
+    for (let i = 0; i < 12; i++) await watch.tick(); // the pid is old now: not re-read every poll
+    assert.equal(kills.length, 0);
+    p.stdin!.write('go\n');
+    await once(p.stdout!, 'data'); // the tool runs its own code in the same pid
+    const exited = once(p, 'exit');
+    for (let i = 0; i < 12 && kills.length === 0; i++) await watch.tick();
+    await exited;
+    assert.deepEqual(kills.map((k) => [k.pid, k.file]), [[p.pid, claude.cli]]);
+  } finally {
+    stop(p);
     t.cleanup();
   }
 });

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { scanInventory } from '../../agent/src/inventory/scan.ts';
@@ -134,29 +134,51 @@ test('a manifest deleted mid-scan is recorded as vanished and the scan completes
   }
 });
 
-test('permission-denied folders are skipped with a reason (scan run as an unprivileged user)', async (t) => {
+/** chmod a+rX over a tree (folders 0755, files 0644). */
+function readableByAll(p: string): void {
+  const st = lstatSync(p);
+  if (st.isSymbolicLink()) return;
+  chmodSync(p, st.isDirectory() ? 0o755 : 0o644);
+  if (st.isDirectory()) for (const n of readdirSync(p)) readableByAll(join(p, n));
+}
+
+/**
+ * A private copy of the agent for a process running as another user: the agent bundle (built from
+ * the current sources) with the shipped catalog, in a folder under `dir`. The checkout may live
+ * where other users cannot pass (a 0700 home, a `mktemp -d` folder), so uid 65534 must not need it.
+ */
+async function agentInstallFor(dir: string): Promise<string> {
+  const install = join(dir, 'agent-install');
+  const { buildAgent } = (await import('../../scripts/build-agent.js')) as { buildAgent: (out: string) => Promise<unknown> };
+  await buildAgent(join(install, 'build', 'warden-agent.mjs'));
+  put(join(install, 'package.json'), '{"private":true}\n');
+  put(join(install, 'bin', 'warden-agent.js'), '// marks the install root (wire/src/install-root.ts)\n');
+  put(join(install, 'policies', 'data', 'catalog.json'), readFileSync(join(import.meta.dirname, '..', '..', 'policies', 'data', 'catalog.json')));
+  return join(install, 'build', 'warden-agent.mjs');
+}
+
+test('permission-denied folders are skipped with a reason (scan run as an unprivileged user)', { timeout: 120_000 }, async (t) => {
   // Tests run as root, which reads through chmod 000; so the scan runs in a child process as
   // 'nobody' (uid 65534), where the permission check is real.
   if (process.getuid?.() !== 0) {
     t.skip('needs root to start the scan as uid 65534; as a normal user chmod 000 is enough but this branch keeps one code path');
     return;
   }
-  const root = tmpRoot();
-  chmodSync(root, 0o755);
+  const base = tmpRoot();
+  chmodSync(base, 0o755); // the temp folder, not the checkout: nobody must be able to reach what it runs
+  const root = join(base, 'root');
   try {
     goodPkg(root);
     const locked = join(root, 'home/alice/.vscode/extensions');
     put(join(locked, 'github.copilot-1.300.0/package.json'), JSON.stringify({ name: 'copilot', version: '1.300.0' }));
-    chmodSync(join(root, 'home'), 0o755);
-    chmodSync(join(root, 'home/alice'), 0o755);
+    const agent = await agentInstallFor(base);
+    readableByAll(base); // whatever the umask
     chmodSync(locked, 0o000);
-    const scratch = join(root, 'scratch'); // tsx's cache for uid 65534, removed with the root
-    mkdirSync(scratch);
-    chmodSync(scratch, 0o1777);
-    const r = spawnSync(process.execPath, ['bin/warden-agent.js', 'scan', '--json', '--root', root, '--os', 'linux', '--no-processes'], {
+    const r = spawnSync(process.execPath, [agent, 'scan', '--json', '--root', root, '--os', 'linux', '--no-processes'], {
       uid: 65534,
       gid: 65534,
-      env: { PATH: process.env.PATH ?? '', HOME: scratch, TMPDIR: scratch },
+      cwd: base,
+      env: { PATH: process.env.PATH ?? '', HOME: base, TMPDIR: base },
       encoding: 'utf8',
     });
     assert.equal(r.status, 0, r.stderr);
@@ -166,7 +188,7 @@ test('permission-denied folders are skipped with a reason (scan run as an unpriv
     assert.ok(!inv.findings.some((f) => f.tool_id === 'github-copilot'));
   } finally {
     chmodSync(join(root, 'home/alice/.vscode/extensions'), 0o755);
-    rmSync(root, { recursive: true, force: true });
+    rmSync(base, { recursive: true, force: true });
   }
 });
 

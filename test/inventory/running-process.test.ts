@@ -1,40 +1,46 @@
-// A real long-running child process started from a fake npm package folder of a catalog tool
-// (node_modules/@anthropic-ai/claude-code/cli.js in a temp dir) must be reported running, with its
-// pid, by the /proc reader and by the cross-platform systeminformation path.
+// Real long-running child processes started from fake installs of a catalog tool inside a temp root:
+// a node process running the npm package's cli.js (attributed through its proven script) and a native
+// binary in ~/.local/share/claude/versions/<v> (attributed through /proc/<pid>/exe). Both are reported
+// running, with pid and start time, joined to the install the detectors found.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCatalog } from '../../agent/src/catalog/load.ts';
-import { listSystemInformation, matchProcesses } from '../../agent/src/inventory/processes.ts';
 import { scanInventory } from '../../agent/src/inventory/scan.ts';
-import { ScanFs } from '../../agent/src/inventory/scanfs.ts';
 
-async function startFakeClaude(dir: string): Promise<ChildProcess> {
-  const pkg = join(dir, 'node_modules', '@anthropic-ai', 'claude-code');
-  mkdirSync(pkg, { recursive: true });
-  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: '@anthropic-ai/claude-code', version: '2.0.77' }));
-  writeFileSync(join(pkg, 'cli.js'), 'setInterval(() => {}, 1000);\n');
-  const child = spawn(process.execPath, [join(pkg, 'cli.js'), '--print', 'API_KEY=sk-ant-should-not-leak'], { stdio: 'ignore' });
-  // Wait until the kernel shows the script in the process's argv (exec has happened).
-  for (let i = 0; i < 200; i++) {
+const linux = process.platform === 'linux';
+
+/** Waits until the kernel shows `want` for the child (its exec has happened). */
+async function execDone(child: ChildProcess, want: (pid: number) => boolean): Promise<ChildProcess> {
+  for (let i = 0; i < 300; i++) {
     try {
-      if (readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').includes('claude-code')) return child;
+      if (want(child.pid!)) return child;
     } catch {
       // not there yet
     }
     await new Promise((r) => setTimeout(r, 10));
   }
-  return child;
+  throw new Error(`child ${child.pid} never exec'ed`);
 }
 
-test('a node process running …/@anthropic-ai/claude-code/cli.js is Claude Code, running, with its pid', { skip: process.platform !== 'linux' ? '/proc reader is Linux-only; systeminformation case below covers others' : false }, async () => {
+async function startNpmClaude(root: string): Promise<{ child: ChildProcess; cli: string }> {
+  const pkg = join(root, 'usr/local/lib/node_modules/@anthropic-ai/claude-code');
+  mkdirSync(pkg, { recursive: true });
+  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: '@anthropic-ai/claude-code', version: '2.0.77' }));
+  const cli = join(pkg, 'cli.js');
+  writeFileSync(cli, 'setInterval(() => {}, 1000);\n');
+  const child = spawn(process.execPath, [cli, '--print', 'API_KEY=sk-ant-should-not-leak'], { stdio: 'ignore' });
+  return { child: await execDone(child, (pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('claude-code')), cli };
+}
+
+test('a node process running the npm install\'s cli.js is Claude Code, running, with its pid and start time', { skip: !linux && 'kernel process facts: Linux /proc' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'warden-proc-'));
-  const child = await startFakeClaude(dir);
+  const root = join(dir, 'root');
+  const { child, cli } = await startNpmClaude(root);
   try {
-    const inv = await scanInventory({ root: join(dir, 'fsroot'), os: 'linux', processes: true });
+    const inv = await scanInventory({ root, os: 'linux', processes: true });
     const f = inv.findings.find((x) => x.tool_id === 'claude-code' && x.running.some((r) => r.pid === child.pid));
     assert.ok(f, `claude-code with pid ${child.pid} not in ${JSON.stringify(inv.findings.map((x) => [x.tool_id, x.running]))}`);
     assert.equal(f.version, '2.0.77');
@@ -42,8 +48,10 @@ test('a node process running …/@anthropic-ai/claude-code/cli.js is Claude Code
     assert.equal(f.confidence, 'high');
     const r = f.running.find((x) => x.pid === child.pid)!;
     assert.equal(r.name, 'node');
-    assert.ok(r.matched.endsWith('/node_modules/@anthropic-ai/claude-code/cli.js'));
-    // Only the matching path is kept: arguments (which can hold keys) never reach the inventory.
+    assert.equal(r.matched, cli);
+    assert.match(r.start ?? '', /^\d+$/);
+    assert.equal(r.start, readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19]);
+    // Only the matching file is kept: arguments (which can hold keys) never reach the inventory.
     assert.ok(!JSON.stringify(inv).includes('sk-ant-should-not-leak'));
   } finally {
     child.kill('SIGKILL');
@@ -51,38 +59,27 @@ test('a node process running …/@anthropic-ai/claude-code/cli.js is Claude Code
   }
 });
 
-test('the systeminformation process list (cross-platform path) finds the same process', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'warden-proc-si-'));
-  const child = await startFakeClaude(dir);
-  try {
-    const procs = await listSystemInformation();
-    const hits = matchProcesses(new ScanFs('/'), loadCatalog(), procs);
-    const h = hits.find((x) => x.running?.pid === child.pid);
-    assert.ok(h, 'child not matched through systeminformation');
-    assert.equal(h.tool, 'claude-code');
-    assert.equal(h.version, '2.0.77');
-  } finally {
-    child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test('a process matched by name whose executable sits in a native versions folder is that native install', () => {
+test('a native binary in ~/.local/share/claude/versions/<v> is attributed by its executable, not its name', { skip: !linux && 'kernel process facts: Linux /proc' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'warden-proc-native-'));
+  const root = join(dir, 'root');
+  const exe = join(root, 'home/u/.local/share/claude/versions/2.0.30');
+  mkdirSync(join(exe, '..'), { recursive: true });
+  copyFileSync('/bin/sleep', exe); // a real executable at the native installer's place
+  chmodSync(exe, 0o755);
+  const child = await execDone(spawn(exe, ['60'], { stdio: 'ignore' }), (pid) => readlinkSync(`/proc/${pid}/exe`) === exe);
   try {
-    const exe = join(dir, 'home/u/.local/share/claude/versions/2.0.30');
-    mkdirSync(join(exe, '..'), { recursive: true });
-    writeFileSync(exe, 'inert');
-    // What /proc shows for `~/.local/bin/claude` (a link to that file): comm 'claude', exe the target.
-    const hits = matchProcesses(new ScanFs('/'), loadCatalog(), [{ pid: 424242, name: 'claude', user: 'u', paths: [exe] }, { pid: 424243, name: 'bash', paths: ['/usr/bin/bash'] }]);
+    const inv = await scanInventory({ root, os: 'linux', processes: true });
+    const f = inv.findings.find((x) => x.tool_id === 'claude-code');
+    assert.ok(f, JSON.stringify(inv.findings));
+    assert.equal(f.channel, 'native');
+    assert.equal(f.user, 'u');
+    assert.equal(f.version, '2.0.30');
     assert.deepEqual(
-      hits.map((h) => [h.tool, h.channel, h.version, h.running?.pid ?? null]),
-      [
-        ['claude-code', 'native', '2.0.30', 424242],
-        ['claude-code', 'native', '2.0.30', null],
-      ],
+      f.running.map((r) => [r.pid, r.matched]),
+      [[child.pid, exe]],
     );
   } finally {
+    child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -26,6 +26,7 @@ export const EventResult = Type.Union([
   Type.Literal('skipped'), // nothing to do (already done, nothing running, deduplicated notice)
   Type.Literal('dry_run'),
   Type.Literal('monitor'),
+  Type.Literal('refused'), // not done: the agent could not prove the target safe (reason in detail; nothing moved or signalled)
 ]);
 export type EventResult = Static<typeof EventResult>;
 

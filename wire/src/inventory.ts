@@ -50,8 +50,9 @@ export const RunningProcess = Type.Object(
   {
     pid: Type.Integer({ minimum: 1 }),
     name: Type.String({ description: 'process name (comm)' }),
-    matched: Type.String({ description: 'the executable or argv path that identified the tool (no other arguments)' }),
+    matched: Type.String({ description: 'the file it runs that identified the tool: its executable, or an interpreter\'s proven script (never other arguments)' }),
     user: Type.Optional(Type.String()),
+    start: Type.Optional(Type.String({ description: 'start time as the OS records it (Linux: clock ticks after boot); with pid it names one process, so a reused pid is not signalled' })),
   },
   { additionalProperties: false },
 );

@@ -159,7 +159,7 @@ export async function runEnforceCommand(args: string[], io: CommandIo = processI
             reason: k.target.reason,
             bundle_revision: k.target.bundle_revision,
             result: k.result.outcome === 'failed' ? 'failed' : 'ok',
-            detail: `pid ${k.pid} (${k.argv0}) ${k.result.outcome} ${Math.round(k.ms)} ms after it was seen`,
+            detail: `pid ${k.pid} (${k.file}) ${k.result.outcome} ${Math.round(k.ms)} ms after it was seen`,
             pids: [k.pid],
           });
           appendEvent(state.outbox, ev);

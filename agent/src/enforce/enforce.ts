@@ -2,15 +2,19 @@
 // A fixed, local, audited set of actions: notice, kill, quarantine, configure. Every action and its
 // result is appended to the durable outbox before the next one starts. Monitor mode and dry runs
 // change nothing on disk except (monitor) the outbox.
-import { join, resolve, sep } from 'node:path';
+import { join } from 'node:path';
+import type { Catalog } from '../../../wire/src/catalog.ts';
 import type { Decision } from '../../../wire/src/decision.ts';
 import type { EnforcementEvent } from '../../../wire/src/event.ts';
 import type { Finding, Inventory } from '../../../wire/src/inventory.ts';
+import { loadCatalog } from '../catalog/load.ts';
 import { findingIds } from '../policy/input.ts';
+import { homeEndpoint, InstallProver } from '../proof/install-proof.ts';
+import { attribute } from '../process/attribute.ts';
+import { ownNamespace } from '../process/linux.ts';
 import { applyManagedSettings, listConfigured, managedSettingsPath, revertManagedSettings, type Os } from './configure.ts';
 import { firstToday } from './daily.ts';
 import { terminateAll } from './kill.ts';
-import { pathWithin } from './procfs.ts';
 import { noticeId, recordNotice, recordOutcome } from './notices.ts';
 import { appendEvent, makeEvent, type NewEvent } from './outbox.ts';
 import { enforceState, preparePublicDir, type EnforceState } from './state.ts';
@@ -28,6 +32,8 @@ export interface EnforceOptions {
   now?: Date;
   termTimeoutMs?: number;
   procRoot?: string;
+  /** Catalog whose layout proves install paths (default: the one shipped with the agent). */
+  catalog?: Catalog;
 }
 
 export interface ActionReport {
@@ -67,7 +73,9 @@ export async function enforceDecisions(decisions: Decision[], inventory: Invento
   const now = opts.now ?? new Date();
   const dry = opts.dryRun === true;
   const rec = new Recorder(state, dry, now);
-  const homes = inventory.host.users.map((u) => (opts.os === 'darwin' ? join(opts.root, 'Users', u) : opts.os === 'win32' ? join(opts.root, 'Users', u) : join(opts.root, 'home', u)));
+  // Every target is proven against the catalog's install layout under this root (proof/).
+  const prover = new InstallProver(opts.root, opts.os, opts.catalog ?? loadCatalog());
+  const homes = inventory.host.users.map((u) => prover.host(homeEndpoint(opts.os, u)));
 
   // Finish what a crash interrupted before acting again (never in a dry run: it changes files).
   const recovered: EnforcementEvent[] = [];
@@ -96,8 +104,6 @@ export async function enforceDecisions(decisions: Decision[], inventory: Invento
   const actions: ActionReport[] = [];
   const watch: WatchTarget[] = [];
 
-  const rootAbs = resolve(opts.root);
-  const underRoot = (p: string): boolean => rootAbs === sep || pathWithin(p, rootAbs);
   for (const d of decisions) {
     const report: ActionReport = { finding: d.finding, tool: d.tool, action: d.action, monitor: d.monitor, steps: [], events: [] };
     actions.push(report);
@@ -141,10 +147,10 @@ export async function enforceDecisions(decisions: Decision[], inventory: Invento
     }
     const noticed = NOTICE_ACTIONS.has(d.action) && noticeStep(d, f, opts, state, rec, report, base, dry, now);
     if (d.action !== 'block' && d.action !== 'quarantine') return;
-    const stopped = await killStep(f, opts, rec, report, base, dry);
-    const targets = quarantineTargets(f, opts.root, homes);
+    const { stopped, installs: ran } = await killStep(f, prover, opts, rec, report, base, dry);
+    const targets = quarantineTargets(f, prover, homes);
+    refusedStep(d, targets.refused, state, rec, report, base, dry, now);
     if (d.action === 'block') {
-      const ran = f.running.map((p) => p.matched).filter((p) => p.startsWith('/') && p.length > 1 && underRoot(p));
       const paths = [...new Set([...targets.paths, ...ran])];
       if (paths.length) {
         watch.push({ tool: d.tool, finding: d.finding, rule: d.rule, reason: d.reason, bundle_revision: opts.bundleRevision, paths });
@@ -177,33 +183,55 @@ function noticeStep(d: Decision, f: Finding, opts: EnforceOptions, state: Enforc
   return true;
 }
 
-/** Stops the finding's attributed processes; returns how many were stopped. */
-async function killStep(f: Finding, opts: EnforceOptions, rec: Recorder, report: ActionReport, base: Base, dry: boolean): Promise<number> {
+/** Signals the finding's running processes that are still, by kernel facts, the tool's; returns how many were stopped and their proven installs. */
+async function killStep(f: Finding, prover: InstallProver, opts: EnforceOptions, rec: Recorder, report: ActionReport, base: Base, dry: boolean): Promise<{ stopped: number; installs: string[] }> {
   if (f.running.length === 0) {
     report.steps.push('no running process attributed');
-    return 0;
+    return { stopped: 0, installs: [] };
   }
-  // Scanning a folder as the root (demo, tests): only processes running from inside it are that
-  // root's; a process elsewhere on this host matched by name is never signalled.
-  const root = resolve(opts.root);
-  const running = root === sep ? f.running : f.running.filter((p) => pathWithin(p.matched, root));
-  for (const p of f.running) if (!running.includes(p)) report.steps.push(`pid ${p.pid} runs outside the scan root (${p.matched}): not signalled`);
-  if (running.length === 0) return 0;
-  const pids = running.map((p) => p.pid);
+  const pids = f.running.map((p) => p.pid);
   if (dry) {
     report.steps.push(`would terminate pids ${pids.join(', ')}`);
     rec.record(report, { ...base, kind: 'kill', result: 'dry_run', detail: `would terminate pids ${pids.join(', ')}`, pids });
-    return 0;
+    return { stopped: 0, installs: [] };
   }
-  const results = await terminateAll(running, {
-    ...(opts.termTimeoutMs !== undefined ? { termTimeoutMs: opts.termTimeoutMs } : {}),
-    ...(opts.procRoot ? { procRoot: opts.procRoot } : {}),
-  });
+  // Each pid is attributed again right before it is signalled: under a scan root other than '/'
+  // (demo, tests) only processes running a proven install inside that root qualify.
+  const ns = ownNamespace();
+  const installs = new Set<string>();
+  const results = await terminateAll(
+    f.running.map((p) => ({ pid: p.pid, start: p.start ?? null })),
+    {
+      recheck: (facts) => {
+        const a = attribute(facts, prover, ns);
+        if (a?.match.tool === f.tool_id) {
+          installs.add(a.install);
+          return null;
+        }
+        return a ? `runs ${a.match.tool}, not ${f.tool_id}` : `runs no proven install of ${f.tool_id}`;
+      },
+      ...(opts.termTimeoutMs !== undefined ? { termTimeoutMs: opts.termTimeoutMs } : {}),
+      ...(opts.procRoot ? { procRoot: opts.procRoot } : {}),
+    },
+  );
   const failed = results.filter((r) => r.outcome === 'failed');
+  const refused = results.filter((r) => r.outcome === 'not_attributed' || r.outcome === 'pid_reused');
   const detail = results.map((r) => `${r.pid} ${r.outcome.replace('_', ' ')}${r.outcome === 'terminated' || r.outcome === 'killed' ? ` in ${Math.round(r.ms)} ms` : ''}${r.error ? ` (${r.error})` : ''}`).join('; ');
   report.steps.push(`terminate: ${detail}`);
-  rec.record(report, { ...base, kind: 'kill', result: failed.length ? 'failed' : 'ok', detail, pids });
-  return results.filter((r) => r.outcome === 'terminated' || r.outcome === 'killed').length;
+  const result = failed.length ? 'failed' : refused.length === results.length ? 'refused' : 'ok';
+  rec.record(report, { ...base, kind: 'kill', result, detail, pids });
+  return { stopped: results.filter((r) => r.outcome === 'terminated' || r.outcome === 'killed').length, installs: [...installs] };
+}
+
+/** Each target the agent could not prove becomes an event with the reason (once a day), and nothing happens to it. */
+function refusedStep(d: Decision, refused: { path: string; reason: string }[], state: EnforceState, rec: Recorder, report: ActionReport, base: Base, dry: boolean, now: Date): void {
+  const verb = d.action === 'quarantine' ? 'not moving' : 'not watching';
+  for (const r of refused) {
+    report.steps.push(`${verb} ${r.path}: ${r.reason}`);
+    if (dry || firstToday(join(state.dir, 'reported.json'), `refused:${d.finding}:${d.action}:${r.path}:${r.reason}`, now)) {
+      rec.record(report, { ...base, kind: d.action === 'quarantine' ? 'quarantine' : 'kill', result: 'refused', detail: `${verb} ${r.path}: ${r.reason}`, paths: [r.path] });
+    }
+  }
 }
 
 function quarantineStep(
@@ -218,7 +246,6 @@ function quarantineStep(
   dry: boolean,
   now: Date,
 ): string | null {
-  for (const r of targets.refused) report.steps.push(`not moving ${r.path}: ${r.reason}`);
   if (targets.paths.length === 0) {
     report.steps.push('nothing left to quarantine');
     return null;
@@ -237,6 +264,7 @@ function quarantineStep(
       bundleRevision: opts.bundleRevision,
       paths: targets.paths,
       commands: targets.commands,
+      root: opts.root,
       now,
     });
     report.steps.push(`quarantined as ${m.id}: ${targets.paths.join(', ')}${targets.commands.length ? `; notice shim at ${targets.commands.join(', ')}` : ''}`);

@@ -1,11 +1,11 @@
-// block: terminate the processes the inventory attributed to a banned tool, and only those.
-// SIGTERM first so the tool can save state, SIGKILL after a timeout. Before signalling, the pid is
-// re-checked (Linux: /proc) to still run the path the inventory matched, so a pid reused by another
-// program since the scan is never hit.
-import type { RunningProcess } from '../../../wire/src/inventory.ts';
-import { isAlive, readProc, procRuns } from './procfs.ts';
+// block: terminate the processes the agent attributed to a banned tool, and only those. SIGTERM first
+// so the tool can save state, SIGKILL after a timeout. Right before each signal the pid is re-checked
+// from kernel facts: the same start time as when it was attributed (a reused pid names another
+// process) and, through `recheck`, still running a file of the banned install.
+import { isAlive, readProcess, startOf } from '../process/linux.ts';
+import type { ProcFacts } from '../process/types.ts';
 
-export type KillOutcome = 'terminated' | 'killed' | 'gone' | 'pid_reused' | 'failed';
+export type KillOutcome = 'terminated' | 'killed' | 'gone' | 'pid_reused' | 'not_attributed' | 'failed';
 
 export interface KillResult {
   pid: number;
@@ -15,10 +15,18 @@ export interface KillResult {
   error?: string;
 }
 
+export interface KillTarget {
+  pid: number;
+  /** Start time the pid had when it was attributed (ProcFacts.start); null/absent: not known. */
+  start?: string | null;
+}
+
 export interface KillOptions {
   /** How long SIGTERM may take before SIGKILL. */
   termTimeoutMs?: number;
   procRoot?: string;
+  /** Null when the process (read again now) is still the banned tool's; else why it is not. */
+  recheck: (facts: ProcFacts) => string | null;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -32,42 +40,44 @@ async function waitGone(pid: number, ms: number, procRoot: string): Promise<bool
   return !isAlive(pid, procRoot);
 }
 
-/** Still the process the inventory saw? On Linux /proc tells; elsewhere the scan's word is taken. */
-function stillSame(p: RunningProcess, procRoot: string): boolean {
-  if (process.platform !== 'linux') return true;
-  const info = readProc(p.pid, procRoot);
-  if (!info) return false;
-  return procRuns(info, [p.matched]) !== null || info.argv.some((a) => a === p.matched);
+function signal(pid: number, sig: NodeJS.Signals): string | null {
+  try {
+    process.kill(pid, sig);
+    return null;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code ?? String(e);
+  }
 }
 
-export async function terminateOne(p: RunningProcess, opts: KillOptions = {}): Promise<KillResult> {
+export async function terminateOne(t: KillTarget, opts: KillOptions): Promise<KillResult> {
   const procRoot = opts.procRoot ?? '/proc';
   const termTimeoutMs = opts.termTimeoutMs ?? 3000;
-  if (p.pid === process.pid || p.pid === process.ppid || p.pid <= 1) {
-    return { pid: p.pid, outcome: 'failed', ms: 0, error: 'refusing to signal the agent itself, its parent or init' };
+  const pid = t.pid;
+  if (pid === process.pid || pid === process.ppid || pid <= 1) {
+    return { pid, outcome: 'failed', ms: 0, error: 'refusing to signal the agent itself, its parent or init' };
   }
-  if (!isAlive(p.pid, procRoot)) return { pid: p.pid, outcome: 'gone', ms: 0 };
-  if (!stillSame(p, procRoot)) return { pid: p.pid, outcome: 'pid_reused', ms: 0 };
+  if (process.platform !== 'linux') return { pid, outcome: 'failed', ms: 0, error: 'no kernel process facts on this OS: not signalled' };
+  const facts = readProcess(pid, procRoot);
+  if (!facts || facts.zombie) return { pid, outcome: 'gone', ms: 0 };
+  if (t.start && facts.start !== t.start) return { pid, outcome: 'pid_reused', ms: 0, error: 'started after it was attributed' };
+  const why = opts.recheck(facts);
+  if (why) return { pid, outcome: 'not_attributed', ms: 0, error: why };
+  // Bracket the check: the pid still names the process that was just checked.
+  if (startOf(pid, procRoot) !== facts.start) return { pid, outcome: 'gone', ms: 0 };
   const t0 = performance.now();
-  try {
-    process.kill(p.pid, 'SIGTERM');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ESRCH') return { pid: p.pid, outcome: 'gone', ms: 0 };
-    return { pid: p.pid, outcome: 'failed', ms: 0, error: `SIGTERM: ${code ?? String(e)}` };
-  }
-  if (await waitGone(p.pid, termTimeoutMs, procRoot)) return { pid: p.pid, outcome: 'terminated', ms: performance.now() - t0 };
-  try {
-    process.kill(p.pid, 'SIGKILL');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'ESRCH') return { pid: p.pid, outcome: 'failed', ms: performance.now() - t0, error: `SIGKILL: ${code ?? String(e)}` };
-  }
-  if (await waitGone(p.pid, 2000, procRoot)) return { pid: p.pid, outcome: 'killed', ms: performance.now() - t0 };
-  return { pid: p.pid, outcome: 'failed', ms: performance.now() - t0, error: 'still running after SIGKILL' };
+  const term = signal(pid, 'SIGTERM');
+  if (term === 'ESRCH') return { pid, outcome: 'gone', ms: 0 };
+  if (term) return { pid, outcome: 'failed', ms: 0, error: `SIGTERM: ${term}` };
+  if (await waitGone(pid, termTimeoutMs, procRoot)) return { pid, outcome: 'terminated', ms: performance.now() - t0 };
+  // Still there after the grace time: SIGKILL, but only if the pid still names the same process.
+  if (startOf(pid, procRoot) !== facts.start) return { pid, outcome: 'terminated', ms: performance.now() - t0 };
+  const kill = signal(pid, 'SIGKILL');
+  if (kill && kill !== 'ESRCH') return { pid, outcome: 'failed', ms: performance.now() - t0, error: `SIGKILL: ${kill}` };
+  if (await waitGone(pid, 2000, procRoot)) return { pid, outcome: 'killed', ms: performance.now() - t0 };
+  return { pid, outcome: 'failed', ms: performance.now() - t0, error: 'still running after SIGKILL' };
 }
 
 /** Terminates all in parallel (a tool's worker processes may wait on each other). */
-export async function terminateAll(procs: RunningProcess[], opts: KillOptions = {}): Promise<KillResult[]> {
-  return Promise.all(procs.map((p) => terminateOne(p, opts)));
+export async function terminateAll(targets: KillTarget[], opts: KillOptions): Promise<KillResult[]> {
+  return Promise.all(targets.map((t) => terminateOne(t, opts)));
 }

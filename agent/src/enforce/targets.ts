@@ -1,11 +1,16 @@
 // What a quarantine moves: the finding's install evidence (package folder, binary, shim, version
-// folder), never traces (config, caches, history), never IT's managed settings, never a shared folder
-// (bin/, node_modules/, a home), never anything outside --root. Plus the npm bin links that point into
-// a moved package, so no dangling `claude` command is left: those get the notice shim.
-import { lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+// folder), each one proven (proof/install-proof.ts): the install location the catalog names for that
+// tool, reached without a symlink, owned by the finding's user. Never traces (config, caches,
+// history), never IT's managed settings, never a shared folder (bin/, node_modules/, a home, an nvm
+// `versions/` root), never anything outside --root. Plus the npm bin links that point into a moved
+// package, so no dangling `claude` command is left: those get the notice shim.
+import { closeSync, fstatSync, lstatSync, readSync, readlinkSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Finding } from '../../../wire/src/inventory.ts';
+import { UnsafePathError, withParent } from '../proof/anchored.ts';
+import type { InstallProver } from '../proof/install-proof.ts';
 import { isShimFile } from './shim.ts';
+import { openRegularNoFollow } from './tree.ts';
 
 /** Evidence signals that never name an install to move. */
 const NEVER_MOVE = new Set(['process', 'managed_policy', 'mcp_config', 'config_file', 'config_dir', 'cache_dir', 'state_dir', 'data_dir', 'log_dir']);
@@ -36,7 +41,7 @@ function inside(child: string, parent: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
-/** Why a path must not be moved, or null when it may. */
+/** Why a path must not be moved on its face (before any proof), or null. */
 export function refuseReason(path: string, root: string, homes: string[]): string | null {
   const abs = resolve(path);
   const r = resolve(root);
@@ -61,40 +66,59 @@ function isCommand(path: string, signal: string): boolean {
   return parent === 'bin' || parent === '.bin' || parent === 'sbin' || signal.includes('shim') || signal === 'path_binary' || /\.(cmd|ps1)$/i.test(path);
 }
 
-/** npm bin links (`<prefix>/bin/claude` → `../lib/node_modules/@anthropic-ai/claude-code/cli.js`) into a package folder. */
-function npmBinLinks(pkgDir: string): string[] {
-  let bin: unknown;
-  let name: unknown;
+/** The package's bin names from its package.json (read without following a link; single names only). */
+function binNames(pkgDir: string): string[] {
+  let pkg: { bin?: unknown; name?: unknown };
   try {
-    const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { bin?: unknown; name?: unknown };
-    bin = pkg.bin;
-    name = pkg.name;
+    const fd = openRegularNoFollow(join(pkgDir, 'package.json'));
+    try {
+      const size = Math.min(fstatSync(fd).size, 1024 * 1024);
+      const buf = Buffer.alloc(size);
+      let off = 0;
+      while (off < size) {
+        const n = readSync(fd, buf, off, size - off, null);
+        if (n === 0) break;
+        off += n;
+      }
+      pkg = JSON.parse(buf.subarray(0, off).toString('utf8')) as { bin?: unknown; name?: unknown };
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return [];
   }
   const names: string[] = [];
-  if (typeof bin === 'string' && typeof name === 'string') names.push(name.split('/').pop() ?? name);
-  else if (bin && typeof bin === 'object') names.push(...Object.keys(bin));
+  if (typeof pkg.bin === 'string' && typeof pkg.name === 'string') names.push(pkg.name.split('/').pop() ?? pkg.name);
+  else if (pkg.bin && typeof pkg.bin === 'object') names.push(...Object.keys(pkg.bin));
+  // A bin name comes from a file the user may control: never a path.
+  return names.filter((n) => n !== '' && n !== '.' && n !== '..' && !/[/\\]/.test(n));
+}
+
+/**
+ * npm bin links (`<prefix>/bin/claude` → `../lib/node_modules/@anthropic-ai/claude-code/cli.js`) into
+ * a proven package folder: each a symlink owned by the package's owner, reached without links, whose
+ * target lies in the package.
+ */
+function npmBinLinks(pkgDir: string, prover: InstallProver, uid: number): string[] {
   const idx = pkgDir.lastIndexOf(`${sep}node_modules${sep}`);
   if (idx < 0) return [];
   const modulesParent = pkgDir.slice(0, idx); // <prefix>/lib (unix) or <prefix> (windows)
   const binDirs = [join(dirname(modulesParent), 'bin'), modulesParent];
   const out: string[] = [];
-  let realPkg: string;
-  try {
-    realPkg = realpathSync(pkgDir);
-  } catch {
-    return [];
-  }
   for (const dir of binDirs) {
-    for (const n of names) {
+    for (const n of binNames(pkgDir)) {
       for (const candidate of [join(dir, n), join(dir, `${n}.cmd`)]) {
+        if (!lexists(candidate)) continue;
         try {
-          if (!lstatSync(candidate).isSymbolicLink()) continue;
-          const target = resolve(dirname(candidate), readlinkSync(candidate));
-          if (target === realPkg || inside(target, realPkg) || target === pkgDir || inside(target, pkgDir)) out.push(candidate);
-        } catch {
-          // absent
+          const ok = withParent(prover.root, candidate, { owners: new Set([0, prover.rootOwner, uid]) }, (d, name) => {
+            const st = lstatSync(d.at(name));
+            if (!st.isSymbolicLink() || st.uid !== uid) return false;
+            const target = resolve(dirname(candidate), readlinkSync(d.at(name)));
+            return target === pkgDir || inside(target, pkgDir);
+          });
+          if (ok) out.push(candidate);
+        } catch (e) {
+          if (!(e instanceof UnsafePathError)) throw e;
         }
       }
     }
@@ -102,11 +126,12 @@ function npmBinLinks(pkgDir: string): string[] {
   return out;
 }
 
-export function quarantineTargets(f: Finding, root: string, homes: string[]): QuarantineTargets {
+export function quarantineTargets(f: Finding, prover: InstallProver, homes: string[]): QuarantineTargets {
+  const root = prover.root;
   const refused: { path: string; reason: string }[] = [];
-  const chosen = new Map<string, string>(); // path → signal
+  const chosen = new Map<string, { signal: string; uid: number }>();
   for (const e of f.evidence) {
-    if (!e.strong || NEVER_MOVE.has(e.signal)) continue;
+    if (!e.strong || NEVER_MOVE.has(e.signal) || chosen.has(e.path)) continue;
     if (!lexists(e.path)) continue;
     if (isShimFile(e.path)) continue; // our own notice shim from an earlier quarantine: leave it
     const why = refuseReason(e.path, root, homes);
@@ -114,14 +139,19 @@ export function quarantineTargets(f: Finding, root: string, homes: string[]): Qu
       refused.push({ path: e.path, reason: why });
       continue;
     }
-    chosen.set(e.path, e.signal);
+    const proof = prover.prove(e.path, { tool: f.tool_id, user: f.user, exact: true });
+    if (!proof.ok) {
+      if (!refused.some((r) => r.path === e.path)) refused.push({ path: e.path, reason: proof.reason });
+      continue;
+    }
+    chosen.set(e.path, { signal: e.signal, uid: proof.uid });
   }
-  for (const [p] of [...chosen]) {
-    for (const link of npmBinLinks(p)) if (!chosen.has(link) && !refuseReason(link, root, homes)) chosen.set(link, 'npm_bin_link');
+  for (const [p, c] of [...chosen]) {
+    for (const link of npmBinLinks(p, prover, c.uid)) if (!chosen.has(link) && !refuseReason(link, root, homes)) chosen.set(link, { signal: 'npm_bin_link', uid: c.uid });
   }
   // Keep only outermost paths: a folder's contents move with it.
   const all = [...chosen.keys()];
   const paths = all.filter((p) => !all.some((q) => q !== p && inside(p, q))).sort();
-  const commands = paths.filter((p) => isCommand(p, chosen.get(p) ?? '') || chosen.get(p) === 'npm_bin_link');
+  const commands = paths.filter((p) => isCommand(p, chosen.get(p)?.signal ?? '') || chosen.get(p)?.signal === 'npm_bin_link');
   return { paths, commands, refused };
 }

@@ -1,12 +1,21 @@
 // The process watch: keeps banned tools from coming back after a block. Polls /proc (no `ps`
-// spawning): lists pids, and only for pids not seen before reads cmdline and exe and compares them with
-// the banned tools' install paths. A match is terminated (short SIGTERM grace, then SIGKILL).
+// spawning): lists pids, and only for pids not seen before (or that exec'ed since) reads the kernel's facts and compares the
+// files the process runs (its executable, or an interpreter's proven script: process/attribute.ts) with
+// the banned installs' proven paths. argv alone never matches. A match is terminated (short SIGTERM
+// grace, then SIGKILL), re-checked right before each signal.
 import { existsSync, readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { check } from '../../../wire/src/validate.ts';
 import { writeFileDurable } from './durable.ts';
+import { runningFiles } from '../process/attribute.ts';
+import { listPids, ownNamespace, readExe, readProcess } from '../process/linux.ts';
+import type { ProcFacts } from '../process/types.ts';
 import { terminateOne, type KillResult } from './kill.ts';
-import { listPids, readProc, procRuns } from './procfs.ts';
+
+/** Polls during which a new pid's executable is re-read (an exec right after fork). */
+const YOUNG_POLLS = 4;
+/** Every this many polls every pid's executable is re-read (a delayed exec). */
+const SWEEP_EVERY = 10;
 
 export const WatchTarget = Type.Object(
   {
@@ -15,7 +24,7 @@ export const WatchTarget = Type.Object(
     rule: Type.String(),
     reason: Type.String(),
     bundle_revision: Type.String(),
-    paths: Type.Array(Type.String({ minLength: 2 }), { minItems: 1, description: 'install paths whose execution is banned' }),
+    paths: Type.Array(Type.String({ minLength: 2 }), { minItems: 1, description: 'proven install paths whose execution is banned' }),
   },
   { additionalProperties: false },
 );
@@ -39,7 +48,8 @@ export function loadWatchList(path: string): WatchTarget[] {
 export interface WatchKill {
   target: WatchTarget;
   pid: number;
-  argv0: string;
+  /** The banned file it ran (its executable or script), never its arguments. */
+  file: string;
   result: KillResult;
   /** ms from the watch first seeing the pid to the process being gone. */
   ms: number;
@@ -52,9 +62,16 @@ export interface WatchOptions {
 }
 
 export class ProcessWatch {
-  private seen = new Set<number>();
+  /**
+   * pid → the executable it ran when last examined and the poll it was first seen at. An exec (a shell
+   * or `env` starting the tool in a pid already seen) changes the executable: young pids are re-read
+   * every poll (exec follows fork within milliseconds), all pids every SWEEP_EVERY polls (a delayed
+   * exec is caught within seconds) — reading every pid's exe link every poll would cost ~2.5 ms here.
+   */
+  private seen = new Map<number, { exe: string | null; tick: number }>();
   private timer: NodeJS.Timeout | null = null;
   private busy = false;
+  private readonly namespace = ownNamespace();
   readonly intervalMs: number;
   ticks = 0;
 
@@ -92,23 +109,24 @@ export class ProcessWatch {
       const procRoot = this.opts.procRoot ?? '/proc';
       const pids = listPids(procRoot);
       const live = new Set(pids);
-      for (const pid of this.seen) if (!live.has(pid)) this.seen.delete(pid);
-      const allPaths = this.targets.flatMap((t) => t.paths);
+      for (const pid of this.seen.keys()) if (!live.has(pid)) this.seen.delete(pid);
+      const sweep = this.ticks % SWEEP_EVERY === 0;
       for (const pid of pids) {
-        if (this.seen.has(pid)) continue;
-        this.seen.add(pid);
         if (pid === process.pid || pid === process.ppid) continue;
-        const info = readProc(pid, procRoot);
-        if (!info || info.argv.length === 0) continue;
-        const hit = procRuns(info, allPaths);
+        const known = this.seen.get(pid);
+        if (known && !sweep && this.ticks - known.tick > YOUNG_POLLS) continue;
+        const exe = readExe(pid, procRoot);
+        if (known && known.exe === exe) continue;
+        this.seen.set(pid, { exe, tick: known?.tick ?? this.ticks });
+        const info = readProcess(pid, procRoot);
+        if (!info) continue;
+        const hit = this.banned(info);
         if (!hit) continue;
-        const target = this.targets.find((t) => t.paths.includes(hit));
-        if (!target) continue;
         const t0 = performance.now();
-        const matched = info.exe && info.exe.startsWith(hit) ? info.exe : info.argv.find((a) => a.startsWith(hit)) ?? hit;
+        const recheck = (now: ProcFacts): string | null => (this.banned(now)?.file === hit.file ? null : 'no longer runs a banned file');
         kills.push(
-          terminateOne({ pid, name: info.argv[0] ?? '', matched }, { termTimeoutMs: 500, procRoot }).then((result) => {
-            const k: WatchKill = { target, pid, argv0: info.argv[0] ?? '', result, ms: performance.now() - t0 };
+          terminateOne({ pid, start: info.start }, { termTimeoutMs: 500, procRoot, recheck }).then((result) => {
+            const k: WatchKill = { target: hit.target, pid, file: hit.file, result, ms: performance.now() - t0 };
             this.opts.onKill?.(k);
             return k;
           }),
@@ -118,5 +136,13 @@ export class ProcessWatch {
     } finally {
       this.busy = false;
     }
+  }
+
+  /** The watch target whose install holds a file this process runs, or null. */
+  private banned(p: ProcFacts): { target: WatchTarget; file: string } | null {
+    for (const f of runningFiles(p, this.namespace)) {
+      for (const target of this.targets) if (target.paths.some((t) => f.path === t || f.path.startsWith(t.endsWith('/') ? t : `${t}/`))) return { target, file: f.path };
+    }
+    return null;
   }
 }

@@ -1,4 +1,4 @@
-// Given a path that belongs to a tool (a PATH binary's link target, a process's argv path), works
+// Given a path that belongs to a tool (a PATH binary's link target), works
 // out how the tool got there: an npm package folder (version from its package.json), a native
 // versions folder (version = folder name), or unknown.
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ export function npmNames(tool: CatalogTool): string[] {
 }
 
 /** Does this path (with '/' separators) identify the tool by one of its argv anchors? */
-export function matchesAnchor(tool: CatalogTool, slashed: string): boolean {
+function matchesAnchor(tool: CatalogTool, slashed: string): boolean {
   return tool.process.argv.some((a) => slashed.includes(a));
 }
 

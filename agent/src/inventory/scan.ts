@@ -1,5 +1,6 @@
 // The inventory library API: scan a filesystem root (the real '/' on an endpoint) with the layout
 // rules of one OS, and return the typed, validated inventory. Never executes a discovered file.
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Catalog, LayoutOs } from '../../../wire/src/catalog.ts';
 import { Inventory, INVENTORY_SCHEMA_VERSION } from '../../../wire/src/inventory.ts';
@@ -12,7 +13,8 @@ import { hostFacts } from './host.ts';
 import { withoutNoticeShims } from './notice-shim.ts';
 import { findHomes, Layout, type Home } from './layout.ts';
 import { detectPathBinaries } from './path-binaries.ts';
-import { listProcesses, matchProcesses, type ProcInfo } from './processes.ts';
+import { InstallProver } from '../proof/install-proof.ts';
+import { listProcesses, matchProcesses, type ProcFacts } from './processes.ts';
 import { ScanFs, type ReadHook } from './scanfs.ts';
 
 export type ScanOptions = {
@@ -23,7 +25,7 @@ export type ScanOptions = {
   /** Catalog to use (e.g. from the policy bundle). Default: the one shipped with the agent. */
   catalog?: Catalog;
   /** Look at running processes (default: only when scanning the real root), or a given list. */
-  processes?: boolean | ProcInfo[];
+  processes?: boolean | ProcFacts[];
   /** Read host facts with systeminformation (default: only when scanning the real root). */
   liveHost?: boolean;
   /** Called before each manifest read (tracing; tests use it to delete a file mid-scan). */
@@ -81,9 +83,10 @@ export async function scanInventory(opts: ScanOptions = {}): Promise<Inventory> 
   }
 
   const procOpt = opts.processes ?? realRoot;
-  if (procOpt) {
+  // Processes are attributed only to installs proven under this root (a missing root holds none).
+  if (procOpt && statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
     const procs = Array.isArray(procOpt) ? procOpt : await listProcesses();
-    hits.push(...matchProcesses(fs, catalog, procs));
+    hits.push(...matchProcesses(new InstallProver(root, os, catalog), procs));
   }
 
   // A quarantined command leaves warden's notice shim behind: that is not the tool, and reporting

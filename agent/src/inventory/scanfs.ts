@@ -1,8 +1,11 @@
 // Read-only, bounded filesystem access for the scan. Every failure that is not plain absence
 // (permission denied, symlink loop, oversized or vanished file) is recorded as a skip with its
 // reason, and the scan carries on. Nothing here executes, writes or follows a symlink twice.
-import { closeSync, constants, fstatSync, lstatSync, opendirSync, openSync, readlinkSync, readSync, statSync, type Dir, type Dirent, type Stats } from 'node:fs';
-import { dirname, isAbsolute, join, posix, resolve } from 'node:path';
+// The scan runs as root over folders users control, so it only looks through a symlink that stays
+// inside the scan root and that belongs to root or to the owner of what it points at: carol's
+// `~/.local/share/claude/versions` → /var/lib/postgresql is not listed (and its `16` is no version).
+import { closeSync, constants, fstatSync, lstatSync, opendirSync, openSync, readlinkSync, readSync, realpathSync, statSync, type Dir, type Dirent, type Stats } from 'node:fs';
+import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import type { Skipped } from '../../../wire/src/inventory.ts';
 
 export const MAX_MANIFEST_BYTES = 1024 * 1024; // package.json, Info.plist, manifest.json, METADATA
@@ -24,6 +27,8 @@ export class ScanFs {
   private readonly stats = new Map<string, Stats | null>();
   private readonly dirs = new Map<string, string[]>();
   private readonly indexes = new Map<string, unknown>();
+  private readonly looks = new Map<string, boolean>();
+  private realRoot: string | null = null;
   /** Files read (manifests); used by the bench and tests to show the scan stays targeted. */
   reads = 0;
 
@@ -58,7 +63,61 @@ export class ScanFs {
     return this.root === '/' ? endpointPath : join(this.root, endpointPath);
   }
 
+  /**
+   * May the scan look at `p` — is every symlink on its way below the root one that stays in the root
+   * and is owned by root or by the owner of its target? Refusals are recorded (once) as skips.
+   */
+  private mayLook(p: string): boolean {
+    const hit = this.looks.get(p);
+    if (hit !== undefined) return hit;
+    const below = relative(this.root, p);
+    if (below === '' || below.startsWith('..') || isAbsolute(below)) return true; // the root itself is the operator's
+    let ok = true;
+    let real: string | null = null;
+    try {
+      real = realpathSync.native(p);
+    } catch {
+      real = null; // absent, dangling or a loop: the operation itself reports what it finds
+    }
+    if (real !== null && real !== p) {
+      if (this.realRoot === null) this.realRoot = realpathSync.native(this.root);
+      const rr = this.realRoot;
+      if (rr !== sep && real !== rr && !real.startsWith(rr.endsWith(sep) ? rr : rr + sep)) {
+        this.skip(p, 'symlink leads outside the scan root: not followed');
+        ok = false;
+      } else {
+        // Parent first (memoised), then this component if it is a link.
+        const parent = dirname(p);
+        const rel = relative(this.root, parent);
+        if (parent !== p && rel !== '' && !rel.startsWith('..') && !this.mayLook(parent)) ok = false;
+        else ok = this.linkOwnerMatches(p);
+      }
+    }
+    this.looks.set(p, ok);
+    return ok;
+  }
+
+  private linkOwnerMatches(p: string): boolean {
+    let l: Stats;
+    try {
+      l = lstatSync(p);
+    } catch {
+      return true;
+    }
+    if (!l.isSymbolicLink() || l.uid === 0) return true;
+    let t: Stats;
+    try {
+      t = statSync(p);
+    } catch {
+      return true;
+    }
+    if (t.uid === l.uid) return true;
+    this.skip(p, `symlink owned by uid ${l.uid} points at something owned by uid ${t.uid}: not followed`);
+    return false;
+  }
+
   lstat(p: string): Stats | null {
+    if (!this.mayLook(dirname(p))) return null;
     try {
       return lstatSync(p);
     } catch (e) {
@@ -72,6 +131,10 @@ export class ScanFs {
     const hit = this.stats.get(p);
     if (hit !== undefined) return hit;
     let s: Stats | null = null;
+    if (!this.mayLook(p)) {
+      this.stats.set(p, null);
+      return null;
+    }
     try {
       s = statSync(p);
     } catch (e) {
@@ -95,6 +158,10 @@ export class ScanFs {
     if (hit !== undefined) return hit;
     let out: Dirent[] | null = null;
     let dir: Dir | null = null;
+    if (!this.mayLook(p)) {
+      this.lists.set(p, null);
+      return null;
+    }
     try {
       // Read entry by entry so a folder with millions of entries costs no more than the cap.
       dir = opendirSync(p, { bufferSize: 256 });
@@ -219,6 +286,7 @@ export class ScanFs {
    * descriptor: a FIFO or device planted where a manifest should be must not hang the scan.
    */
   openRegular(p: string): number | null {
+    if (!this.mayLook(p)) return null;
     const fd = openSync(p, constants.O_RDONLY | constants.O_NONBLOCK);
     if (!fstatSync(fd).isFile()) {
       closeSync(fd);

@@ -39,7 +39,7 @@ export async function createPipeline(config: AgentConfig): Promise<AgentPipeline
               reason: k.target.reason,
               bundle_revision: k.target.bundle_revision,
               result: k.result.outcome === 'failed' ? 'failed' : 'ok',
-              detail: `pid ${k.pid} (${k.argv0}) ${k.result.outcome} ${Math.round(k.ms)} ms after it started`,
+              detail: `pid ${k.pid} (${k.file}) ${k.result.outcome} ${Math.round(k.ms)} ms after it started`,
               pids: [k.pid],
             }),
           ),
