@@ -132,6 +132,8 @@ export interface ImpactChange {
   user: string | null;
   from: Action;
   to: Action;
+  /** Groups through which the draft's rule matches ("user:contractors", "device:macs"). */
+  groups?: string[];
 }
 export interface ImpactReport {
   devices_evaluated: number;
@@ -142,6 +144,7 @@ export interface ImpactReport {
   after: Record<Action, number>;
   moves: Partial<Record<Action, { devices: number; users: number; findings: number }>>;
   changes: ImpactChange[];
+  by_group?: Record<string, { devices: number; findings: number }>;
   truncated: boolean;
 }
 export interface DiffAnswer {
@@ -248,4 +251,30 @@ export interface UserItem {
   role: Role;
   created_at: string;
   disabled: boolean;
+}
+
+export interface GroupItem {
+  id: string;
+  kind: 'user' | 'device';
+  name: string;
+  source: 'api' | 'scim';
+  description: string;
+  rule: { platforms?: string[]; hostnames?: string[]; serials?: string[]; agent_version?: VersionRange } | null;
+  version: number;
+  updated_by: string;
+  updated_at: string;
+  members?: number;
+}
+export interface GroupDetail {
+  group: GroupItem;
+  devices?: { id: string; hostname: string; platform: string; via: string }[];
+  users?: { id: string; user_name: string; login: string | null; active: boolean }[];
+  logins?: string[];
+}
+export interface DirectoryUser {
+  id: string;
+  user_name: string;
+  login: string | null;
+  active: boolean;
+  groups: string[];
 }

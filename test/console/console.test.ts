@@ -243,6 +243,58 @@ test('inventory explorer: the filtered view downloads as CSV with exactly the da
   await ctx.close();
 });
 
+test('groups: a device group by platform picks exactly the darwin agent (preview, then saved with a why); SCIM-provisioned people and groups are listed', async () => {
+  // The identity provider provisions alice into contractors (plain SCIM with the scim role's token).
+  const t = await fetch(`${fleet.url}/api/v1/scim/token`, { method: 'POST', headers: { authorization: `Bearer ${fleet.adminToken}`, 'content-type': 'application/json' }, body: '{}' });
+  assert.equal(t.status, 201, await t.clone().text());
+  const scimToken = ((await t.json()) as { token: string }).token;
+  const scim = async (path: string, body: unknown) => {
+    const r = await fetch(`${fleet.url}/scim/v2${path}`, { method: 'POST', headers: { authorization: `Bearer ${scimToken}`, 'content-type': 'application/scim+json' }, body: JSON.stringify(body) });
+    assert.equal(r.status, 201, await r.clone().text());
+    return (await r.json()) as { id: string };
+  };
+  const alice = await scim('/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'alice@corp.example' });
+  await scim('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'contractors', members: [{ value: alice.id }] });
+
+  const { ctx, page, problems } = await signedIn('ada');
+  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Groups' }).click();
+  await page.getByRole('heading', { name: 'Groups', exact: true }).waitFor();
+  await page.locator('#directory tbody tr', { hasText: 'alice@corp.example' }).waitFor();
+  assert.match(await page.locator('#directory tbody tr', { hasText: 'alice@corp.example' }).textContent() ?? '', /alice.*contractors/);
+  assert.match(await page.locator('#groups tbody tr', { hasText: 'contractors' }).textContent() ?? '', /identity provider \(SCIM\)/);
+  await page.getByRole('button', { name: 'Members of contractors' }).click();
+  await page.locator('#group-people tbody tr', { hasText: 'alice@corp.example' }).waitFor();
+
+  const darwin = await fleet.store.driver.all<{ id: string }>("SELECT id FROM devices WHERE platform = 'darwin' AND state = 'active'");
+  assert.equal(darwin.length, 1, 'one Mac in the fleet');
+  await page.getByLabel('Group name').fill('macs');
+  await page.getByRole('group', { name: 'Platforms' }).getByLabel('darwin').check();
+  await page.getByRole('button', { name: 'Preview devices' }).click();
+  await page.locator('#group-preview tbody tr').first().waitFor();
+  assert.equal(await page.locator('#group-preview tbody tr').count(), 1);
+  assert.match(await page.locator('#group-preview tbody tr').textContent() ?? '', /darwin/);
+  await page.getByLabel(/^Why/).fill('Mac fleet gets its own rules');
+  await page.getByRole('button', { name: 'Create group' }).click();
+  await page.getByRole('button', { name: 'Members of macs' }).click();
+  await page.locator('#group-devices tbody tr').first().waitFor();
+  const links = await page.locator('#group-devices tbody tr a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert.deepEqual(links, [`/console/devices/${darwin[0]!.id}`], 'exactly the darwin agent');
+  assert.match(await page.locator('#group-devices tbody tr').textContent() ?? '', /rule/);
+  const v = await fleet.store.driver.get<{ why: string; by_actor: string }>("SELECT v.why, v.by_actor FROM group_versions v JOIN fleet_groups g ON g.id = v.group_id WHERE g.name = 'macs'");
+  assert.deepEqual([v?.why, v?.by_actor], ['Mac fleet gets its own rules', 'user:ada']);
+  await shot(page, '13-groups');
+  assert.deepEqual(problems, []);
+  await ctx.close();
+
+  // An auditor reads the groups and gets no form to change them.
+  const aud = await signedIn('audrey');
+  await aud.page.goto(`${fleet.url}/console/groups`);
+  await aud.page.locator('#groups tbody tr', { hasText: 'macs' }).waitFor();
+  assert.equal(await aud.page.getByRole('button', { name: 'Create group' }).count(), 0);
+  assert.deepEqual(aud.problems, []);
+  await aud.ctx.close();
+});
+
 test('roles: an auditor sees everything and can change nothing; a policy editor cannot manage users', async () => {
   const { ctx, page, problems } = await signedIn('audrey');
   const nav = page.getByRole('navigation', { name: 'Console' });

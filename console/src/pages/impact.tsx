@@ -51,6 +51,7 @@ export function ImpactPanel({ impact }: { impact: ImpactReport }) {
           { key: 'tool', label: 'tool' },
           { key: 'from', label: 'from', render: (r) => <ActionBadge a={r.from} /> },
           { key: 'to', label: 'to', render: (r) => <ActionBadge a={r.to} /> },
+          { key: 'groups', label: 'through group', render: (r) => (r.groups ?? []).join(', ') || '—' },
         ]}
       />
     </section>

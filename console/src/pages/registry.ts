@@ -12,6 +12,7 @@ import { Reports } from './reports.tsx';
 import { ComplianceSummary } from './compliance-summary.tsx';
 import { Audit } from './audit.tsx';
 import { Users } from './users.tsx';
+import { Groups } from './groups.tsx';
 
 export interface PageDef {
   /** Path under the console (preact-iso pattern, e.g. /console/devices/:id). */
@@ -27,6 +28,7 @@ export const PAGES: PageDef[] = [
   { path: '/console/bans', nav: 'Ban list', component: Bans },
   { path: '/console/exceptions', nav: 'Exceptions', component: Exceptions },
   { path: '/console/inventory', nav: 'Inventory', component: Inventory },
+  { path: '/console/groups', nav: 'Groups', component: Groups },
   { path: '/console/devices/:id', component: Device as AnyComponent },
   { path: '/console/reports', nav: 'Reports', component: Reports },
   { path: '/console/reports/compliance-summary', component: ComplianceSummary },
