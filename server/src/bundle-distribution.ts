@@ -9,7 +9,8 @@
 // stored bundle does not match the current ban list (first start, or a change made while down).
 import type { FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
-import { loadOrCreateSigningKey, type SigningKey } from '../../wire/src/bundle-signing.ts';
+import { loadSigningKeys, type SigningKey, type SigningKeys } from '../../wire/src/bundle-signing.ts';
+import { sealedEnrollRoutes } from './routes/enroll-sealed.ts';
 import { BundleService, type CompileBundle, type SignedBundle } from './bundle-builder.ts';
 import { BundleBuildError, type BanlistSnapshot, type BundleOutcome } from './banlist/service.ts';
 import { BundleBuildStatus, describe } from './bundle-status.ts';
@@ -20,10 +21,10 @@ import { rolloutRoutes } from './routes/rollout.ts';
 import type { SqlDriver } from './store/sql-driver.ts';
 
 export interface BundleDistributionOptions {
-  /** Folder holding bundle-signing.key (created 0600 on first start). */
+  /** Folder holding bundle-signing.key (created 0600 on first start) and, during a rotation, bundle-signing.previous.key. */
   dataDir?: string;
-  /** Or a key given directly (tests). */
-  signingKey?: SigningKey;
+  /** Or a key given directly (tests); `{ current, previous }` during a rotation. */
+  signingKey?: SigningKey | SigningKeys;
   compile: CompileBundle;
   /** Defaults to the store's own driver (SqlRepository.driver). */
   driver?: SqlDriver;
@@ -47,17 +48,21 @@ export interface BundleDistribution {
 const MAX_RETRY_MS = 10 * 60_000;
 
 export async function installBundleDistribution(app: FastifyInstance, opts: BundleDistributionOptions): Promise<BundleDistribution> {
-  const key = opts.signingKey ?? (opts.dataDir ? loadOrCreateSigningKey(opts.dataDir) : null);
-  if (!key) throw new Error('installBundleDistribution needs dataDir (for the signing key) or signingKey');
+  const given = opts.signingKey ?? (opts.dataDir ? loadSigningKeys(opts.dataDir) : null);
+  if (!given) throw new Error('installBundleDistribution needs dataDir (for the signing key) or signingKey');
+  const keys: SigningKeys = 'current' in given ? given : { current: given, previous: null };
+  const key = keys.current;
   const driver = opts.driver ?? (app.warden.store as { driver?: SqlDriver }).driver;
   if (!driver) throw new Error('installBundleDistribution needs the SQL driver of the store');
-  const bundles = new BundleService(driver, key, opts.compile);
+  const bundles = new BundleService(driver, keys, opts.compile);
   await bundles.start();
   const hub = new PushHub();
   const authenticateDevice = app.warden.authenticateDevice;
   await app.register(bundleRoutes, { bundles, authenticateDevice, maxWaitSeconds: opts.maxLongPollSeconds ?? 60 });
   // Group memberships are signed with the same key as bundles (the agent pins one key).
   await app.register(membershipRoutes, { key, authenticateDevice });
+  // Agents enroll (and re-enroll) only with a server that proves the key they pin.
+  await app.register(sealedEnrollRoutes, { keys: () => bundles.signingKeys });
   await app.register(pushRoutes, {
     bundles,
     authenticateDevice,
@@ -144,6 +149,7 @@ export async function installBundleDistribution(app: FastifyInstance, opts: Bund
   // Serve a bundle that matches the ban list from the first request on.
   const snap = await banlist.snapshot();
   const cur = bundles.current();
-  if (!cur || cur.revision !== snap.revision) await publishSnapshot(snap, 'system');
+  // ...and signed by this node's keys (after `warden server rotate-key`, the first start re-signs).
+  if (!cur || cur.revision !== snap.revision || !bundles.signedWithCurrentKeys()) await publishSnapshot(snap, 'system');
   return { bundles, hub, status, publishCurrent };
 }

@@ -25,6 +25,8 @@ const MATRIX: Record<string, Who[]> = {
   'GET /healthz': ANYONE,
   'GET /api/openapi.json': ANYONE,
   'POST /api/v1/enroll': ANYONE, // credentials travel in the body
+  'POST /api/v1/enroll/challenge': ANYONE, // proves the bundle key to an enrolling agent
+  'POST /api/v1/enroll/sealed': ANYONE, // credentials travel sealed in the body
   'POST /api/v1/auth/login': ANYONE, // credentials travel in the body
   'POST /api/v1/agent/inventory': DEVICE,
   'POST /api/v1/agent/events': DEVICE,

@@ -11,7 +11,7 @@
 // The agent pins exactly one public key (from its config); anything not signed by it is refused:
 // unsigned, malformed signature file, wrong key, bad signature, tampered / missing / extra files.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BundleArchiveError, packBundle, unpackBundle, type ArchiveLimits, type BundleFiles } from './bundle-archive.ts';
 import { canonicalJson } from './canonical-json.ts';
@@ -102,6 +102,12 @@ export function loadOrCreateSigningKey(dir: string): SigningKey {
     writeFileSync(pubPath, key.publicKeyPem, { mode: 0o644 });
     return key;
   }
+  const key = readSigningKeyFile(privPath);
+  if (!existsSync(pubPath)) writeFileSync(pubPath, key.publicKeyPem, { mode: 0o644 });
+  return key;
+}
+
+function readSigningKeyFile(privPath: string): SigningKey {
   if (process.platform !== 'win32' && (statSync(privPath).mode & 0o077) !== 0) {
     throw new Error(`bundle signing key ${privPath} is readable by group or others; run: chmod 600 ${privPath}`);
   }
@@ -114,8 +120,55 @@ export function loadOrCreateSigningKey(dir: string): SigningKey {
   if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`bundle signing key ${privPath} is not an ed25519 key`);
   const publicKey = createPublicKey(privateKey);
   const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  if (!existsSync(pubPath)) writeFileSync(pubPath, publicKeyPem, { mode: 0o644 });
   return { privateKey, publicKeyPem, keyId: keyIdOf(publicKey) };
+}
+
+/** The key kept during a rotation: it signs a copy of each bundle naming the new key (bundle-order.ts). */
+export const PREVIOUS_KEY_FILE = 'bundle-signing.previous.key';
+
+export interface SigningKeys {
+  current: SigningKey;
+  /** Set while a rotation is in progress: agents still pinning it are handed the new key through it. */
+  previous: SigningKey | null;
+}
+
+/** The current key (created on first start) and, during a rotation, the previous one. */
+export function loadSigningKeys(dir: string): SigningKeys {
+  const current = loadOrCreateSigningKey(dir);
+  const prevPath = join(dir, PREVIOUS_KEY_FILE);
+  return { current, previous: existsSync(prevPath) ? readSigningKeyFile(prevPath) : null };
+}
+
+/**
+ * `warden server rotate-key`: the current key becomes the previous one and a new key is made current.
+ * Refused while a rotation is still in progress (its previous key is still needed by agents that have
+ * not switched yet) unless `force`. `finish` ends a rotation: the previous key file is deleted.
+ */
+export function rotateSigningKey(dir: string, opts: { finish?: boolean; force?: boolean } = {}): { current: string; previous: string | null } {
+  const privPath = join(dir, PRIVATE_KEY_FILE);
+  const prevPath = join(dir, PREVIOUS_KEY_FILE);
+  if (!existsSync(privPath)) throw new Error(`no bundle signing key in ${dir}: nothing to rotate`);
+  const old = readSigningKeyFile(privPath);
+  if (opts.finish) {
+    if (!existsSync(prevPath)) throw new Error(`no rotation in progress in ${dir}`);
+    rmSync(prevPath);
+    return { current: old.keyId, previous: null };
+  }
+  if (existsSync(prevPath) && !opts.force) {
+    throw new Error(`a rotation is in progress (${PREVIOUS_KEY_FILE} exists): finish it first (--finish) once every agent runs the new key, or --force (agents still pinning the older key will refuse every later bundle)`);
+  }
+  const next = generateSigningKey();
+  const tmp = join(dir, `${PRIVATE_KEY_FILE}.new`);
+  rmSync(tmp, { force: true });
+  writeFileSync(tmp, next.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600, flag: 'wx' });
+  chmodSync(tmp, 0o600);
+  // previous first: a crash between the two renames leaves both files holding the old key, which a
+  // retried rotation handles (--force), and never loses the key agents pin.
+  copyFileSync(privPath, prevPath);
+  chmodSync(prevPath, 0o600);
+  renameSync(tmp, privPath);
+  writeFileSync(join(dir, PUBLIC_KEY_FILE), next.publicKeyPem, { mode: 0o644 });
+  return { current: next.keyId, previous: old.keyId };
 }
 
 const isStructured = (name: string): boolean => name.endsWith('.json') || name === '.manifest' || name.endsWith('/.manifest');

@@ -23,3 +23,33 @@ export const PublicReport = Type.Object(
   { additionalProperties: false },
 );
 export type PublicReport = Static<typeof PublicReport>;
+
+export const AGENT_SYNC_STATUS_SCHEMA = 'warden.agent-sync-status/v1';
+
+/**
+ * How the agent stands with its server (machine-wide: <state>/public/machine/sync-status.json, 0644).
+ * Whatever it says, the agent keeps enforcing its last good bundle: this only tells the employee and
+ * the helpdesk why updates may not arrive.
+ */
+export const AgentSyncStatus = Type.Object(
+  {
+    schema: Type.Literal(AGENT_SYNC_STATUS_SCHEMA),
+    state: Type.Union([
+      Type.Literal('ok'),
+      Type.Literal('credential_refused'),
+      Type.Literal('server_unproven'),
+      Type.Literal('unreachable'),
+      Type.Literal('not_enrolled'),
+    ]),
+    /** One line for people (never a secret). */
+    message: Type.String({ maxLength: 1000 }),
+    since: Type.String({ format: 'date-time' }),
+    /** The bundle in force (kept through every state above), or null when none was ever received. */
+    bundle_revision: Type.Union([Type.String(), Type.Null()]),
+    bundle_seq: Type.Integer({ minimum: 0 }),
+    /** Id of the pinned bundle key. */
+    bundle_key: Type.Union([Type.String(), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type AgentSyncStatus = Static<typeof AgentSyncStatus>;

@@ -20,6 +20,7 @@ import { appendEvent, makeEvent } from './outbox.ts';
 import { defaultStateDir, enforceState } from './state.ts';
 import { publishPublicState } from './public-state.ts';
 import { ProcessWatch } from './watch.ts';
+import { loadPinnedKey } from '../sync/pinned-key.ts';
 
 const USAGE = `usage: warden-agent enforce --bundle <bundle.tar.gz> [--root DIR] [--os linux|darwin|win32] [--state DIR]
          [--public-key FILE | --unsigned] [--exceptions FILE] [--device-group G]… [--processes]
@@ -36,19 +37,25 @@ function parseOs(v: string | undefined): Os {
   throw new UsageError(`--os must be linux, darwin or win32, not '${v}'`);
 }
 
-/** The key pinned at enrollment, and the device id, when this state folder belongs to an enrolled agent. */
+/** The pinned bundle key and the device id, when this state folder belongs to an enrolled agent. */
 function enrolled(stateDir: string): { key?: string; deviceId?: string } {
-  const p = join(stateDir, 'credential.json');
-  if (!existsSync(p)) return {};
+  let key: string | undefined;
   try {
-    const c = JSON.parse(readFileSync(p, 'utf8')) as { bundle_public_key?: unknown; device_id?: unknown };
-    return {
-      ...(typeof c.bundle_public_key === 'string' ? { key: c.bundle_public_key } : {}),
-      ...(typeof c.device_id === 'string' ? { deviceId: c.device_id } : {}),
-    };
+    key = loadPinnedKey(stateDir)?.public_key;
   } catch {
-    return {};
+    key = undefined;
   }
+  const p = join(stateDir, 'credential.json');
+  let deviceId: string | undefined;
+  if (existsSync(p)) {
+    try {
+      const c = JSON.parse(readFileSync(p, 'utf8')) as { device_id?: unknown };
+      if (typeof c.device_id === 'string') deviceId = c.device_id;
+    } catch {
+      deviceId = undefined;
+    }
+  }
+  return { ...(key ? { key } : {}), ...(deviceId ? { deviceId } : {}) };
 }
 
 function printHuman(io: CommandIo, decisions: Decision[], report: EnforceReport, info: { revision: string; signed: boolean; dry: boolean }): void {

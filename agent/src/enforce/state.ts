@@ -5,7 +5,7 @@
 //   <state>/notices.json             0600  every notice (the agent's own record; projected below)
 //   <state>/public/                  0711  pass-through, not listable
 //   <state>/public/machine/          0755  machine-wide only (no user's name, path or process):
-//              *.json                0644    notices.json, report.json, branding.json
+//              *.json                0644    notices.json, report.json, branding.json, sync-status.json
 //   <state>/public/users/            0711  pass-through, not listable: no one learns who else is here
 //   <state>/public/users/<uid>/      0711  root's folder, so nobody but the agent creates names in it
 //              *.json                0400  owned by <uid>: that employee's notices, report, exceptions
@@ -63,6 +63,8 @@ export const PUBLIC_FILES = {
   exceptions: 'exceptions.json',
   branding: 'branding.json',
   requests: 'requests',
+  /** machine/ only: how the agent stands with its server (wire/src/public-state.ts AgentSyncStatus). */
+  syncStatus: 'sync-status.json',
 } as const;
 
 /** The folder of one employee (by uid; by user name on Windows, where there are no uids). */

@@ -3,6 +3,7 @@
 // answer or throws a ServerError that says whether retrying can help.
 import { gzipSync } from 'node:zlib';
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
+import { ENROLL_CHALLENGE_PATH, ENROLL_SEALED_PATH, EnrollSealError, checkChallenge, newEnrollNonce, openReply, sealRequest } from '../../../wire/src/enroll-seal.ts';
 
 export class ServerError extends Error {
   constructor(
@@ -28,6 +29,11 @@ export interface EnrollRequest {
 export interface EnrollAnswer {
   device_id: string;
   credential: string;
+}
+
+export interface SealedEnrollAnswer extends EnrollAnswer {
+  /** The bundle key the server proved (the pinned one, or with nothing pinned the one it offered). */
+  provenKeyPem: string;
 }
 
 export interface CheckInAnswer {
@@ -73,6 +79,8 @@ function describe(res: AxiosResponse): string {
 export class AgentClient {
   private readonly http: AxiosInstance;
   credential: string | null = null;
+  /** Id of the pinned bundle key, sent with bundle requests (a server mid-rotation picks the copy it verifies). */
+  pinnedKeyId: string | null = null;
 
   constructor(
     readonly server: string,
@@ -131,6 +139,23 @@ export class AgentClient {
     return { device_id: d.device_id, credential: d.credential };
   }
 
+  /**
+   * Enrolls with a server that first proves `pinnedPem` (or, with nothing pinned, the key it offers):
+   * the request, enroll secret included, is sealed to a key that server signed, and the answer must
+   * be sealed back (wire/src/enroll-seal.ts). Throws EnrollSealError when the server cannot prove it;
+   * then nothing secret was sent.
+   */
+  async enrollSealed(req: EnrollRequest, pinnedPem: string | null): Promise<SealedEnrollAnswer> {
+    const nonce = newEnrollNonce();
+    const challenge = await this.call('post', ENROLL_CHALLENGE_PATH, { body: { nonce } });
+    const { sealKey, provenKeyPem } = checkChallenge(challenge.data, nonce, pinnedPem);
+    const { message, key } = sealRequest(sealKey, nonce, { ...req });
+    const res = await this.call('post', ENROLL_SEALED_PATH, { body: message });
+    const d = openReply(key, nonce, res.data) as Partial<EnrollAnswer> | null;
+    if (!d || typeof d.device_id !== 'string' || typeof d.credential !== 'string') throw new EnrollSealError('the sealed enrollment answer lacks device_id/credential');
+    return { device_id: d.device_id, credential: d.credential, provenKeyPem };
+  }
+
   async bundlePublicKey(): Promise<string> {
     const res = await this.call('get', AGENT_API.bundleKey, { headers: this.auth(), binary: true });
     return Buffer.from(res.data as ArrayBuffer).toString('utf8');
@@ -162,6 +187,7 @@ export class AgentClient {
   async fetchBundle(etag: string | null): Promise<BundleDownload | null> {
     const headers = this.auth();
     if (etag) headers['if-none-match'] = etag;
+    if (this.pinnedKeyId) headers['x-warden-bundle-key'] = this.pinnedKeyId;
     const res = await this.call('get', AGENT_API.bundle, { headers, binary: true });
     if (res.status === 304) return null;
     return {

@@ -15,10 +15,13 @@ const USAGE = `usage: warden-agent run --server URL [--enroll-secret SECRET] [--
                          [--bundle-key FILE] [--os linux|darwin|win32] [--cron EXPR]
                          [--no-push] [--dry-run] [--once]
   --server URL         the fleet server (the agent talks to it and nothing else)
-  --enroll-secret S    enroll with this secret on the first run (or WARDEN_ENROLL_SECRET)
-  --state DIR          credential, last good bundle, upload queue (default ./.warden-agent)
+  --enroll-secret S    enroll with this secret on the first run (or WARDEN_ENROLL_SECRET); sent
+                       only sealed to a server that proved the pinned bundle key
+  --state DIR          pinned key, credential, last good bundle, upload queue (default ./.warden-agent);
+                       with a last good bundle there, the agent enforces without any server or secret
   --root DIR           scan DIR as the filesystem root instead of / (demo, tests)
-  --bundle-key FILE    pin this ed25519 public key (PEM); default: pinned at enrollment
+  --bundle-key FILE    pin this ed25519 public key (PEM) when nothing is pinned yet; default: pinned at
+                       the first enrollment. A pinned key changes only through a bundle it signed
   --cron EXPR          check-in schedule (default '${AGENT_CONFIG_DEFAULTS.check_in_cron}')
   --once               run one cycle and exit (exit 1 if it failed)
 `;
@@ -71,8 +74,9 @@ export default async function run(args: string[]): Promise<number> {
   const agent = new SyncAgent(config, await createPipeline(config), jsonLog);
   if (args.includes('--once')) {
     try {
-      await agent.ensureEnrolled();
-      await agent.loadLastGood();
+      // Enforcement needs no server: the cycle below enforces the last good bundle even when the
+      // server refuses, impersonates or is away (its error is reported and the exit code is 1).
+      await agent.prepare();
     } catch (e) {
       jsonLog('error', 'cannot start', { error: (e as Error).message });
       return 1;

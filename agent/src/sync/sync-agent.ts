@@ -3,10 +3,16 @@
 // evaluate + enforce with the active bundle → queue inventory and events on disk → upload what is
 // queued → check in with the applied revision. Cycles never overlap; triggers during a cycle coalesce
 // into one more cycle. Uploads that fail stay queued and are retried with backoff.
+//
+// Trust (SECURITY.md, Network impostor): the pinned bundle key lives in its own file (pinned-key.ts)
+// and changes only through a signed next_key. Whatever the server answers — 401, errors, nothing —
+// the cycle still scans and enforces with the last good bundle. A refused credential is kept, shown
+// ("credential refused", sync-status.ts) and retried with backoff; re-enrollment, when an enroll
+// secret is configured, is sealed to a server that proved the pinned key (wire/src/enroll-seal.ts).
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { existsSync, rmSync } from 'node:fs';
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { AgentConfig } from '../../../wire/src/config.ts';
 import type { Inventory } from '../../../wire/src/inventory.ts';
@@ -16,9 +22,12 @@ import { MAX_REPORTED_DECISIONS, type DecisionSummary, type VaultEntrySummary } 
 import { keyIdOf } from '../../../wire/src/bundle-signing.ts';
 import { AgentClient, ServerError } from './client.ts';
 import { BundleCache, type ActiveBundle } from './bundle-cache.ts';
+import { EnrollSealError } from '../../../wire/src/enroll-seal.ts';
+import { loadPinnedKey, pinFirstKey, rotatePinnedKey, type PinnedKey } from './pinned-key.ts';
+import { SyncStatusFile, type SyncState } from './sync-status.ts';
 import { DurableQueue } from './queue.ts';
 import { Backoff, sleep } from './backoff.ts';
-import { hardwareId, loadCredential, saveCredential, forgetCredential, type StoredCredential } from './credential.ts';
+import { hardwareId, loadCredential, saveCredential, type StoredCredential } from './credential.ts';
 import { PushClient, type PushNotice } from './push-client.ts';
 import { readJsonFile, writeFileAtomic } from './state-files.ts';
 import { MembershipCache, accountsOf, type DeviceMemberships } from './memberships.ts';
@@ -81,7 +90,12 @@ export interface CycleReport {
 export class SyncAgent {
   readonly client: AgentClient;
   private cred: StoredCredential | null = null;
+  private pin: PinnedKey | null = null;
   private cache: BundleCache | null = null;
+  private prepared = false;
+  /** Set when the server answered 401 to the stored credential; cleared by an accepted check-in or a sealed re-enrollment. */
+  private credentialRefused: string | null = null;
+  readonly syncStatus: SyncStatusFile;
   private memberships: MembershipCache | null = null;
   private lastMembershipError: string | null = null;
   readonly events: DurableQueue<EnforcementEvent>;
@@ -114,6 +128,7 @@ export class SyncAgent {
     this.pendingInventoryPath = join(config.state_dir, 'upload-queue', 'inventory.json');
     this.sentInventoryPath = join(config.state_dir, 'inventory-sent.json');
     this.retry = new Backoff(config.backoff_min_ms, config.backoff_max_ms);
+    this.syncStatus = new SyncStatusFile(config.state_dir);
     const seq = readJsonFile(join(config.state_dir, 'inventory-seq.json'));
     this.inventorySeq = typeof seq === 'number' ? seq : 0;
   }
@@ -131,57 +146,90 @@ export class SyncAgent {
     return () => this.listeners.delete(fn);
   }
 
-  /** Enrolls unless a credential for this server is stored; pins the bundle key. */
+  /** The pinned bundle key (null until one is pinned). */
+  pinnedKey(): PinnedKey | null {
+    return this.pin;
+  }
+
+  /** True while the server refuses the stored credential (the agent keeps enforcing meanwhile). */
+  get refused(): boolean {
+    return this.credentialRefused !== null;
+  }
+
+  /**
+   * Loads what the agent needs to enforce without any server: the pinned key (moved out of an older
+   * agent's credential file; pinned from --bundle-key when nothing is pinned), the stored credential
+   * and the last good bundle, verified again. Never contacts the server.
+   */
+  async prepare(): Promise<ActiveBundle | null> {
+    if (this.prepared) return this.cache?.current() ?? null;
+    this.prepared = true;
+    const dir = this.config.state_dir;
+    this.pin = loadPinnedKey(dir);
+    const configured = this.config.bundle_public_key;
+    if (!this.pin && configured) this.pin = pinFirstKey(dir, configured, 'config');
+    else if (this.pin && configured && keyIdOf(configured) !== this.pin.key_id) {
+      // The pin is never replaced on the agent's own: not by a config edit either.
+      const rotatedAway = this.pin.previous.some((p) => p.key_id === keyIdOf(configured));
+      this.log(rotatedAway ? 'info' : 'warn', rotatedAway ? 'the configured bundle key was rotated away by a signed bundle; using the pinned key' : 'the configured bundle key differs from the pinned key; keeping the pinned key', {
+        pinned: this.pin.key_id,
+        configured: keyIdOf(configured),
+      });
+    }
+    if (this.pin) this.usePin(this.pin);
+    const stored = loadCredential(dir, this.config.server);
+    if (stored) this.adoptCredential(stored);
+    return this.loadLastGood();
+  }
+
+  private usePin(p: PinnedKey): void {
+    this.pin = p;
+    this.client.pinnedKeyId = p.key_id;
+    this.cache ??= new BundleCache(this.config.state_dir, () => this.pin as PinnedKey);
+    if (this.cred) this.resetMemberships(this.cred);
+  }
+
+  private resetMemberships(c: StoredCredential): void {
+    if (!this.pin) return;
+    this.memberships = new MembershipCache(this.config.state_dir, this.pin.public_key, c.device_id);
+    this.lastMembershipError = this.memberships.loadLastGood();
+  }
+
+  /**
+   * A credential the server accepts, as far as the agent knows: the stored one, or — first run, or
+   * after the server refused the stored one, and only with an enroll secret — a new one from a sealed
+   * enrollment with a server that proved the pinned key. Throws when neither is possible; the caller
+   * keeps enforcing the last good bundle.
+   */
   async ensureEnrolled(): Promise<StoredCredential> {
-    if (this.cred) return this.cred;
-    const stored = loadCredential(this.config.state_dir, this.config.server);
-    if (stored) {
-      if (this.config.bundle_public_key && keyIdOf(this.config.bundle_public_key) !== keyIdOf(stored.bundle_public_key)) {
-        throw new Error('the configured bundle key differs from the one pinned at enrollment; remove the state folder to re-enroll');
-      }
-      return this.adoptCredential(stored);
-    }
+    await this.prepare();
+    if (this.cred && !this.credentialRefused) return this.cred;
     const secret = this.config.enroll_secret;
-    if (!secret) throw new Error('the agent is not enrolled and no enroll secret was given (--enroll-secret)');
-    const answer = await this.client.enroll({
-      enroll_secret: secret,
-      hardware_id: hardwareId(this.config.state_dir),
-      hostname: osHostname(),
-      platform: this.config.os ?? (process.platform as string),
-      agent_version: AGENT_VERSION,
-    });
-    this.client.credential = answer.credential;
-    // Trust on first use when no key was configured: the key comes over the enrolled, authenticated
-    // connection once and is pinned from then on; a configured key must match the server's.
-    const served = await this.client.bundlePublicKey();
-    let servedId: string;
-    try {
-      if (createPublicKey(served).asymmetricKeyType !== 'ed25519') throw new Error('not ed25519');
-      servedId = keyIdOf(served);
-    } catch (e) {
-      throw new Error(`the server's bundle key is not a valid ed25519 public key: ${(e as Error).message}`);
+    if (!secret) {
+      // Without a secret the refused credential is all there is: keep trying it (an outage on the
+      // server side can look like a refusal), never drop it.
+      if (this.cred) return this.cred;
+      throw new Error('the agent is not enrolled and no enroll secret was given (--enroll-secret)');
     }
-    if (this.config.bundle_public_key && keyIdOf(this.config.bundle_public_key) !== servedId) {
-      throw new Error(`the server signs bundles with ${servedId}, not the configured key ${keyIdOf(this.config.bundle_public_key)}; refusing to enroll`);
-    }
-    const cred: StoredCredential = {
-      server: this.config.server,
-      device_id: answer.device_id,
-      credential: answer.credential,
-      enrolled_at: new Date().toISOString(),
-      bundle_public_key: this.config.bundle_public_key ?? served,
-    };
+    const pinned = this.pin?.public_key ?? null;
+    const answer = await this.client.enrollSealed(
+      { enroll_secret: secret, hardware_id: hardwareId(this.config.state_dir), hostname: osHostname(), platform: this.config.os ?? (process.platform as string), agent_version: AGENT_VERSION },
+      pinned,
+    );
+    // Trust on first use only when nothing is pinned (no --bundle-key, first enrollment): the key that
+    // signed the challenge is pinned from then on.
+    if (!this.pin) this.usePin(pinFirstKey(this.config.state_dir, answer.provenKeyPem, 'enrollment'));
+    const cred: StoredCredential = { server: this.config.server, device_id: answer.device_id, credential: answer.credential, enrolled_at: new Date().toISOString() };
     saveCredential(this.config.state_dir, cred);
-    this.log('info', 'enrolled', { device_id: cred.device_id, bundle_key: keyIdOf(cred.bundle_public_key) });
+    this.log('info', this.credentialRefused ? 're-enrolled with a server that proved the pinned key' : 'enrolled', { device_id: cred.device_id, bundle_key: this.pin?.key_id });
+    this.credentialRefused = null;
     return this.adoptCredential(cred);
   }
 
   private adoptCredential(c: StoredCredential): StoredCredential {
     this.cred = c;
     this.client.credential = c.credential;
-    this.cache = new BundleCache(this.config.state_dir, c.bundle_public_key);
-    this.memberships = new MembershipCache(this.config.state_dir, c.bundle_public_key, c.device_id);
-    this.lastMembershipError = this.memberships.loadLastGood();
+    this.resetMemberships(c);
     return c;
   }
 
@@ -189,9 +237,11 @@ export class SyncAgent {
   async loadLastGood(): Promise<ActiveBundle | null> {
     if (!this.cache) return null;
     try {
-      const b = await this.cache.loadLastGood();
-      if (b) this.log('info', 'loaded last good bundle', { revision: b.revision });
-      return b;
+      const r = await this.cache.loadLastGood();
+      if (!r) return null;
+      if (r.nextKey) this.rotate(r.nextKey, 'completed at start');
+      this.log('info', 'loaded last good bundle', { revision: r.bundle.revision, seq: r.bundle.seq });
+      return r.bundle;
     } catch (e) {
       this.lastBundleError = `stored bundle refused: ${(e as Error).message}`;
       this.log('error', 'stored bundle refused', { error: (e as Error).message });
@@ -199,10 +249,20 @@ export class SyncAgent {
     }
   }
 
+  /** Switches the pin to a key named by a bundle the pinned key signed. */
+  private rotate(nextKey: string, how: string): void {
+    const from = this.pin as PinnedKey;
+    this.usePin(rotatePinnedKey(this.config.state_dir, from, nextKey));
+    this.log('info', 'bundle key rotated by a bundle signed with the pinned key', { from: from.key_id, to: this.pin?.key_id, how });
+  }
+
   /** Starts the schedule and push; runs a first cycle at once. */
   async start(): Promise<void> {
-    await this.ensureEnrolled();
-    await this.loadLastGood();
+    await this.prepare();
+    // Nothing to enforce and no way to get anything: a configuration error, not a state to wait in.
+    if (!this.cache?.current() && !this.cred && !this.config.enroll_secret) {
+      throw new Error('the agent is not enrolled, has no last good bundle and no enroll secret was given (--enroll-secret)');
+    }
     // A fixed offset per device within the spread: regular intervals per agent, spread across the fleet.
     const offset = this.config.check_in_spread_ms
       ? parseInt(createHash('sha256').update(hardwareId(this.config.state_dir)).digest('hex').slice(0, 8), 16) % this.config.check_in_spread_ms
@@ -276,17 +336,26 @@ export class SyncAgent {
       error: null,
     };
     try {
-      const cred = await this.ensureEnrolled();
-      report.bundle = await this.refreshBundle();
+      // The server part first; whatever it answers (or not), the scan and enforcement below run with
+      // the bundle in force: only a bundle signed by the pinned key ever changes what is enforced.
+      let serverError: unknown = null;
+      try {
+        await this.ensureEnrolled();
+        report.bundle = await this.refreshBundle();
+      } catch (e) {
+        serverError = e;
+        const active = this.cache?.current();
+        report.bundle = active ? { revision: active.revision, changed: false, error: null } : null;
+      }
       const inventory = await this.pipeline.scan();
       report.inventory = inventory;
       this.lastScanAt = new Date().toISOString();
       this.queueInventory(inventory);
       const bundle = this.cache?.current() ?? null;
       if (bundle) {
-        if (this.memberships) this.lastMembershipError = await this.memberships.refresh((req) => this.client.memberships(req), accountsOf(inventory));
+        if (this.memberships && !serverError) this.lastMembershipError = await this.memberships.refresh((req) => this.client.memberships(req), accountsOf(inventory));
         const memberships = this.memberships?.current();
-        const out = await this.pipeline.decideAndEnforce(bundle, inventory, { deviceId: cred.device_id, publicKeyPem: cred.bundle_public_key, ...(memberships ? { memberships } : {}) });
+        const out = await this.pipeline.decideAndEnforce(bundle, inventory, { deviceId: this.cred?.device_id ?? '', publicKeyPem: bundle.keyPem, ...(memberships ? { memberships } : {}) });
         report.decisions = out.decisions;
         this.lastDecisions = out.decisions.slice(0, MAX_REPORTED_DECISIONS).map((d) => ({ finding: d.finding, tool: d.tool, action: d.action, rule: d.rule, monitor: d.monitor, grace_until: d.grace_until }));
         report.events = out.events;
@@ -295,20 +364,19 @@ export class SyncAgent {
         // The events are on disk in the upload queue now; the enforcement outbox may let them go.
         out.ack?.();
       }
+      if (serverError) throw serverError;
       const up = await this.flush();
       report.uploaded = up;
       this.lastError = null;
       await this.client.checkIn(this.status());
+      if (this.credentialRefused) this.log('info', 'the server accepts the credential again', {});
+      this.credentialRefused = null;
+      this.setSync('ok', 'in sync with the server');
       this.retry.reset();
     } catch (e) {
       report.error = (e as Error).message;
       this.lastError = report.error;
-      if (e instanceof ServerError && e.status === 401 && this.cred) {
-        // The server no longer knows this credential (revoked or database reset): enroll again.
-        this.log('warn', 'credential refused by the server; re-enrolling on the next cycle', {});
-        forgetCredential(this.config.state_dir);
-        this.cred = null;
-      }
+      this.noteServerError(e);
       this.log('warn', 'cycle incomplete; will retry', { trigger, error: report.error });
       this.scheduleRetry();
     }
@@ -317,6 +385,33 @@ export class SyncAgent {
     if (this.history.length > 50) this.history.shift();
     for (const fn of this.listeners) fn(report);
     return report;
+  }
+
+  private setSync(state: SyncState, message: string): void {
+    const b = this.cache?.current();
+    if (this.syncStatus.set(state, message, { revision: b?.revision ?? null, seq: b?.seq ?? 0, key: this.pin?.key_id ?? null }) && state !== 'ok') {
+      this.log('warn', message, { state, enforcing: b ? b.revision : null });
+    }
+  }
+
+  /** What a failed server exchange means for people; never stops enforcement, never drops the credential or the key. */
+  private noteServerError(e: unknown): void {
+    const enforcing = this.cache?.current() ? 'still enforcing the last good bundle' : 'no bundle received yet';
+    if (e instanceof ServerError && e.status === 401 && this.cred) {
+      // Revoked, a database reset, or an impostor at the server address: the agent cannot tell which.
+      // It keeps the credential and the key and retries; with an enroll secret the next cycle
+      // re-enrolls, sealed to a server that proves the pinned key.
+      this.credentialRefused = e.message;
+      this.setSync('credential_refused', `credential refused by the server (${e.message}); ${enforcing}; retrying`);
+    } else if (e instanceof EnrollSealError) {
+      this.setSync('server_unproven', `the server did not prove the pinned bundle key (${e.message}); ${enforcing}; nothing secret was sent`);
+    } else if (e instanceof ServerError && e.status === 0) {
+      this.setSync(this.credentialRefused ? 'credential_refused' : 'unreachable', `server unreachable (${e.message}); ${enforcing}`);
+    } else if (!this.cred) {
+      this.setSync('not_enrolled', `not enrolled (${(e as Error).message}); ${enforcing}`);
+    } else if (!this.credentialRefused) {
+      this.setSync('unreachable', `server exchange failed (${(e as Error).message}); ${enforcing}`);
+    }
   }
 
   private scheduleRetry(): void {
@@ -343,10 +438,12 @@ export class SyncAgent {
     }
     if (!dl) return before ? { revision: before.revision, changed: false, error: null } : null;
     try {
-      const b = await cache.accept(dl.archive, dl.etag);
+      const r = await cache.accept(dl.archive, dl.etag);
       this.lastBundleError = null;
-      this.log('info', 'bundle applied', { revision: b.revision });
-      return { revision: b.revision, changed: true, error: null };
+      if (r.changed) this.log('info', 'bundle applied', { revision: r.bundle.revision, seq: r.bundle.seq });
+      // On disk first, then the pin: a crash in between is completed at the next start.
+      if (r.nextKey) this.rotate(r.nextKey, 'named by the bundle just applied');
+      return { revision: r.bundle.revision, changed: r.changed, error: null };
     } catch (e) {
       this.lastBundleError = (e as Error).message;
       this.log('error', 'bundle refused; keeping the last good bundle', { error: this.lastBundleError, revision: before?.revision ?? null });

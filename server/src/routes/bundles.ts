@@ -8,7 +8,7 @@
 import type {} from '@fastify/swagger';
 import type {} from '../fastify-types.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { BundleService, SignedBundle } from '../bundle-builder.ts';
+import { variantFor, type BundleService, type SignedBundle } from '../bundle-builder.ts';
 
 /** Resolves the device a request authenticates as, or null (→ 401). */
 export type DeviceAuthenticator = (req: FastifyRequest) => Promise<string | null>;
@@ -36,14 +36,18 @@ function etagMatches(header: string | undefined, etag: string): boolean {
   return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag || t.trim() === '*');
 }
 
-function send(reply: FastifyReply, b: SignedBundle, longPoll: boolean): FastifyReply {
+/** The agent names the key it pins; during a rotation one pinning the previous key gets the bridge copy. */
+export const BUNDLE_KEY_HEADER = 'x-warden-bundle-key';
+
+function send(reply: FastifyReply, b: SignedBundle, longPoll: boolean, keyId: string | undefined): FastifyReply {
+  const v = variantFor(b, keyId);
   return reply
     .code(200)
-    .header('etag', b.etag)
+    .header('etag', v.etag)
     .header('x-warden-bundle-revision', b.revision)
     .header('cache-control', 'no-cache')
     .type(longPoll ? LONG_POLL_TYPE : 'application/gzip')
-    .send(b.archive);
+    .send(v.archive);
 }
 
 export async function bundleRoutes(app: FastifyInstance, opts: BundleRoutesOptions): Promise<void> {
@@ -62,16 +66,18 @@ export async function bundleRoutes(app: FastifyInstance, opts: BundleRoutesOptio
         tags: ['agent'],
         headers: {
           type: 'object',
-          properties: { 'if-none-match': { type: 'string', maxLength: 512 }, prefer: { type: 'string', maxLength: 128 } },
+          properties: { 'if-none-match': { type: 'string', maxLength: 512 }, prefer: { type: 'string', maxLength: 128 }, [BUNDLE_KEY_HEADER]: { type: 'string', maxLength: 64 } },
         },
       },
     },
     async (req, reply) => {
       if (!(await opts.authenticateDevice(req))) return unauthorized(reply);
       const ifNoneMatch = req.headers['if-none-match'];
+      const keyHeader = req.headers[BUNDLE_KEY_HEADER];
+      const keyId = typeof keyHeader === 'string' ? keyHeader : undefined;
       const wait = requestedWait(req, maxWait);
       const cur = opts.bundles.current();
-      if (cur && !etagMatches(ifNoneMatch, cur.etag)) return send(reply, cur, wait > 0);
+      if (cur && !etagMatches(ifNoneMatch, variantFor(cur, keyId).etag)) return send(reply, cur, wait > 0, keyId);
       if (wait > 0) {
         // Hold the request; give up early if the agent goes away.
         const ac = new AbortController();
@@ -79,12 +85,12 @@ export async function bundleRoutes(app: FastifyInstance, opts: BundleRoutesOptio
         req.raw.socket.once('close', onClose);
         const next = await opts.bundles.waitForChange(cur?.etag, wait * 1000, AbortSignal.any([ac.signal, closing.signal]));
         req.raw.socket.off('close', onClose);
-        if (next) return send(reply, next, true);
+        if (next) return send(reply, next, true, keyId);
         if (!cur) return reply.code(404).type(LONG_POLL_TYPE).send({ error: 'no_bundle', message: 'no policy bundle has been published yet' });
-        return reply.code(304).header('etag', cur.etag).type(LONG_POLL_TYPE).send();
+        return reply.code(304).header('etag', variantFor(cur, keyId).etag).type(LONG_POLL_TYPE).send();
       }
       if (!cur) return reply.code(404).send({ error: 'no_bundle', message: 'no policy bundle has been published yet' });
-      return reply.code(304).header('etag', cur.etag).send();
+      return reply.code(304).header('etag', variantFor(cur, keyId).etag).send();
     },
   );
 
