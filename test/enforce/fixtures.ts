@@ -25,8 +25,9 @@ export interface NpmInstall {
  * and <prefix>/bin/<name> → ../lib/node_modules/<pkg>/<script>. The script idles (a stand-in for the
  * tool; the test runs it under node and may kill it).
  */
-export function npmInstall(root: string, pkg: string, binName: string, opts: { ignoreTerm?: boolean; seed?: number } = {}): NpmInstall {
-  const prefix = join(root, 'usr', 'local');
+export function npmInstall(root: string, pkg: string, binName: string, opts: { ignoreTerm?: boolean; seed?: number; prefix?: string } = {}): NpmInstall {
+  // prefix: the npm prefix below the root ('usr/local' = machine-wide; 'home/<user>/.npm-global' = that user's).
+  const prefix = join(root, opts.prefix ?? join('usr', 'local'));
   const pkgDir = join(prefix, 'lib', 'node_modules', ...pkg.split('/'));
   mkdirSync(join(pkgDir, 'vendor', 'deep'), { recursive: true });
   writeFileSync(join(pkgDir, 'package.json'), JSON.stringify({ name: pkg, version: '1.0.3', bin: { [binName]: 'cli.js' } }, null, 2));

@@ -91,7 +91,8 @@ test('the strictness ladder in Rego equals the one in wire/src/decision.ts', asy
 });
 
 function sampleInventory(root: string) {
-  const claude = npmInstall(root, '@anthropic-ai/claude-code', 'claude');
+  // alice's own install (in her home): the agent acts on a user's install only where the catalog puts it.
+  const claude = npmInstall(root, '@anthropic-ai/claude-code', 'claude', { prefix: join('home', 'alice', '.npm-global') });
   const qoder = npmInstall(root, 'qoder-cli', 'qoder');
   const fc = finding('claude-code', 'Claude Code (CLI)', claude, [], { vendor: 'Anthropic PBC', user: 'alice' });
   const fq = finding('qoder-cli', 'Qoder CLI', qoder, [], { vendor: 'Alibaba', vendor_country: 'CN' });
