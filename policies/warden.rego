@@ -116,7 +116,7 @@ rule_decision(f, i) := {
 	"finding": f.id,
 	"tool": f.tool,
 	"action": effective_action(rule),
-	"reason": concat("", ["rule ", rule.id, " (", rule.action, ") matches ", f.tool, group_note(rule.match, f), grace_note(rule)]),
+	"reason": concat("", ["rule ", rule.id, " (", rule.action, ") matches ", f.tool, group_note(rule.match, f), bypass_note(rule.match, f), grace_note(rule)]),
 	"message": rule_message(rule),
 	"alternative": rule_alternative(rule),
 	"rule": rule.id,
@@ -144,6 +144,7 @@ criteria(m, f) if {
 	version_ok(m, f)
 	user_group_ok(m, f)
 	device_group_ok(m)
+	bypass_ok(m, f)
 }
 
 tool_ok(m, _) if not m.tools
@@ -169,6 +170,12 @@ user_group_ok(m, f) if m.user_groups[_] == input.users[f.user].groups[_]
 device_group_ok(m) if not m.device_groups
 
 device_group_ok(m) if m.device_groups[_] == input.device.groups[_]
+
+# A bypass of the tool's managed settings the agent observed (stale location, override variable
+# name, unmanaged copy): a rule naming bypass kinds applies only to findings showing one of them.
+bypass_ok(m, _) if not m.bypass
+
+bypass_ok(m, f) if m.bypass[_] == f.bypasses[_].kind
 
 # ---- which groups made a rule match (for the decision report) -------------------------------
 
@@ -211,6 +218,14 @@ gt_ok(r, v) if semver.compare(v, r.gt) > 0
 gte_ok(r, _) if not r.gte
 
 gte_ok(r, v) if semver.compare(v, r.gte) >= 0
+
+# ---- which bypasses made a rule match (for the decision's reason) ------------------------------
+
+matched_bypasses(m, f) := sort([concat(" ", [b.kind, b.name]) | b := f.bypasses[_]; b.kind == m.bypass[_]])
+
+bypass_note(m, _) := "" if not m.bypass
+
+bypass_note(m, f) := concat("", ["; managed settings bypassed: ", concat(", ", matched_bypasses(m, f))]) if m.bypass
 
 # ---- grace periods, monitor mode, texts -------------------------------------------------------
 

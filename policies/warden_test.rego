@@ -619,3 +619,77 @@ test_grace_does_not_soften_milder_actions if {
 	d.action == "notify"
 	d.grace_until == null
 }
+
+# ---- bypass of managed settings (input findings[].bypasses, match.bypass) -----------------------
+
+managed_then_block_on_bypass := [
+	{"id": "claude-managed", "action": "configure", "match": {"tools": ["claude-code"]}, "settings": {"permissions": {"disableBypassPermissionsMode": "disable"}}},
+	{"id": "claude-bypassed", "action": "block", "match": {"tools": ["claude-code"], "bypass": ["override_env", "unmanaged_copy"]}},
+	{"id": "claude-stale", "action": "warn", "match": {"tools": ["claude-code"], "bypass": ["stale_location"]}},
+]
+
+claude_bypassed(bypasses) := with_findings([object.union(claude, {"bypasses": bypasses})])
+
+test_no_bypass_keeps_configure if {
+	ds := warden.decisions with input as claude_bypassed([])
+		with data.rules as managed_then_block_on_bypass
+		with data.exceptions as []
+		with data.mode as "enforce"
+		with data.default_action as "allow"
+		with data.message as "m"
+		with data.alternative as ""
+	d := decision_of(ds, claude.id)
+	d.action == "configure"
+	d.rule == "claude-managed"
+}
+
+test_override_env_escalates_to_block_and_names_the_variable if {
+	ds := warden.decisions with input as claude_bypassed([{"kind": "override_env", "name": "ANTHROPIC_BASE_URL"}])
+		with data.rules as managed_then_block_on_bypass
+		with data.exceptions as []
+		with data.mode as "enforce"
+		with data.default_action as "allow"
+		with data.message as "m"
+		with data.alternative as ""
+	d := decision_of(ds, claude.id)
+	d.action == "block"
+	d.rule == "claude-bypassed"
+	d.reason == "rule claude-bypassed (block) matches claude-code; managed settings bypassed: override_env ANTHROPIC_BASE_URL"
+}
+
+test_unmanaged_copy_escalates_to_block if {
+	ds := warden.decisions with input as claude_bypassed([{"kind": "unmanaged_copy", "name": "~/.vscode-server/extensions"}])
+		with data.rules as managed_then_block_on_bypass
+		with data.exceptions as []
+		with data.mode as "enforce"
+		with data.default_action as "allow"
+		with data.message as "m"
+		with data.alternative as ""
+	d := decision_of(ds, claude.id)
+	d.action == "block"
+}
+
+test_stale_location_only_warns if {
+	ds := warden.decisions with input as claude_bypassed([{"kind": "stale_location", "name": "/ProgramData/ClaudeCode/managed-settings.json"}])
+		with data.rules as managed_then_block_on_bypass
+		with data.exceptions as []
+		with data.mode as "enforce"
+		with data.default_action as "allow"
+		with data.message as "m"
+		with data.alternative as ""
+	d := decision_of(ds, claude.id)
+	d.action == "warn"
+	d.rule == "claude-stale"
+}
+
+test_bypass_rule_ignores_other_tools if {
+	inp := with_findings([object.union(qwen, {"bypasses": [{"kind": "override_env", "name": "X"}]})])
+	ds := warden.decisions with input as inp
+		with data.rules as managed_then_block_on_bypass
+		with data.exceptions as []
+		with data.mode as "enforce"
+		with data.default_action as "allow"
+		with data.message as "m"
+		with data.alternative as ""
+	action_of(ds, qwen.id) == "allow"
+}

@@ -63,8 +63,8 @@ test('configure merges Claude Code managed settings in its system location and r
     // A second run with the same settings writes nothing and records no event.
     await enforceDecisions([d], inventory(t.root, [f]), { stateDir: t.state, root: t.root, os: 'linux', bundleRevision: 'r' });
     assert.deepEqual(readEvents(state.outbox).map((e) => `${e.kind}:${e.result}`), ['configure:ok']);
-    const r = revertManagedSettings(state, 'claude-code');
-    assert.equal(r?.restored, 'content');
+    const r = revertManagedSettings(state, 'claude-code', t.root);
+    assert.deepEqual(r.map((x) => x.restored), ['content']);
     assert.equal(readFileSync(path, 'utf8'), original);
     assert.equal(statSync(path).mode & 0o777, 0o640, 'the previous mode is back too');
     assert.equal(listConfigured(state).length, 0);

@@ -3,6 +3,7 @@
 // `data.rules`, `data.mode`, … Owned by the policy area; the server stores and serves these.
 import { Type, type Static } from '@sinclair/typebox';
 import { Action } from './decision.ts';
+import { BypassKind } from './bypass.ts';
 import { UtcTime } from './utc-time.ts';
 import { jsonShapeProblem } from './json-limits.ts';
 
@@ -52,6 +53,12 @@ const criteria = {
   version: Type.Optional(VersionRange),
   user_groups: Type.Optional(Names),
   device_groups: Type.Optional(Names),
+  bypass: Type.Optional(
+    Type.Array(BypassKind, {
+      minItems: 1,
+      description: 'matches a finding whose managed settings the agent saw bypassed in one of these ways (policy input findings[].bypasses)',
+    }),
+  ),
 };
 
 /**

@@ -14,6 +14,7 @@ export const EventKind = Type.Union(
     Type.Literal('restore'), // vault entry put back
     Type.Literal('configure'), // vendor managed settings written
     Type.Literal('revert'), // managed settings put back as they were
+    Type.Literal('drift'), // a managed file warden wrote was found edited, deleted or loosened (and repaired)
     Type.Literal('recover'), // an interrupted quarantine/restore completed or rolled back at start
   ],
   { description: 'what happened' },

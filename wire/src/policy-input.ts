@@ -4,6 +4,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PolicyException } from './banlist.ts';
 import { UtcTime } from './utc-time.ts';
+import { BypassSignal } from './bypass.ts';
 
 export const PolicyFinding = Type.Object(
   {
@@ -18,6 +19,7 @@ export const PolicyFinding = Type.Object(
     version: Type.Union([Type.String(), Type.Null()], { description: 'as read from the manifest' }),
     semver: Type.Union([Type.String(), Type.Null()], { description: 'version coerced to full semver, null when not parseable' }),
     running: Type.Boolean(),
+    bypasses: Type.Optional(Type.Array(BypassSignal, { description: 'ways the managed settings were seen bypassed for this finding' })),
   },
   { additionalProperties: false },
 );

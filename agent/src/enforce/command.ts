@@ -16,6 +16,8 @@ import { PolicyEngine } from '../policy/evaluate.ts';
 import { buildPolicyInput, findingIds } from '../policy/input.ts';
 import type { Os } from './configure.ts';
 import { enforceDecisions, type EnforceReport } from './enforce.ts';
+import { detectBypasses } from '../inventory/bypass.ts';
+import { managedSettingsFromBundleData } from '../catalog/managed-settings.ts';
 import { appendEvent, makeEvent } from './outbox.ts';
 import { defaultStateDir, enforceState } from './state.ts';
 import { publishPublicState } from './public-state.ts';
@@ -125,9 +127,11 @@ export async function runEnforceCommand(args: string[], io: CommandIo = processI
     const exceptions = values.exceptions ? validate(Exceptions, JSON.parse(readFileSync(values.exceptions, 'utf8')) as unknown, `exceptions file ${values.exceptions}`) : [];
 
     const inventory = await scanInventory({ root, os, ...(values.processes ? { processes: true } : {}) });
-    const input = buildPolicyInput(inventory, { id: pinned.deviceId ?? hostname(), groups: values['device-group'] ?? [], userGroups: {} }, new Date(), exceptions);
+    const managed = managedSettingsFromBundleData(bundle.data).data;
+    const bypasses = detectBypasses(inventory, { root, os, data: managed });
+    const input = buildPolicyInput(inventory, { id: pinned.deviceId ?? hostname(), groups: values['device-group'] ?? [], userGroups: {} }, new Date(), exceptions, bypasses);
     const decisions = engine.evaluate(input);
-    const report = await enforceDecisions(decisions, inventory, { stateDir, root, os, bundleRevision: bundle.revision, dryRun: dry });
+    const report = await enforceDecisions(decisions, inventory, { stateDir, root, os, bundleRevision: bundle.revision, dryRun: dry, managedSettings: managed });
     // The employees' trays show what this run found and did (each their own part): as the run loop does.
     if (!dry) publishPublicState(enforceState(stateDir), { inventory, decisions, bundleRevision: bundle.revision, branding: bundle.banList.branding ?? null, root, os });
 

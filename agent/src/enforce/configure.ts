@@ -1,43 +1,36 @@
-// configure: instead of banning a tool, write its vendor's managed settings (the file the tool itself
-// enforces, e.g. Claude Code's managed-settings.json in its system location). Merges into what is there;
-// the content before warden first touched the file is recorded so `revert` puts it back exactly.
+// configure: instead of banning a tool, write its vendor's managed settings — the system files the
+// tool itself enforces (policies/data/managed-settings.json says which, per OS and in which format).
+// Each file warden owns has a record (state/configured/): the bytes and mode before warden first
+// touched it, and the bytes warden wrote. What warden writes is always the content before warden
+// merged with the policy's settings, so a setting the policy drops leaves the file, the same policy
+// gives the same bytes, and `revert` puts the previous bytes and mode back exactly. Reading a record
+// back each cycle is the proof the settings are in force (drift: edited, deleted, loosened).
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, type Stats } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
+import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { check } from '../../../wire/src/validate.ts';
+import type { ManagedFile, ManagedTool } from '../../../wire/src/managed-settings.ts';
 import { fsyncDir, writeFileDurable } from './durable.ts';
 import type { EnforceState } from './state.ts';
 
 export type Os = 'linux' | 'darwin' | 'win32';
 
-/** System locations of vendor managed-settings files (relative to the file-system root). */
-export const MANAGED_SETTINGS: Record<string, Record<Os, string>> = {
-  'claude-code': {
-    linux: 'etc/claude-code/managed-settings.json',
-    darwin: 'Library/Application Support/ClaudeCode/managed-settings.json',
-    win32: 'ProgramData/ClaudeCode/managed-settings.json',
-  },
-  amp: {
-    linux: 'etc/ampcode/managed-settings.json',
-    darwin: 'Library/Application Support/ampcode/managed-settings.json',
-    win32: 'ProgramData/ampcode/managed-settings.json',
-  },
-  'gemini-cli': {
-    linux: 'etc/gemini-cli/settings.json',
-    darwin: 'Library/Application Support/GeminiCli/settings.json',
-    win32: 'ProgramData/gemini-cli/settings.json',
-  },
-};
+/** Mode of every managed file warden writes: the tool runs as the employee and must read it; only root writes. */
+export const MANAGED_MODE = 0o644;
 
 const ConfigureRecord = Type.Object(
   {
-    tool: Type.String(),
+    tools: Type.Array(Type.String(), { minItems: 1 }),
+    file: Type.String({ description: 'file id in the managed-settings data' }),
+    format: Type.Union([Type.Literal('json'), Type.Literal('toml')]),
     path: Type.String(),
     previous: Type.Union([Type.String(), Type.Null()], { description: 'base64 of the content before warden, null when there was no file' }),
     previous_mode: Type.Optional(Type.Integer({ description: 'permission bits of the file before warden' })),
+    written: Type.String({ description: 'base64 of what warden wrote (repaired back to on drift)' }),
     written_sha256: Type.String(),
-    rule: Type.String(),
+    rules: Type.Array(Type.String()),
     bundle_revision: Type.String(),
     time: Type.String(),
   },
@@ -52,10 +45,8 @@ export class ConfigureError extends Error {
   }
 }
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
 function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 }
 
 /** Objects merge key by key; anything else (arrays included) is replaced by the policy's value. */
@@ -66,11 +57,130 @@ export function mergeSettings(base: unknown, over: unknown): unknown {
   return out;
 }
 
-const recordPath = (state: EnforceState, tool: string): string => join(state.configured, `${tool.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
+/**
+ * The server may send data, never commands: managed settings that would make the tool run a program
+ * (Claude Code hooks, credential/status helpers, an MCP server's `command`; environment that injects
+ * code into node, the shell or the dynamic loader) are refused, so a configure rule cannot be turned
+ * into remote code execution. MCP servers are written as names (allow/deny lists) or URLs only.
+ */
+const COMMAND_KEYS = new Set(['hooks', 'apiKeyHelper', 'awsAuthRefresh', 'awsCredentialExport', 'otelHeadersHelper', 'statusLine', 'command', 'commands', 'args', 'serverCommand']);
+const CODE_ENV = /^(NODE_OPTIONS|NODE_PATH|LD_[A-Z_]+|DYLD_[A-Z_]+|PATH|BASH_ENV|ENV|SHELL|ZDOTDIR|PYTHONPATH|PYTHONSTARTUP|PERL5OPT|PERL5LIB|RUBYOPT|GIT_SSH_COMMAND|EDITOR|VISUAL)$/;
 
-export function readConfigureRecord(state: EnforceState, tool: string): ConfigureRecord | null {
-  const p = recordPath(state, tool);
-  if (!existsSync(p)) return null;
+export function refusedSettings(settings: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, path: string): void => {
+    if (Array.isArray(v)) {
+      v.forEach((x, i) => walk(x, `${path}[${i}]`));
+      return;
+    }
+    if (!isObject(v)) return;
+    for (const [k, child] of Object.entries(v)) {
+      const here = path ? `${path}.${k}` : k;
+      if (COMMAND_KEYS.has(k) || /(Helper|Command)$/.test(k)) out.push(`${here} (makes the tool run a program)`);
+      else if (/(^|\.)env$/.test(path) && CODE_ENV.test(k)) out.push(`${here} (injects code into the tool's runtime)`);
+      else walk(child, here);
+    }
+  };
+  walk(settings, '');
+  return out;
+}
+
+/** Absolute path of a data path ('/etc/…', Windows: '/Program Files/…' on the system drive) under root. */
+export function underRoot(root: string, dataPath: string): string {
+  return join(root, ...dataPath.split('/').filter(Boolean));
+}
+
+/** Which part of a configure rule's settings goes to which of the tool's files on this OS. */
+export function routeSettings(tool: ManagedTool, os: Os, settings: Record<string, unknown>): { files: { file: ManagedFile; settings: Record<string, unknown> }[]; unplaced: string[] } {
+  const claimed = new Map<string, ManagedFile>();
+  for (const f of tool.files) if (f.keys !== 'rest') for (const k of f.keys) claimed.set(k, f);
+  const rest = tool.files.find((f) => f.keys === 'rest');
+  const byFile = new Map<ManagedFile, Record<string, unknown>>();
+  const unplaced: string[] = [];
+  for (const [k, v] of Object.entries(settings)) {
+    const f = claimed.get(k) ?? rest;
+    if (!f || !f.paths[os]) {
+      unplaced.push(k);
+      continue;
+    }
+    byFile.set(f, { ...(byFile.get(f) ?? {}), [k]: v });
+  }
+  return { files: [...byFile].map(([file, s]) => ({ file, settings: s })), unplaced };
+}
+
+export function parseManaged(format: 'json' | 'toml', text: string, path: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = format === 'toml' ? parseToml(text) : JSON.parse(text);
+  } catch (e) {
+    throw new ConfigureError(`existing ${path} is not valid ${format.toUpperCase()} (${(e as Error).message.split('\n')[0]}): not overwriting it`);
+  }
+  if (!isObject(v)) throw new ConfigureError(`existing ${path} is not a ${format.toUpperCase()} object: not overwriting it`);
+  return v;
+}
+
+export function serializeManaged(format: 'json' | 'toml', value: Record<string, unknown>): string {
+  if (format === 'toml') {
+    try {
+      return `${stringifyToml(value)}\n`;
+    } catch (e) {
+      throw new ConfigureError(`settings cannot be written as TOML: ${(e as Error).message}`);
+    }
+  }
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/** The uid that must own every folder on the way to a managed file and the file itself (root on a real endpoint). */
+export function trustedUid(): number | null {
+  return typeof process.getuid === 'function' ? process.getuid() : null;
+}
+
+function lstatOrNull(p: string): Stats | null {
+  try {
+    return lstatSync(p);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+/**
+ * Writes are no-follow: every folder from the root down to the managed file must be a real folder
+ * (not a symlink) owned by the agent's user and not writable by others, and the file itself, if
+ * present, a regular file. Missing folders are created (0755). Anything else is refused — except that
+ * a file warden already owns, found replaced by a link or other non-folder, is replaced (the rename
+ * swaps the link itself; nothing is read or written through it).
+ */
+export function prepareTarget(root: string, path: string, create: boolean, replaceNonFile = false): void {
+  const uid = trustedUid();
+  const rel = relative(root, path);
+  if (rel.startsWith('..') || rel === '') throw new ConfigureError(`refusing ${path}: not below the root ${root}`);
+  const parts = rel.split(sep);
+  let at = root;
+  for (const part of parts.slice(0, -1)) {
+    at = join(at, part);
+    let st = lstatOrNull(at);
+    if (!st && create) {
+      mkdirSync(at, { mode: 0o755 });
+      chmodSync(at, 0o755);
+      st = lstatSync(at);
+    }
+    if (!st) return; // nothing below exists: nothing to follow
+    if (st.isSymbolicLink()) throw new ConfigureError(`refusing ${path}: ${at} is a symbolic link`);
+    if (!st.isDirectory()) throw new ConfigureError(`refusing ${path}: ${at} is not a folder`);
+    if (uid !== null && st.uid !== uid) throw new ConfigureError(`refusing ${path}: ${at} is owned by uid ${st.uid}, not ${uid}`);
+    if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) throw new ConfigureError(`refusing ${path}: ${at} is writable by others (mode ${(st.mode & 0o7777).toString(8)})`);
+  }
+  const f = lstatOrNull(path);
+  if (f && !f.isFile() && !(replaceNonFile && !f.isDirectory())) throw new ConfigureError(`refusing ${path}: it is ${f.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}`);
+}
+
+// ---- records (one per managed file warden owns) ----------------------------------------------------
+
+const recordName = (path: string): string => `${createHash('sha256').update(path).digest('hex').slice(0, 24)}.json`;
+const recordPath = (state: EnforceState, path: string): string => join(state.configured, recordName(path));
+
+function readRecordFile(p: string): ConfigureRecord | null {
   try {
     const v: unknown = JSON.parse(readFileSync(p, 'utf8'));
     return check(ConfigureRecord, v).length === 0 ? (v as ConfigureRecord) : null;
@@ -79,105 +189,124 @@ export function readConfigureRecord(state: EnforceState, tool: string): Configur
   }
 }
 
+export function readConfigureRecord(state: EnforceState, path: string): ConfigureRecord | null {
+  return existsSync(recordPath(state, path)) ? readRecordFile(recordPath(state, path)) : null;
+}
+
 export function listConfigured(state: EnforceState): ConfigureRecord[] {
   if (!existsSync(state.configured)) return [];
   return readdirSync(state.configured)
     .filter((n) => n.endsWith('.json'))
-    .map((n) => readConfigureRecord(state, n.slice(0, -5)))
-    .filter((r): r is ConfigureRecord => r !== null);
+    .map((n) => readRecordFile(join(state.configured, n)))
+    .filter((r): r is ConfigureRecord => r !== null)
+    .sort((a, b) => a.path.localeCompare(b.path));
 }
 
-/**
- * The server may send data, never commands: managed settings that would make the tool run a program
- * (Claude Code hooks, credential/status helpers; environment that injects code into node, the shell or
- * the dynamic loader) are refused, so a configure rule cannot be turned into remote code execution.
- */
-const COMMAND_KEYS = new Set(['hooks', 'apiKeyHelper', 'awsAuthRefresh', 'awsCredentialExport', 'otelHeadersHelper', 'statusLine', 'command', 'commands']);
-const CODE_ENV = /^(NODE_OPTIONS|NODE_PATH|LD_[A-Z_]+|DYLD_[A-Z_]+|PATH|BASH_ENV|ENV|SHELL|ZDOTDIR|PYTHONPATH|PYTHONSTARTUP|PERL5OPT|PERL5LIB|RUBYOPT|GIT_SSH_COMMAND|EDITOR|VISUAL)$/;
+const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
-export function refusedSettings(settings: Record<string, unknown>): string[] {
-  const out: string[] = [];
-  const walk = (v: unknown, path: string): void => {
-    if (!isObject(v)) return;
-    for (const [k, child] of Object.entries(v)) {
-      const here = path ? `${path}.${k}` : k;
-      if (COMMAND_KEYS.has(k) || /(Helper|Command)$/.test(k)) out.push(`${here} (makes the tool run a program)`);
-      else if (path === 'env' && CODE_ENV.test(k)) out.push(`${here} (injects code into the tool's runtime)`);
-      else walk(child, here);
-    }
+export interface ApplyRequest {
+  tools: string[];
+  file: ManagedFile;
+  path: string;
+  root: string;
+  settings: Record<string, unknown>;
+  rules: string[];
+  bundleRevision: string;
+  now?: Date;
+}
+
+export interface ApplyResult {
+  path: string;
+  changed: boolean;
+  /** What was wrong with the file warden wrote before this run (drift), empty when it was as written. */
+  drift: string[];
+}
+
+/** Merges the policy's settings into the content before warden and writes the file when it differs. */
+export function applyManaged(state: EnforceState, req: ApplyRequest): ApplyResult {
+  const refused = refusedSettings(req.settings);
+  if (refused.length) throw new ConfigureError(`refusing managed settings that could run commands: ${refused.join(', ')}`);
+  const earlier = readConfigureRecord(state, req.path);
+  prepareTarget(req.root, req.path, false, earlier !== null);
+  const drift = earlier ? driftOf(earlier) : [];
+  const st = lstatOrNull(req.path);
+  const before = st?.isFile() ? readFileSync(req.path) : null;
+  let base: Record<string, unknown> = {};
+  if (earlier) {
+    if (earlier.previous !== null) base = parseManaged(req.file.format, Buffer.from(earlier.previous, 'base64').toString('utf8'), req.path);
+  } else if (before) base = parseManaged(req.file.format, before.toString('utf8'), req.path);
+  const text = serializeManaged(req.file.format, mergeSettings(base, req.settings) as Record<string, unknown>);
+  const sameRecord = earlier && earlier.written_sha256 === sha256(text) && [...req.tools].sort().join() === [...earlier.tools].sort().join();
+  if (before && before.equals(Buffer.from(text)) && drift.length === 0 && sameRecord) return { path: req.path, changed: false, drift };
+  // Record first (crash-safe order): the content before warden is kept from the first time only.
+  const record: ConfigureRecord = {
+    tools: [...new Set(req.tools)].sort(),
+    file: req.file.id,
+    format: req.file.format,
+    path: req.path,
+    previous: earlier ? earlier.previous : before ? before.toString('base64') : null,
+    ...(earlier ? (earlier.previous_mode !== undefined ? { previous_mode: earlier.previous_mode } : {}) : st ? { previous_mode: st.mode & 0o7777 } : {}),
+    written: Buffer.from(text).toString('base64'),
+    written_sha256: sha256(text),
+    rules: [...new Set(req.rules)],
+    bundle_revision: req.bundleRevision,
+    time: (req.now ?? new Date()).toISOString(),
   };
-  walk(settings, '');
+  writeFileDurable(recordPath(state, req.path), `${JSON.stringify(record, null, 2)}\n`);
+  const changed = !before || !before.equals(Buffer.from(text)) || drift.length > 0;
+  if (changed) {
+    prepareTarget(req.root, req.path, true, earlier !== null);
+    writeFileDurable(req.path, text, MANAGED_MODE);
+  }
+  return { path: req.path, changed, drift };
+}
+
+/** How the file on disk differs from what warden wrote: deleted, replaced, edited, permissions loosened. */
+export function driftOf(rec: ConfigureRecord): string[] {
+  const st = lstatOrNull(rec.path);
+  if (!st) return ['deleted'];
+  if (!st.isFile()) return [st.isSymbolicLink() ? 'replaced by a symbolic link' : 'replaced by something that is not a file'];
+  const out: string[] = [];
+  if (sha256(readFileSync(rec.path)) !== rec.written_sha256) out.push('edited');
+  if ((st.mode & 0o022) !== 0) out.push(`permissions loosened (mode ${(st.mode & 0o7777).toString(8)})`);
+  const uid = trustedUid();
+  if (uid !== null && st.uid !== uid) out.push(`owner changed (uid ${st.uid})`);
   return out;
 }
 
-export function managedSettingsPath(tool: string, root: string, os: Os): string | null {
-  const rel = MANAGED_SETTINGS[tool]?.[os];
-  return rel ? join(root, rel) : null;
+/** Puts back exactly what warden wrote (a file found drifted while the policy still wants it). */
+export function repairManaged(rec: ConfigureRecord, root: string): void {
+  prepareTarget(root, rec.path, true, true);
+  writeFileDurable(rec.path, Buffer.from(rec.written, 'base64'), MANAGED_MODE);
 }
 
-export interface ConfigureResult {
+export interface RevertResult {
   path: string;
-  changed: boolean;
+  tools: string[];
+  restored: 'content' | 'removed';
 }
 
-export function applyManagedSettings(
-  state: EnforceState,
-  opts: { tool: string; settings: Record<string, unknown>; root: string; os: Os; rule: string; bundleRevision: string; now?: Date },
-): ConfigureResult {
-  const path = managedSettingsPath(opts.tool, opts.root, opts.os);
-  if (!path) throw new ConfigureError(`no managed-settings location is known for '${opts.tool}' on ${opts.os}`);
-  const refused = refusedSettings(opts.settings);
-  if (refused.length) throw new ConfigureError(`refusing managed settings that could run commands: ${refused.join(', ')}`);
-  const before = existsSync(path) ? readFileSync(path) : null;
-  let current: unknown = {};
-  if (before) {
-    try {
-      current = JSON.parse(before.toString('utf8'));
-    } catch {
-      throw new ConfigureError(`existing ${path} is not valid JSON: not overwriting it`);
-    }
-    if (!isObject(current)) throw new ConfigureError(`existing ${path} is not a JSON object: not overwriting it`);
-  }
-  const merged = mergeSettings(current, opts.settings) as Json;
-  const text = `${JSON.stringify(merged, null, 2)}\n`;
-  if (before && JSON.stringify(current) === JSON.stringify(merged)) return { path, changed: false };
-  // Record first (crash-safe order): the content before warden is kept from the first time only.
-  const earlier = readConfigureRecord(state, opts.tool);
-  const record: ConfigureRecord = {
-    tool: opts.tool,
-    path,
-    previous: earlier && earlier.path === path ? earlier.previous : before ? before.toString('base64') : null,
-    ...(earlier && earlier.path === path
-      ? earlier.previous_mode !== undefined
-        ? { previous_mode: earlier.previous_mode }
-        : {}
-      : before
-        ? { previous_mode: statSync(path).mode & 0o7777 }
-        : {}),
-    written_sha256: createHash('sha256').update(text).digest('hex'),
-    rule: opts.rule,
-    bundle_revision: opts.bundleRevision,
-    time: (opts.now ?? new Date()).toISOString(),
-  };
-  writeFileDurable(recordPath(state, opts.tool), `${JSON.stringify(record, null, 2)}\n`);
-  writeFileDurable(path, text, 0o644);
-  return { path, changed: true };
-}
-
-/** Puts the managed-settings file back as it was before warden (or removes it if there was none). */
-export function revertManagedSettings(state: EnforceState, tool: string): { path: string; restored: 'content' | 'removed' } | null {
-  const rec = readConfigureRecord(state, tool);
-  if (!rec) return null;
-  let restored: 'content' | 'removed';
+/** Puts one managed file back as it was before warden (or removes it if there was none). */
+export function revertRecord(state: EnforceState, rec: ConfigureRecord, root: string): RevertResult {
+  prepareTarget(root, rec.path, false);
+  let restored: RevertResult['restored'];
   if (rec.previous === null) {
     rmSync(rec.path, { force: true });
     restored = 'removed';
   } else {
-    writeFileDurable(rec.path, Buffer.from(rec.previous, 'base64'), rec.previous_mode ?? 0o644);
-    chmodSync(rec.path, rec.previous_mode ?? 0o644); // exact bits, whatever the umask
+    prepareTarget(root, rec.path, true);
+    writeFileDurable(rec.path, Buffer.from(rec.previous, 'base64'), rec.previous_mode ?? MANAGED_MODE);
+    chmodSync(rec.path, rec.previous_mode ?? MANAGED_MODE); // exact bits, whatever the umask
     restored = 'content';
   }
-  rmSync(recordPath(state, tool), { force: true });
+  rmSync(recordPath(state, rec.path), { force: true });
   fsyncDir(state.configured);
-  return { path: rec.path, restored };
+  return { path: rec.path, tools: rec.tools, restored };
+}
+
+/** Reverts every managed file warden wrote for a tool; [] when there is none. */
+export function revertManagedSettings(state: EnforceState, tool: string, root: string): RevertResult[] {
+  return listConfigured(state)
+    .filter((r) => r.tools.includes(tool))
+    .map((r) => revertRecord(state, r, root));
 }

@@ -12,7 +12,10 @@ import { findingIds } from '../policy/input.ts';
 import { homeEndpoint, InstallProver } from '../proof/install-proof.ts';
 import { attribute } from '../process/attribute.ts';
 import { ownNamespace } from '../process/linux.ts';
-import { applyManagedSettings, listConfigured, managedSettingsPath, revertManagedSettings, type Os } from './configure.ts';
+import type { Os } from './configure.ts';
+import { configureStage } from './configure-step.ts';
+import type { ManagedSettingsData } from '../../../wire/src/managed-settings.ts';
+import { loadManagedSettings } from '../catalog/managed-settings.ts';
 import { firstToday } from './daily.ts';
 import { terminateAll } from './kill.ts';
 import { noticeId, recordNotice, recordOutcome } from './notices.ts';
@@ -34,6 +37,8 @@ export interface EnforceOptions {
   procRoot?: string;
   /** Catalog whose layout proves install paths (default: the one shipped with the agent). */
   catalog?: Catalog;
+  /** Where each tool's managed settings live (default: policies/data/managed-settings.json shipped with the agent). */
+  managedSettings?: ManagedSettingsData;
 }
 
 export interface ActionReport {
@@ -141,10 +146,7 @@ export async function enforceDecisions(decisions: Decision[], inventory: Invento
       }
       return;
     }
-    if (d.action === 'configure') {
-      configureStep(d, opts, state, rec, report, base, dry);
-      return;
-    }
+    if (d.action === 'configure') return; // configureStage below, file by file
     const noticed = NOTICE_ACTIONS.has(d.action) && noticeStep(d, f, opts, state, rec, report, base, dry, now);
     if (d.action !== 'block' && d.action !== 'quarantine') return;
     const { stopped, installs: ran } = await killStep(f, prover, opts, rec, report, base, dry);
@@ -161,7 +163,7 @@ export async function enforceDecisions(decisions: Decision[], inventory: Invento
     // What happened to the files and processes, for the employee's notice ("copy details").
     if (noticed) recordOutcome(state.notices, noticeId(d.tool, f.user, now), d.finding, { stopped, quarantine_id: vaultId });
   }
-  revertUnconfigured(decisions, opts, state, rec, actions, dry);
+  configureStage(decisions, actions, state, { root: opts.root, os: opts.os, bundleRevision: opts.bundleRevision, dryRun: dry, data: opts.managedSettings ?? loadManagedSettings(), now }, (r, e) => rec.record(r as ActionReport | null, e));
   if (!dry) saveWatchList(state.watchList, watch);
   return { recovered, actions, watch };
 }
@@ -274,55 +276,5 @@ function quarantineStep(
     report.steps.push(`quarantine failed: ${(e as Error).message}`);
     rec.record(report, { ...base, kind: 'quarantine', result: 'failed', detail: (e as Error).message, paths: targets.paths });
     return null;
-  }
-}
-
-function configureStep(d: Decision, opts: EnforceOptions, state: EnforceState, rec: Recorder, report: ActionReport, base: Base, dry: boolean): void {
-  const path = managedSettingsPath(d.tool, opts.root, opts.os);
-  if (!d.settings || !path) {
-    const why = !d.settings ? 'decision carries no settings' : `no managed-settings location known for ${d.tool} on ${opts.os}`;
-    report.steps.push(`cannot configure: ${why}`);
-    rec.record(report, { ...base, kind: 'configure', result: 'failed', detail: why });
-    return;
-  }
-  if (dry) {
-    report.steps.push(`would merge managed settings into ${path}`);
-    rec.record(report, { ...base, kind: 'configure', result: 'dry_run', detail: `would write ${path}`, paths: [path] });
-    return;
-  }
-  try {
-    const r = applyManagedSettings(state, { tool: d.tool, settings: d.settings, root: opts.root, os: opts.os, rule: d.rule, bundleRevision: opts.bundleRevision });
-    report.steps.push(r.changed ? `managed settings written to ${r.path}` : `managed settings at ${r.path} already as required`);
-    if (r.changed) rec.record(report, { ...base, kind: 'configure', result: 'ok', detail: `merged managed settings into ${r.path}`, paths: [r.path] });
-  } catch (e) {
-    report.steps.push(`configure failed: ${(e as Error).message}`);
-    rec.record(report, { ...base, kind: 'configure', result: 'failed', detail: (e as Error).message, paths: [path] });
-  }
-}
-
-/**
- * Managed settings warden wrote for a tool the policy no longer configures (the tool is still found,
- * but no decision for it says configure) are put back as they were before warden.
- */
-function revertUnconfigured(decisions: Decision[], opts: EnforceOptions, state: EnforceState, rec: Recorder, actions: ActionReport[], dry: boolean): void {
-  for (const r of listConfigured(state)) {
-    const mine = decisions.filter((d) => d.tool === r.tool);
-    if (mine.length === 0 || mine.some((d) => d.action === 'configure' && !d.monitor)) continue;
-    const d = mine[0]!;
-    const report = actions.find((a) => a.finding === d.finding);
-    const base = { tool: r.tool, finding: d.finding, action: d.action, rule: d.rule, reason: `policy no longer configures ${r.tool} (was rule ${r.rule})`, bundle_revision: opts.bundleRevision };
-    if (dry) {
-      report?.steps.push(`would revert managed settings at ${r.path}`);
-      rec.record(report ?? null, { ...base, kind: 'revert', result: 'dry_run', detail: `would revert ${r.path}`, paths: [r.path] });
-      continue;
-    }
-    try {
-      const done = revertManagedSettings(state, r.tool);
-      const detail = done?.restored === 'removed' ? `removed ${r.path} (there was none before warden)` : `restored the previous ${r.path}`;
-      report?.steps.push(`managed settings reverted: ${detail}`);
-      rec.record(report ?? null, { ...base, kind: 'revert', result: 'ok', detail, paths: [r.path] });
-    } catch (e) {
-      rec.record(report ?? null, { ...base, kind: 'revert', result: 'failed', detail: (e as Error).message, paths: [r.path] });
-    }
   }
 }

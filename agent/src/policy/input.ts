@@ -3,6 +3,7 @@
 import type { Inventory, Finding } from '../../../wire/src/inventory.ts';
 import type { PolicyException } from '../../../wire/src/banlist.ts';
 import { PolicyInput, type PolicyFinding } from '../../../wire/src/policy-input.ts';
+import type { BypassSignal } from '../../../wire/src/bypass.ts';
 import { utcTime } from '../../../wire/src/utc-time.ts';
 import { validate } from '../../../wire/src/validate.ts';
 import { coerceSemver } from './semver.ts';
@@ -31,7 +32,8 @@ export function findingIds(inv: Inventory): string[] {
   });
 }
 
-export function buildPolicyInput(inv: Inventory, device: DeviceFacts, now: Date, exceptions: PolicyException[]): PolicyInput {
+/** `bypasses`: per finding (inventory order), the ways its managed settings were seen bypassed (inventory/bypass.ts). */
+export function buildPolicyInput(inv: Inventory, device: DeviceFacts, now: Date, exceptions: PolicyException[], bypasses?: BypassSignal[][]): PolicyInput {
   const users: Record<string, { groups: string[] }> = {};
   for (const u of inv.host.users) users[u] = { groups: device.userGroups[u] ?? [] };
   const findings: PolicyFinding[] = [];
@@ -51,6 +53,7 @@ export function buildPolicyInput(inv: Inventory, device: DeviceFacts, now: Date,
       version: f.version,
       semver: coerceSemver(f.version),
       running: f.running.length > 0,
+      ...(bypasses?.[i]?.length ? { bypasses: bypasses[i] } : {}),
     });
   }
   const input = {

@@ -13,13 +13,16 @@ import { publishPublicState } from '../enforce/public-state.ts';
 import { brandingOf } from '../policy/bundle.ts';
 import { ackOutbox, appendEvent, makeEvent, takeOutbox } from '../enforce/outbox.ts';
 import { enforceDecisions } from '../enforce/enforce.ts';
+import { detectBypasses } from '../inventory/bypass.ts';
+import { managedSettingsFromBundleData } from '../catalog/managed-settings.ts';
+import type { ManagedSettingsData } from '../../../wire/src/managed-settings.ts';
 import { ProcessWatch, loadWatchList } from '../enforce/watch.ts';
 import { vaultListing } from '../enforce/vault-listing.ts';
 import type { ActiveBundle } from './bundle-cache.ts';
 import type { AgentPipeline, PipelineContext } from './sync-agent.ts';
 
 export async function createPipeline(config: AgentConfig): Promise<AgentPipeline> {
-  let engine: { etag: string; revision: string; engine: PolicyEngine } | null = null;
+  let engine: { etag: string; revision: string; engine: PolicyEngine; managed: ManagedSettingsData } | null = null;
   const state = enforceState(config.state_dir);
   const os = config.os ?? hostOs();
   const root = config.root ?? '/';
@@ -52,12 +55,14 @@ export async function createPipeline(config: AgentConfig): Promise<AgentPipeline
       if (!engine || engine.etag !== bundle.etag || engine.revision !== bundle.revision) {
         // The bundle was verified on download; the policy loader checks the signature again itself.
         const pb = await loadPolicyBundle(bundle.archive, { publicKeyPem: ctx.publicKeyPem });
-        engine = { etag: bundle.etag, revision: bundle.revision, engine: await PolicyEngine.load(pb) };
+        // Managed-settings facts travel in the bundle's data like the catalog (never new write locations).
+        engine = { etag: bundle.etag, revision: bundle.revision, engine: await PolicyEngine.load(pb), managed: managedSettingsFromBundleData(pb.data).data };
       }
       const m = ctx.memberships;
-      const input = buildPolicyInput(inventory, { id: ctx.deviceId, groups: m?.deviceGroups ?? [], userGroups: m?.userGroups ?? {} }, new Date(), []);
+      const bypasses = detectBypasses(inventory, { root, os, data: engine.managed });
+      const input = buildPolicyInput(inventory, { id: ctx.deviceId, groups: m?.deviceGroups ?? [], userGroups: m?.userGroups ?? {} }, new Date(), [], bypasses);
       const decisions = engine.engine.evaluate(input);
-      const report = await enforceDecisions(decisions, inventory, { stateDir: config.state_dir, root, os, bundleRevision: bundle.revision, dryRun: config.dry_run });
+      const report = await enforceDecisions(decisions, inventory, { stateDir: config.state_dir, root, os, bundleRevision: bundle.revision, dryRun: config.dry_run, managedSettings: engine.managed });
       watch?.setTargets(report.watch);
       // What this cycle found and decided, for the employees' trays ("what warden checks"): each
       // employee sees their own part and the machine-wide part, nobody else's.
