@@ -12,12 +12,41 @@ import { newSecret } from '../auth/secrets.ts';
 import { WasmPolicyEvaluator } from '../policy/wasm-evaluator.ts';
 import { compileFleetPolicy } from '../policy/fleet-policy.ts';
 import type { Repository } from '../store/types.ts';
+import { rotateSigningKey } from '../../../wire/src/bundle-signing.ts';
 
 const USAGE = `usage: warden server start [--data DIR] [--database postgres://…] [--port 8443] [--host 127.0.0.1] [--log-level info]
+       warden server rotate-key [--data DIR] [--finish] [--force]
   --data       folder for the embedded SQLite database and the bundle signing key (default ./data)
   --database   postgres://user:pass@host/db to use PostgreSQL instead of the embedded database
   --no-bundles run without the bundle service (admin API and check-ins only)
+rotate-key: makes a new bundle signing key current and keeps the old one as
+  bundle-signing.previous.key; (re)start the server (every node, with the same key files): each bundle
+  is then also signed by the old key naming the new one, so agents pinning the old key switch.
+  --finish     end a rotation once every agent runs the new key (deletes the previous key)
+  --force      start a new rotation while one is in progress (agents still on the older key are lost)
 `;
+
+function rotateKeyCommand(args: string[]): number {
+  let v;
+  try {
+    v = parseArgs({ args, options: { data: { type: 'string' }, finish: { type: 'boolean' }, force: { type: 'boolean' } }, strict: true }).values;
+  } catch (e) {
+    process.stderr.write(`warden server rotate-key: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  try {
+    const r = rotateSigningKey(resolve(v.data ?? 'data'), { finish: Boolean(v.finish), force: Boolean(v.force) });
+    process.stdout.write(
+      r.previous
+        ? `bundle signing key rotated: ${r.previous} → ${r.current}. Restart the server (every node with these key files); agents switch with their next bundle. Run --finish once all have.\n`
+        : `rotation finished: ${r.current} alone signs bundles; agents that did not switch keep enforcing their last bundle and must be re-installed.\n`,
+    );
+    return 0;
+  } catch (e) {
+    process.stderr.write(`warden server rotate-key: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
 
 export interface Bootstrap {
   admin?: { username: string; password: string; token: string };
@@ -43,6 +72,7 @@ export async function bootstrap(store: Repository, now = Date.now()): Promise<Bo
 
 export default async function serverCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub === 'rotate-key') return rotateKeyCommand(rest);
   if (sub !== 'start') {
     process.stderr.write(USAGE);
     return sub === '--help' || sub === '-h' ? 0 : 2;
