@@ -145,6 +145,7 @@ criteria(m, f) if {
 	user_group_ok(m, f)
 	device_group_ok(m)
 	bypass_ok(m, f)
+	mcp_ok(m, f)
 }
 
 tool_ok(m, _) if not m.tools
@@ -170,6 +171,11 @@ user_group_ok(m, f) if m.user_groups[_] == input.users[f.user].groups[_]
 device_group_ok(m) if not m.device_groups
 
 device_group_ok(m) if m.device_groups[_] == input.device.groups[_]
+
+# An MCP server (by name) configured for the tool: "deny" where the tool has no allow list of its own.
+mcp_ok(m, _) if not m.mcp_servers
+
+mcp_ok(m, f) if m.mcp_servers[_] == f.mcp_servers[_].name
 
 # A bypass of the tool's managed settings the agent observed (stale location, override variable
 # name, unmanaged copy): a rule naming bypass kinds applies only to findings showing one of them.

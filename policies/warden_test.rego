@@ -693,3 +693,24 @@ test_bypass_rule_ignores_other_tools if {
 		with data.alternative as ""
 	action_of(ds, qwen.id) == "allow"
 }
+
+# ---- MCP servers in the inventory (input findings[].mcp_servers, match.mcp_servers) ------------
+
+test_denied_mcp_server_matches_only_tools_that_configure_it if {
+	fs := [
+		object.union(cursor, {"mcp_servers": [{"name": "filesystem", "transport": "stdio", "scope": "user"}, {"name": "github", "transport": "http", "scope": "user"}]}),
+		object.union(claude, {"mcp_servers": [{"name": "github", "transport": "http", "scope": "project"}]}),
+		qwen,
+	]
+	rules := [{"id": "no-filesystem-mcp", "action": "warn", "match": {"mcp_servers": ["filesystem", "shell"]}}]
+	ds := warden.decisions with input as with_findings(fs)
+		with data.rules as rules
+		with data.exceptions as []
+		with data.mode as "enforce"
+		with data.default_action as "allow"
+		with data.message as "m"
+		with data.alternative as ""
+	action_of(ds, cursor.id) == "warn"
+	action_of(ds, claude.id) == "allow"
+	action_of(ds, qwen.id) == "allow"
+}

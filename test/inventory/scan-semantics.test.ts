@@ -122,7 +122,7 @@ test('confidence: one trace is low, two traces medium, a versioned manifest high
   assert.equal(c[0]!.evidence.length, 2);
 }));
 
-test('MCP config files count configured servers and never copy commands, args or env', withRoot(async (root) => {
+test('MCP config files count configured servers and never copy args, env or URL credentials (a stdio server is named by its program file name only)', withRoot(async (root) => {
   put(join(root, 'home/max/.claude.json'), JSON.stringify({ mcpServers: { github: { command: 'npx', args: ['-y', 'gh-mcp'], env: { GITHUB_TOKEN: 'ghp_secretsecretsecret' } }, fs: { command: 'mcp-fs' } } }));
   put(join(root, 'home/max/.cursor/mcp.json'), JSON.stringify({ mcpServers: { db: { url: 'https://user:pw@db.example/mcp' } } }));
   put(join(root, 'home/max/.codex/config.toml'), '[mcp_servers.x]\ncommand = "secret-tool"\n');
@@ -130,9 +130,9 @@ test('MCP config files count configured servers and never copy commands, args or
   const detail = (tool: string, file: string) => inv.findings.find((f) => f.tool_id === tool)?.evidence.find((e) => e.path === join(root, 'home/max', file))?.detail;
   assert.equal(detail('claude-code', '.claude.json'), '2 MCP server(s) configured');
   assert.equal(detail('cursor', '.cursor/mcp.json'), '1 MCP server(s) configured');
-  assert.equal(detail('openai-codex-cli', '.codex/config.toml'), 'MCP / agent config present');
+  assert.equal(detail('openai-codex-cli', '.codex/config.toml'), '1 MCP server(s) configured');
   const text = JSON.stringify(inv);
-  for (const leak of ['ghp_secretsecretsecret', 'gh-mcp', 'user:pw', 'secret-tool']) assert.ok(!text.includes(leak), leak);
+  for (const leak of ['ghp_secretsecretsecret', 'gh-mcp', 'user:pw', '-y']) assert.ok(!text.includes(leak), leak);
 }));
 
 test('the scan never executes what it finds', withRoot(async (root) => {

@@ -53,6 +53,13 @@ const criteria = {
   version: Type.Optional(VersionRange),
   user_groups: Type.Optional(Names),
   device_groups: Type.Optional(Names),
+  mcp_servers: Type.Optional(
+    Type.Array(Type.String({ minLength: 1, maxLength: L.nameLength }), {
+      minItems: 1,
+      maxItems: L.names,
+      description: 'matches a finding whose tool has one of these MCP servers configured (by name): deny a server where the tool has no allow list of its own',
+    }),
+  ),
   bypass: Type.Optional(
     Type.Array(BypassKind, {
       minItems: 1,

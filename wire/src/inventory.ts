@@ -58,6 +58,20 @@ export const RunningProcess = Type.Object(
 );
 export type RunningProcess = Static<typeof RunningProcess>;
 
+/** An MCP server a tool's config names. Never its arguments or env (they hold tokens). */
+export const McpServer = Type.Object(
+  {
+    name: Type.String({ maxLength: 200 }),
+    transport: Type.Union([Type.Literal('stdio'), Type.Literal('http'), Type.Literal('sse'), Type.Literal('unknown')]),
+    command: Type.Union([Type.String({ maxLength: 100 }), Type.Null()], { description: 'stdio: the program file name only (npx, uvx, node), no arguments' }),
+    url: Type.Union([Type.String({ maxLength: 2000 }), Type.Null()], { description: 'http/sse: scheme://host/path, without user info, query or fragment' }),
+    scope: Type.Union([Type.Literal('user'), Type.Literal('project'), Type.Literal('managed')]),
+    config: Type.String({ description: 'the config file that names it' }),
+  },
+  { additionalProperties: false },
+);
+export type McpServer = Static<typeof McpServer>;
+
 export const Finding = Type.Object(
   {
     tool_id: Type.String({ description: 'catalog id, e.g. claude-code' }),
@@ -72,6 +86,7 @@ export const Finding = Type.Object(
     evidence: Type.Array(Evidence),
     confidence: Confidence,
     running: Type.Array(RunningProcess),
+    mcp_servers: Type.Optional(Type.Array(McpServer, { description: "MCP servers the tool's config files name" })),
   },
   { additionalProperties: false },
 );

@@ -19,6 +19,15 @@ export const PolicyFinding = Type.Object(
     version: Type.Union([Type.String(), Type.Null()], { description: 'as read from the manifest' }),
     semver: Type.Union([Type.String(), Type.Null()], { description: 'version coerced to full semver, null when not parseable' }),
     running: Type.Boolean(),
+    mcp_servers: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { name: Type.String(), transport: Type.String(), scope: Type.String() },
+          { additionalProperties: false },
+        ),
+        { description: "MCP servers the tool's configs name (inventory findings[].mcp_servers, without commands or URLs)" },
+      ),
+    ),
     bypasses: Type.Optional(Type.Array(BypassSignal, { description: 'ways the managed settings were seen bypassed for this finding' })),
   },
   { additionalProperties: false },

@@ -44,6 +44,10 @@ export function aggregate(catalog: Catalog, hits: Hit[]): Finding[] {
     if (!f.evidence.some((e) => e.path === h.path && e.signal === h.signal)) f.evidence.push(evidenceOf(h));
     if (!f.paths.includes(h.path)) f.paths.push(h.path);
     if (h.running && !f.running.some((r) => r.pid === h.running!.pid)) f.running.push(h.running);
+    for (const m of h.mcp ?? []) {
+      f.mcp_servers ??= [];
+      if (!f.mcp_servers.some((x) => x.name === m.name && x.config === m.config && x.scope === m.scope)) f.mcp_servers.push(m);
+    }
   };
   const ofTool = (tool: string) => [...findings.values()].filter((f) => f.tool_id === tool && f.channel !== 'traces');
 

@@ -2,7 +2,8 @@
 // (null = machine-wide locations) and returns hits. They read manifests; they never execute.
 import { basename, dirname, join, sep } from 'node:path';
 import type { CatalogTool, Signature } from '../../../wire/src/catalog.ts';
-import type { Channel } from '../../../wire/src/inventory.ts';
+import type { Channel, McpServer } from '../../../wire/src/inventory.ts';
+import { mcpServersOfJson, mcpServersOfToml } from './mcp.ts';
 import type { Hit } from './hit.ts';
 import { Layout, type Home } from './layout.ts';
 import { cleanVersion, compareVersions, distMetadata, infoPlist, jarPluginXml, packageJson } from './manifests.ts';
@@ -224,20 +225,24 @@ function browserExtension(ctx: DetectContext, sig: Signature, home: Home | null,
   }
 }
 
-const MCP_KEYS = ['mcpServers', 'servers', 'mcp', 'context_servers'];
-
 function mcpConfig(ctx: DetectContext, sig: Signature, home: Home | null, emit: Emit): void {
   const fs = ctx.layout.fs;
   for (const file of ctx.layout.expand(sig.path!, home)) {
-    if (!file.endsWith('.json')) {
-      emit({ channel: 'traces', signal: 'mcp_config', path: file, strong: false, detail: 'MCP / agent config present' });
+    let servers: McpServer[] | null = null;
+    if (file.endsWith('.json')) {
+      const j = fs.readJson(file);
+      servers = j ? mcpServersOfJson(j, file) : null;
+    } else if (file.endsWith('.toml')) {
+      const buf = fs.readFile(file);
+      servers = buf ? mcpServersOfToml(buf.toString('utf8'), file) : null;
+      if (buf && !servers) fs.skip(file, 'malformed config: invalid TOML');
+    }
+    if (servers === null) {
+      if (fs.lstat(file)) emit({ channel: 'traces', signal: 'mcp_config', path: file, strong: false, detail: 'MCP / agent config present' });
       continue;
     }
-    const j = fs.readJson(file);
-    const key = MCP_KEYS.find((k) => j && typeof j[k] === 'object' && j[k] !== null);
-    const servers = key ? Object.keys(j![key] as object).length : 0;
-    // Only the count: server commands and env blocks can hold secrets.
-    emit({ channel: 'traces', signal: 'mcp_config', path: file, strong: false, detail: `${servers} MCP server(s) configured` });
+    // Names, program file names and URLs without secrets (inventory/mcp.ts), never args or env.
+    emit({ channel: 'traces', signal: 'mcp_config', path: file, strong: false, detail: `${servers.length} MCP server(s) configured`, ...(servers.length ? { mcp: servers } : {}) });
   }
 }
 

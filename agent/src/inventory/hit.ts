@@ -1,5 +1,5 @@
 // A single matched signal before aggregation into findings.
-import type { Channel, RunningProcess } from '../../../wire/src/inventory.ts';
+import type { Channel, McpServer, RunningProcess } from '../../../wire/src/inventory.ts';
 
 export type Hit = {
   tool: string;
@@ -11,4 +11,5 @@ export type Hit = {
   version?: string;
   detail?: string;
   running?: RunningProcess;
+  mcp?: McpServer[];
 };

@@ -53,6 +53,7 @@ export function buildPolicyInput(inv: Inventory, device: DeviceFacts, now: Date,
       version: f.version,
       semver: coerceSemver(f.version),
       running: f.running.length > 0,
+      ...(f.mcp_servers?.length ? { mcp_servers: f.mcp_servers.map((m) => ({ name: m.name, transport: m.transport, scope: m.scope })) } : {}),
       ...(bypasses?.[i]?.length ? { bypasses: bypasses[i] } : {}),
     });
   }
