@@ -9,12 +9,15 @@ import { BanList } from '../wire/src/banlist.ts';
 import { Decision } from '../wire/src/decision.ts';
 import { EnforcementEvent } from '../wire/src/event.ts';
 import { PolicyInput } from '../wire/src/policy-input.ts';
+import { ExceptionRequestFile, PublicExceptions } from '../wire/src/exception-request.ts';
 
 export const SCHEMA_FILES: Record<string, TSchema> = {
   'banlist.schema.json': BanList,
   'decision.schema.json': Decision,
   'event.schema.json': EnforcementEvent,
   'policy-input.schema.json': PolicyInput,
+  'exception-request.schema.json': ExceptionRequestFile,
+  'tray-exceptions.schema.json': PublicExceptions,
 };
 
 export function schemaText(name: string, schema: TSchema): string {

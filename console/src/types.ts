@@ -186,6 +186,8 @@ export interface ExceptionItem {
   requested_by: string;
   /** The local OS user the device says asked: the device's claim, not an identity. */
   device_reported_user: string | null;
+  /** How many days the employee asked for (from their tray), null when not given. */
+  requested_days?: number | null;
   requested_at: string;
   state: 'pending' | 'approved' | 'denied' | 'expired';
   decided_by: string | null;

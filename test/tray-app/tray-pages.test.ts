@@ -95,7 +95,7 @@ test('notices show what was blocked, why, and what to use instead', async () => 
 
 test('the report table lists every finding with its decision', async () => {
   const page = await browser.newPage();
-  await page.goto(server.url);
+  await page.goto(`${server.url}&view=checks`);
   await page.waitForSelector('#report tbody tr');
   const rows = await page.locator('#report tbody tr').allTextContents();
   assert.equal(rows.length, 2);
@@ -138,7 +138,7 @@ test('the API refuses requests without the session token', async () => {
 test('a page with a broken report file shows "no report" rather than failing', async () => {
   writeFileSync(reportPath, '{"findings": ');
   const page = await browser.newPage();
-  await page.goto(server.url);
+  await page.goto(`${server.url}&view=checks`);
   await page.waitForSelector('#report-empty:not([hidden])');
   assert.equal(await page.locator('#error').isHidden(), true);
   await page.close();

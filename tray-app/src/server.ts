@@ -11,7 +11,9 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { listNotices, markRead } from './notices-store.ts';
-import { readBranding, readViewReport } from './agent-view.ts';
+import { readBranding, readViewNotices, readViewReport } from './agent-view.ts';
+import { readRequests, submitRequest, RequestError } from './exceptions.ts';
+import { loadMemory, saveMemory, silence, trayStatus } from './tray-model.ts';
 import type { TrayPaths } from './paths.ts';
 
 const DEFAULT_WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'web');
@@ -125,7 +127,45 @@ function baseRoutes(opts: TrayServerOptions): ApiRoute[] {
     {
       method: 'GET',
       pattern: /^\/api\/view$/,
-      handle: () => ({ notices: listNotices(dirs, readState), report: readViewReport(dirs), branding: readBranding(dirs) }),
+      handle: () => {
+        const notices = listNotices(dirs, readState);
+        const report = readViewReport(dirs);
+        return { notices, report, branding: readBranding(dirs), status: trayStatus(report, notices), silenced: loadMemory(opts.trayStateDir).silenced, ...readRequests(dirs) };
+      },
+    },
+    {
+      // Warnings about one tool stop reaching the desktop (blocks always do: see tray-model.ts).
+      method: 'POST',
+      pattern: /^\/api\/silence$/,
+      handle: async (req) => {
+        const body = await readJsonBody(req);
+        const { tool, silenced } = (typeof body === 'object' && body !== null ? body : {}) as { tool?: unknown; silenced?: unknown };
+        if (typeof tool !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(tool) || typeof silenced !== 'boolean') throw new HttpError(400, 'send {"tool": "<tool id>", "silenced": true|false}');
+        const m = silence(loadMemory(opts.trayStateDir), tool, silenced);
+        try {
+          saveMemory(opts.trayStateDir, m);
+        } catch (e) {
+          throw new HttpError(500, `could not save: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+        }
+        return { silenced: m.silenced };
+      },
+    },
+    {
+      // An exception request for a tool the agent told this employee about; the agent forwards it.
+      method: 'POST',
+      pattern: /^\/api\/exceptions$/,
+      handle: async (req) => {
+        const body = await readJsonBody(req);
+        const tool = typeof body === 'object' && body !== null ? (body as { tool?: unknown }).tool : undefined;
+        const known = new Set([...readViewNotices(dirs).map((n) => n.tool), ...(readViewReport(dirs)?.findings.map((f) => f.tool_id) ?? [])]);
+        if (typeof tool === 'string' && !known.has(tool)) throw new HttpError(400, `no notice or finding about ${tool} on this computer`);
+        try {
+          return { id: submitRequest(dirs, body) };
+        } catch (e) {
+          if (e instanceof RequestError) throw new HttpError(e.status, e.message);
+          throw e;
+        }
+      },
     },
     {
       method: 'POST',

@@ -141,6 +141,18 @@ export const Branding = Type.Object(
     ),
     support_url: Type.Optional(Type.String({ maxLength: 500, pattern: '^(https://|mailto:)[^\\s<>"]+$', description: 'https:// or mailto: link to IT support' })),
     support_label: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'e.g. "IT service desk"' })),
+    alternative_links: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: BANLIST_LIMITS.alternative, description: 'an approved alternative as rules name it, e.g. "Qoder"' }),
+            url: Type.String({ maxLength: 500, pattern: '^https://[^\\s<>"]+$', description: 'where to get it or read about it (https)' }),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 100, description: 'links the tray shows beside an approved alternative' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

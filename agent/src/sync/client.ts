@@ -58,6 +58,7 @@ export const AGENT_API = {
   bundleKey: '/api/v1/bundles/public-key',
   push: '/api/v1/agent/push',
   memberships: '/api/v1/agent/memberships',
+  exceptions: '/api/v1/agent/exceptions',
 } as const;
 
 function describe(res: AxiosResponse): string {
@@ -173,6 +174,16 @@ export class AgentClient {
   /** The signed group memberships of this device and the given OS accounts (verified by the caller). */
   async memberships(body: { nonce: string; users: string[] }): Promise<unknown> {
     return (await this.call('post', AGENT_API.memberships, { body, headers: this.auth() })).data as unknown;
+  }
+
+  /** Forwards an employee's exception request; the answer is validated by the caller (exception-desk.ts). */
+  async requestException(body: { tool: string; reason: string; local_user: string; duration_days: number }): Promise<unknown> {
+    return (await this.call('post', AGENT_API.exceptions, { body, headers: this.auth() })).data as unknown;
+  }
+
+  /** This device's exception requests and their state (validated by the caller). */
+  async listExceptions(): Promise<unknown> {
+    return (await this.call('get', AGENT_API.exceptions, { headers: this.auth() })).data as unknown;
   }
 
   async uploadInventory(body: unknown): Promise<void> {

@@ -18,6 +18,8 @@ import { managedSettingsFromBundleData } from '../catalog/managed-settings.ts';
 import type { ManagedSettingsData } from '../../../wire/src/managed-settings.ts';
 import { ProcessWatch, loadWatchList } from '../enforce/watch.ts';
 import { vaultListing } from '../enforce/vault-listing.ts';
+import type { PublicUser } from '../enforce/public-state.ts';
+import { ExceptionDesk, type ExceptionApi } from './exception-desk.ts';
 import type { ActiveBundle } from './bundle-cache.ts';
 import type { AgentPipeline, PipelineContext } from './sync-agent.ts';
 
@@ -26,6 +28,8 @@ export async function createPipeline(config: AgentConfig): Promise<AgentPipeline
   const state = enforceState(config.state_dir);
   const os = config.os ?? hostOs();
   const root = config.root ?? '/';
+  const desk = new ExceptionDesk(state);
+  let users: PublicUser[] = [];
   // Only when scanning the real machine: a demo/test root's processes are not this host's.
   const watch = config.root
     ? null
@@ -66,7 +70,9 @@ export async function createPipeline(config: AgentConfig): Promise<AgentPipeline
       watch?.setTargets(report.watch);
       // What this cycle found and decided, for the employees' trays ("what warden checks"): each
       // employee sees their own part and the machine-wide part, nobody else's.
-      publishPublicState(state, { inventory, decisions, bundleRevision: bundle.revision, branding: brandingOf(bundle.files), root, os });
+      users = publishPublicState(state, { inventory, decisions, bundleRevision: bundle.revision, branding: brandingOf(bundle.files), root, os }).users;
+      // The employees' exception requests, taken from their inboxes now, go to the server at check-in.
+      desk.collect(users);
       const { events, taken } = takeOutbox(state.outbox);
       return {
         decisions,
@@ -74,6 +80,13 @@ export async function createPipeline(config: AgentConfig): Promise<AgentPipeline
         actions: report.actions.map((a) => ({ finding: a.finding, tool: a.tool, action: a.action, steps: a.steps })),
         ack: () => ackOutbox(taken),
       };
+    },
+    async exchangeExceptions(api: ExceptionApi) {
+      try {
+        await desk.exchange(api);
+      } finally {
+        desk.publish(users); // queued or decided: the tray shows where each request is
+      }
     },
     vault: () => vaultListing(state),
     close() {

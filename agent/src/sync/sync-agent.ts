@@ -31,6 +31,7 @@ import { hardwareId, loadCredential, saveCredential, type StoredCredential } fro
 import { PushClient, type PushNotice } from './push-client.ts';
 import { readJsonFile, writeFileAtomic } from './state-files.ts';
 import { MembershipCache, accountsOf, type DeviceMemberships } from './memberships.ts';
+import type { ExceptionApi } from './exception-desk.ts';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -49,6 +50,11 @@ export interface AgentPipeline {
   decideAndEnforce(bundle: ActiveBundle, inventory: Inventory, ctx: PipelineContext): Promise<PipelineOutput>;
   /** The quarantine vault's metadata, reported at check-in (wire/src/agent-status.ts). */
   vault?(): VaultEntrySummary[];
+  /**
+   * Forwards the employees' exception requests taken this cycle and brings their state back to each
+   * employee's tray (exception-desk.ts); throws what the cycle should report and retry.
+   */
+  exchangeExceptions?(api: ExceptionApi): Promise<void>;
   /** Stops anything the pipeline runs between cycles (the process watch). */
   close?(): void;
 }
@@ -367,6 +373,7 @@ export class SyncAgent {
       if (serverError) throw serverError;
       const up = await this.flush();
       report.uploaded = up;
+      await this.pipeline.exchangeExceptions?.(this.client);
       this.lastError = null;
       await this.client.checkIn(this.status());
       if (this.credentialRefused) this.log('info', 'the server accepts the credential again', {});

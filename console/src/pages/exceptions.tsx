@@ -12,7 +12,7 @@ const dayInput = (d: Date): string => d.toISOString().slice(0, 10);
 
 function Decide({ x, onDone }: { x: ExceptionItem; onDone: () => void }) {
   const [mode, setMode] = useState<'approve' | 'deny' | null>(null);
-  const [expires, setExpires] = useState(dayInput(new Date(Date.now() + 30 * 86400_000)));
+  const [expires, setExpires] = useState(dayInput(new Date(Date.now() + (x.requested_days ?? 30) * 86400_000)));
   const [note, setNote] = useState('');
   const [error, setError] = useState<string | null>(null);
   const submit = async (e: Event) => {
@@ -86,6 +86,7 @@ export function Exceptions() {
                 { key: 'device_reported_user', label: 'local user (as the device says)', render: (x) => x.device_reported_user ?? '' },
                 { key: 'requested_at', label: 'when', render: (x) => ago(x.requested_at) },
                 { key: 'reason', label: 'justification' },
+                { key: 'requested_days', label: 'asked for', render: (x) => (x.requested_days ? `${x.requested_days} days` : '') },
                 ...(edit ? [{ key: 'decide', label: 'decision', render: (x: ExceptionItem) => <Decide x={x} onDone={pending.reload} /> }] : []),
               ]}
             />

@@ -12,7 +12,7 @@ import type { BanChange, BanEntryRecord, Repository } from '../store/types.ts';
 export const LIST_META_ID = '@list';
 const EXC_PREFIX = '@exception:';
 
-export type ListMeta = Pick<BanList, 'name' | 'mode' | 'default_action' | 'message' | 'alternative'>;
+export type ListMeta = Pick<BanList, 'name' | 'mode' | 'default_action' | 'message' | 'alternative' | 'branding'>;
 
 export const DEFAULT_META: ListMeta = {
   name: 'default',
@@ -62,7 +62,8 @@ export interface BundlePublisher {
 }
 
 function metaOf(list: BanList): ListMeta {
-  return { name: list.name, mode: list.mode, default_action: list.default_action, message: list.message, alternative: list.alternative };
+  // The company branding travels with the list's settings to every employee's tray.
+  return { name: list.name, mode: list.mode, default_action: list.default_action, message: list.message, alternative: list.alternative, ...(list.branding ? { branding: list.branding } : {}) };
 }
 
 /** Entries (id → content) that represent a list file: meta, rules, file exceptions, in order. */
@@ -115,7 +116,7 @@ export class BanlistService extends EventEmitter<{ change: [BanlistChangeEvent] 
       .filter((x) => x.expiresAt !== null && x.expiresAt > now)
       .map((x) => ({ id: `x-${x.id}`, tool: x.toolId, device: x.deviceId, expires: utcTime(new Date(x.expiresAt as number)), reason: x.reason }));
     const revision = `${banRevision}.${excRevision ?? '0'}`;
-    const list: BanList = { schema: BANLIST_SCHEMA, name: meta.name, revision, mode: meta.mode, default_action: meta.default_action, message: meta.message, alternative: meta.alternative, rules, exceptions: [...fileExceptions, ...granted] };
+    const list: BanList = { schema: BANLIST_SCHEMA, name: meta.name, revision, mode: meta.mode, default_action: meta.default_action, message: meta.message, alternative: meta.alternative, ...(meta.branding ? { branding: meta.branding } : {}), rules, exceptions: [...fileExceptions, ...granted] };
     return { list, revision, banRevision, entries };
   }
 

@@ -119,7 +119,7 @@ export async function agentRoutes(app: FastifyInstance, { core, uploadBodyLimit 
       const { local_user, requested_by } = req.body;
       if (local_user !== undefined && requested_by !== undefined && local_user !== requested_by) throw badRequest('local_user and requested_by (its older name) differ: send local_user only');
       // The requester is the device the credential proves; which local user asked is only the device's word.
-      const rec = { id: newId(), deviceId, toolId: req.body.tool, reason: req.body.reason, requestedBy: `device:${deviceId}`, deviceReportedUser: local_user ?? requested_by ?? null, requestedAt: now(), state: 'pending' as const, decidedBy: null, decidedAt: null, decisionNote: null, expiresAt: null };
+      const rec = { id: newId(), deviceId, toolId: req.body.tool, reason: req.body.reason, requestedBy: `device:${deviceId}`, deviceReportedUser: local_user ?? requested_by ?? null, requestedDays: req.body.duration_days ?? null, requestedAt: now(), state: 'pending' as const, decidedBy: null, decidedAt: null, decisionNote: null, expiresAt: null };
       await store.createException(rec);
       await core.audit(req, 'exception.request', `exception:${rec.id}`, { device: deviceId, tool: rec.toolId, device_reported_user: rec.deviceReportedUser });
       return reply.code(201).send(exceptionDto(rec));

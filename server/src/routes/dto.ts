@@ -11,7 +11,7 @@ export function deviceDto(d: Device) {
 }
 export function exceptionDto(e: ExceptionRecord) {
   return {
-    id: e.id, device_id: e.deviceId, tool: e.toolId, reason: e.reason, requested_by: e.requestedBy, device_reported_user: e.deviceReportedUser ?? null, requested_at: iso(e.requestedAt), state: e.state,
+    id: e.id, device_id: e.deviceId, tool: e.toolId, reason: e.reason, requested_by: e.requestedBy, device_reported_user: e.deviceReportedUser ?? null, requested_days: e.requestedDays ?? null, requested_at: iso(e.requestedAt), state: e.state,
     decided_by: e.decidedBy, decided_at: iso(e.decidedAt), decision_note: e.decisionNote, expires_at: iso(e.expiresAt),
     ...(e.hostname !== undefined ? { hostname: e.hostname } : {}),
   };

@@ -75,6 +75,7 @@ export const ExceptionRequest = Type.Object(
     reason: Text(2000, 3),
     local_user: LocalUser('the OS user on the device who asked; stored as device_reported_user, a claim of the device (requested_by is always the device the credential proves)'),
     requested_by: LocalUser('older name of local_user: never an identity, stored as device_reported_user'),
+    duration_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366, description: 'how long the employee asks for; the approver sets the actual expiry' })),
   },
   Strict,
 );

@@ -141,6 +141,12 @@ UPDATE inventory_items SET vendor_country = COALESCE(detail_json::json->>'vendor
     // about which local OS user asked is kept apart, labelled as the device's claim.
     common: 'ALTER TABLE exceptions ADD COLUMN device_reported_user TEXT;',
   },
+  {
+    version: 5,
+    name: 'exception requested duration',
+    // How long the employee asked for (days), shown to the approver; null for older requests.
+    common: 'ALTER TABLE exceptions ADD COLUMN requested_days INTEGER;',
+  },
 ];
 
 export function migrationSql(m: Migration, dialect: Dialect): string {

@@ -59,7 +59,7 @@ function toBanVersion(r: Row): BanVersion {
 }
 function toException(r: Row): ExceptionRecord {
   return {
-    id: str(r.id), deviceId: str(r.device_id), toolId: str(r.tool_id), reason: str(r.reason), requestedBy: str(r.requested_by), deviceReportedUser: optStr(r.device_reported_user), requestedAt: num(r.requested_at),
+    id: str(r.id), deviceId: str(r.device_id), toolId: str(r.tool_id), reason: str(r.reason), requestedBy: str(r.requested_by), deviceReportedUser: optStr(r.device_reported_user), requestedDays: optNum(r.requested_days), requestedAt: num(r.requested_at),
     state: str(r.state) as ExceptionState, decidedBy: optStr(r.decided_by), decidedAt: optNum(r.decided_at), decisionNote: optStr(r.decision_note), expiresAt: optNum(r.expires_at),
   };
 }
@@ -506,8 +506,8 @@ export class SqlRepository implements Repository {
   // ---- exceptions
   async createException(e: ExceptionRecord): Promise<void> {
     await this.db.run(
-      'INSERT INTO exceptions (id, device_id, tool_id, reason, requested_by, device_reported_user, requested_at, state, decided_by, decided_at, decision_note, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [e.id, e.deviceId, e.toolId, e.reason, e.requestedBy, e.deviceReportedUser ?? null, e.requestedAt, e.state, e.decidedBy, e.decidedAt, e.decisionNote, e.expiresAt],
+      'INSERT INTO exceptions (id, device_id, tool_id, reason, requested_by, device_reported_user, requested_days, requested_at, state, decided_by, decided_at, decision_note, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [e.id, e.deviceId, e.toolId, e.reason, e.requestedBy, e.deviceReportedUser ?? null, e.requestedDays ?? null, e.requestedAt, e.state, e.decidedBy, e.decidedAt, e.decisionNote, e.expiresAt],
     );
   }
   async getException(id: string): Promise<ExceptionRecord | null> {

@@ -156,6 +156,8 @@ export interface ExceptionRecord {
   requestedBy: string;
   /** The local OS user the device says asked (a claim of the device, never an identity). */
   deviceReportedUser?: string | null;
+  /** How many days the employee asked for (agent route), null when not given. */
+  requestedDays?: number | null;
   requestedAt: number;
   state: ExceptionState;
   decidedBy: string | null;
