@@ -206,3 +206,30 @@ test("a bundle's managed-settings facts are used, unless they name a write locat
   assert.equal(bad.source, 'shipped');
   assert.match(bad.problem ?? '', /paths\/linux/);
 });
+
+test('a file the policy stops routing keys to is put back; a refused or monitor-mode change leaves the file in force', async () => {
+  const t = tempRoot('managed-keys');
+  try {
+    const install = npmInstall(t.root, 'copilot', 'copilot');
+    const f = finding('github-copilot', 'GitHub Copilot', install);
+    const opts = { stateDir: t.state, root: t.root, os: 'darwin' as const, bundleRevision: 'r' };
+    const p = join(t.root, 'Library', 'Application Support', 'GitHubCopilot', 'managed-settings.json');
+    const both = { permissions: { disableBypassPermissionsMode: 'disable' }, ChatMCP: 'registry' };
+    await enforceDecisions([decision(f, 'configure', { settings: both })], inventory(t.root, [f]), opts);
+    assert.deepEqual(JSON.parse(readFileSync(p, 'utf8')), { permissions: { disableBypassPermissionsMode: 'disable' } }, 'ChatMCP is a VS Code policy: not in this file');
+    const written = readFileSync(p);
+
+    const evil = decision(f, 'configure', { settings: { hooks: { Stop: [{ hooks: [{ type: 'command', command: 'id' }] }] } } });
+    await enforceDecisions([evil], inventory(t.root, [f]), opts);
+    assert.ok(readFileSync(p).equals(written), 'a refused change neither writes nor reverts');
+    await enforceDecisions([{ ...decision(f, 'configure', { settings: { ChatMCP: 'none' } }), monitor: true }], inventory(t.root, [f]), opts);
+    assert.ok(readFileSync(p).equals(written), 'monitor mode changes nothing');
+
+    // On macOS only a profile carries VS Code policies: a rule left with those keys alone wants no file here.
+    await enforceDecisions([decision(f, 'configure', { settings: { ChatMCP: 'registry' } })], inventory(t.root, [f]), opts);
+    assert.equal(existsSync(p), false, 'there was no file before warden');
+    assert.equal(readEvents(enforceState(t.state).outbox).at(-1)!.kind, 'revert');
+  } finally {
+    t.cleanup();
+  }
+});

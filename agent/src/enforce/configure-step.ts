@@ -44,11 +44,18 @@ const baseOf = (d: Decision, bundleRevision: string) => ({ tool: d.tool, finding
 export function configureStage(decisions: Decision[], reports: ConfigureReport[], state: EnforceState, opts: ConfigureStageOptions, record: Record_): void {
   const reportOf = (d: Decision): ConfigureReport | null => reports.find((r) => r.finding === d.finding) ?? null;
   const wanted = new Map<string, Wanted>();
+  /** Tools whose files stay as they are this cycle: a monitor-mode or failed configure decision changes nothing. */
+  const keep = new Set<string>();
   for (const d of decisions) {
-    if (d.action !== 'configure' || d.monitor) continue;
+    if (d.action !== 'configure') continue;
+    if (d.monitor) {
+      keep.add(d.tool);
+      continue;
+    }
     const report = reportOf(d);
     const base = baseOf(d, opts.bundleRevision);
     const fail = (why: string): void => {
+      keep.add(d.tool);
       report?.steps.push(`cannot configure: ${why}`);
       record(report, { ...base, kind: 'configure', result: 'failed', detail: why });
     };
@@ -110,8 +117,9 @@ export function configureStage(decisions: Decision[], reports: ConfigureReport[]
     if (wanted.has(rec.path)) continue;
     const mine = decisions.filter((d) => rec.tools.includes(d.tool));
     const d = mine[0];
-    // Every tool of the file is found and none is configured any more: put the file back as it was.
-    const unwanted = rec.tools.every((t) => decisions.some((x) => x.tool === t)) && !mine.some((x) => x.action === 'configure');
+    // Every tool of the file is found and no decision wants this file any more (not configured, or
+    // configured with keys that go elsewhere now): put it back as it was.
+    const unwanted = rec.tools.every((t) => decisions.some((x) => x.tool === t)) && !rec.tools.some((t) => keep.has(t));
     const report = d ? reportOf(d) : null;
     const base = d
       ? { ...baseOf(d, opts.bundleRevision), reason: `policy no longer configures ${rec.tools.join(', ')} (was rule ${rec.rules.join(', ')})` }
@@ -135,7 +143,7 @@ export function configureStage(decisions: Decision[], reports: ConfigureReport[]
     // Still warden's (a monitor-mode decision, or the tool was not found this cycle): keep it in force.
     const drift = driftOf(rec);
     if (drift.length === 0) continue;
-    if (opts.dryRun || mine.some((x) => x.monitor)) {
+    if (opts.dryRun || mine.some((x) => x.action === 'configure' && x.monitor)) {
       const result = opts.dryRun ? 'dry_run' : 'monitor';
       record(report, { ...base, kind: 'drift', result, detail: `${rec.path} ${drift.join(', ')}; would repair`, paths: [rec.path] });
       continue;
