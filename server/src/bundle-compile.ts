@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { CompileBundle } from './bundle-builder.ts';
 import { installPath } from '../../wire/src/install-root.ts';
+import { CompileFailed, compileInChild } from './policy/compile-process.ts';
 
 export const POLICY_ENTRYPOINT = 'warden/decisions';
 
@@ -38,7 +39,8 @@ export class PolicyCompileError extends Error {
 }
 
 /**
- * A CompileBundle for BundleService that compiles `sources` (once) with warden's compiler. `wasm`
+ * A CompileBundle for BundleService that compiles `sources` (once) with warden's compiler, run in a
+ * child process (policy/compile-process.ts). `wasm`
  * may supply the compiled module instead (shared with the server's impact-preview evaluator, so the
  * policy is compiled once per process).
  */
@@ -46,12 +48,13 @@ export function compilerBundle(sources: PolicySources = defaultPolicySources(), 
   const key = createHash('sha256').update(JSON.stringify(sources)).digest('hex');
   let wasm: Promise<Buffer> | null = null;
   const build = async (): Promise<Buffer> => {
-    const { compile, formatDiagnostic } = await import('../../compiler/src/index.ts');
-    const out = await compile({ modules: sources.modules, entrypoints: sources.entrypoints });
-    if (!out.wasm || out.diagnostics.length > 0) {
-      throw new PolicyCompileError(`policy does not compile: ${out.diagnostics.slice(0, 5).map(formatDiagnostic).join('; ')}`);
+    // in a child process that exits after the build: the server never loads the compiler
+    try {
+      return await compileInChild({ modules: sources.modules, entrypoints: sources.entrypoints });
+    } catch (e) {
+      if (e instanceof CompileFailed && e.diagnostics) throw new PolicyCompileError(`policy does not compile: ${e.message}`);
+      throw e;
     }
-    return Buffer.from(out.wasm);
   };
   return async ({ data, revision }) => {
     wasm ??= provided ? provided() : build();

@@ -7,6 +7,8 @@ import { WasmPolicyEvaluator } from '../../server/src/policy/wasm-evaluator.ts';
 import { compileFleetPolicy } from '../../server/src/policy/fleet-policy.ts';
 import { expireExceptions } from '../../server/src/app.ts';
 import { EXAMPLE_LIST, enroll, finding, http, inventory, sqliteKind, startFleet } from './helpers.ts';
+import { buildPolicyInput } from '../../agent/src/policy/input.ts';
+import type { BanList } from '../../wire/src/banlist.ts';
 
 test('impact preview and out-of-compliance report evaluate the real fleet policy', async () => {
   let clock = Date.now();
@@ -76,4 +78,16 @@ test('without a policy evaluator, preview answers 503 with the reason (not a 500
   } finally {
     await f.close();
   }
+});
+
+test('devices that hand the policy the same input are evaluated once; a device an exception names is not merged', async () => {
+  const ev = new WasmPolicyEvaluator(() => compileFleetPolicy());
+  const now = new Date();
+  const findings = [finding('claude-code', '2.0.1'), finding('cursor', '1.2.0')];
+  const input = (id: string, host: string, groups: string[] = []) => buildPolicyInput(inventory(host, findings), { id, groups, userGroups: {} }, now, []);
+  const list = { ...EXAMPLE_LIST, exceptions: [{ id: 'ex-d3', tool: 'claude-code', device: 'd3', expires: new Date(now.getTime() + 86400_000).toISOString().replace(/\.\d{3}Z$/, 'Z') }] } as unknown as BanList;
+  const out = await ev.evaluate(list, [input('d1', 'alpha'), input('d2', 'beta'), input('d3', 'gamma'), input('d4', 'delta', ['build-hosts'])]);
+  assert.deepEqual(ev.lastRun, { inputs: 4, evaluations: 3 }, 'd1 and d2 differ only in id and hostname; d3 is named by an exception; d4 is in a group');
+  const claude = (i: number) => out[i]?.find((d) => d.tool === 'claude-code')?.action;
+  assert.deepEqual([claude(0), claude(1), claude(2), claude(3)], ['quarantine', 'quarantine', 'allow', 'quarantine']);
 });

@@ -48,6 +48,9 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual([...many.entries()].map(([id, rows]) => [id, rows.length]), [[d2, 2], [d1, 0], ['no-such-device', 0]]);
       const byTool = await store.inventoryReport('tool');
       assert.deepEqual(byTool.map((r) => [r.tool_id, r.devices, r.installs]), [['a', 1, 1], ['c', 1, 1]]);
+      // Reports are cached until the fleet's inventory changes (inventory-rollup.ts): a delta shows at once.
+      assert.equal(await store.applyInventoryDelta(d2, 2, 3, [item('d:npm:u', '3.0.0')], ['c:npm:u'], 14), 'ok');
+      assert.deepEqual((await store.inventoryReport('version')).map((r) => [r.tool_id, r.version, r.devices]), [['a', '2.0.0', 1], ['d', '3.0.0', 1]]);
 
       // Concurrency: first enrollments of one machine racing, and full uploads racing, never fail.
       const racing = await Promise.all([1, 2, 3].map((n) => store.enrollDevice({ newId: `race-${n}`, hardwareId: 'hw-race', hostname: 'r', platform: 'linux', agentVersion: '1', credentialId: `rc-${n}`, credentialHash: 'h', enrolledAt: 6 }, null)));

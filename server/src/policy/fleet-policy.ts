@@ -1,8 +1,9 @@
 // The fleet policy (policies/*.rego, see bundle-compile.ts) compiled to WASM with warden's own
 // compiler: the same module the bundles carry, compiled once per process and shared by the bundle
-// builder and the impact-preview evaluator.
-import { compile, formatDiagnostic } from '../../../compiler/src/index.ts';
+// builder and the impact-preview evaluator. The compiler runs in a child process that exits after
+// the build (compile-process.ts): the serving process never loads it.
 import { defaultPolicySources, type PolicySources } from '../bundle-compile.ts';
+import { CompileFailed, compileInChild } from './compile-process.ts';
 
 let compiled: Promise<Buffer> | null = null;
 
@@ -19,7 +20,10 @@ export function compileFleetPolicy(): Promise<Buffer> {
 }
 
 export async function compileSources(sources: PolicySources): Promise<Buffer> {
-  const r = await compile({ modules: sources.modules, entrypoints: sources.entrypoints });
-  if (!r.wasm || r.diagnostics.length > 0) throw new Error(`the fleet policy does not compile: ${r.diagnostics.slice(0, 3).map(formatDiagnostic).join('; ')}`);
-  return Buffer.from(r.wasm);
+  try {
+    return await compileInChild({ modules: sources.modules, entrypoints: sources.entrypoints });
+  } catch (e) {
+    if (e instanceof CompileFailed && e.diagnostics) throw new Error(`the fleet policy does not compile: ${e.message}`);
+    throw e;
+  }
 }

@@ -2,6 +2,7 @@
 // ON CONFLICT, RETURNING-free, CAST). Each public method is one round of SQL or one transaction.
 import { isUniqueViolation, type SqlDriver, type SqlExecutor, type SqlValue } from './sql-driver.ts';
 import { MIGRATIONS, migrationSql } from './migrations.ts';
+import { InventoryRollupCache } from './inventory-rollup.ts';
 import { complianceHistory, fleetSummary, inventoryWhere, listFleetDevices, sampleCompliance } from './fleet-sql.ts';
 import type {
   ApiToken, AuditEntry, BanChange, BanEntryRecord, BanOp, BanVersion, ComplianceSample, CountRow, Device, DeviceInventoryRow,
@@ -97,7 +98,10 @@ const itemValues = (deviceId: string, it: InventoryRow, at: number): SqlValue[] 
 ];
 
 export class SqlRepository implements Repository {
-  constructor(private readonly db: SqlDriver) {}
+  private readonly rollup: InventoryRollupCache;
+  constructor(private readonly db: SqlDriver) {
+    this.rollup = new InventoryRollupCache(db);
+  }
 
   get dialect() {
     return this.db.dialect;
@@ -388,6 +392,8 @@ export class SqlRepository implements Repository {
   }
 
   async inventoryReport(by: InventoryGrouping): Promise<CountRow[]> {
+    // all but the per-device report: one cached pass over the inventory (inventory-rollup.ts)
+    if (by !== 'device') return (await this.rollup.get())[by];
     const from = "FROM inventory_items i JOIN devices d ON d.id = i.device_id AND d.state = 'active'";
     const sql: Record<InventoryGrouping, string> = {
       tool: `SELECT i.tool_id AS tool_id, MAX(i.name) AS name, MAX(i.vendor) AS vendor, COUNT(DISTINCT i.device_id) AS devices, COUNT(*) AS installs ${from} GROUP BY i.tool_id ORDER BY devices DESC, tool_id`,
