@@ -14,7 +14,7 @@ import { buildBundle, formatDiagnostic } from '../../compiler/src/index.ts';
 import { ENTRYPOINT, loadPolicyBundle } from '../../agent/src/policy/bundle.ts';
 import { PolicyEngine } from '../../agent/src/policy/evaluate.ts';
 import { buildPolicyInput } from '../../agent/src/policy/input.ts';
-import { detectBypasses, environNames } from '../../agent/src/inventory/bypass.ts';
+import { detectBypasses, environNames, withBypasses } from '../../agent/src/inventory/bypass.ts';
 import { readStat } from '../../agent/src/process/linux.ts';
 import { loadManagedSettings } from '../../agent/src/catalog/managed-settings.ts';
 import { enforceDecisions } from '../../agent/src/enforce/enforce.ts';
@@ -126,6 +126,12 @@ test('a stale managed file (old Windows ProgramData location) warns; an unmanage
     r = decide(e, withUsers(inventory(t.root, [claudeAlice, machineWide, geminiAlice]), ['alice', 'bob']), 'linux', t.root);
     assert.deepEqual(r.bypasses, [[{ kind: 'unmanaged_copy', name: '~/.vscode-server/extensions' }], [{ kind: 'unmanaged_copy', name: '~/.vscode-server/extensions' }], []]);
     assert.deepEqual(r.decisions.map((d) => d.action), ['block', 'block', 'configure']);
+    // The signals travel with the inventory (uploaded, so the server's impact preview sees them) and
+    // the policy input takes them from there.
+    const shipped = withBypasses(withUsers(inventory(t.root, [claudeAlice, geminiAlice]), ['alice']), { root: t.root, os: 'linux', data });
+    assert.deepEqual(shipped.findings.map((f) => f.bypasses), [[{ kind: 'unmanaged_copy', name: '~/.vscode-server/extensions' }], undefined]);
+    const fromInventory = buildPolicyInput(shipped, { id: 'dev-1', groups: [], userGroups: {} }, new Date('2026-06-01T12:00:00Z'), []);
+    assert.deepEqual(e.evaluate(fromInventory).map((d) => d.action), ['block', 'configure']);
     const bob = finding('claude-code', 'Claude Code', install, [], { user: 'bob' });
     assert.deepEqual(detectBypasses(withUsers(inventory(t.root, [bob]), ['alice', 'bob']), { root: t.root, os: 'linux', data }), [[]], "alice's copy is not bob's");
   } finally {

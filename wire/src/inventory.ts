@@ -3,6 +3,7 @@
 // Collects only what policy needs: tool identities, versions, install paths, matched process
 // paths — never file contents, full command lines (they may hold API keys) or history.
 import { Type, type Static } from '@sinclair/typebox';
+import { BypassSignal } from './bypass.ts';
 
 export const INVENTORY_SCHEMA_VERSION = 1;
 
@@ -87,6 +88,7 @@ export const Finding = Type.Object(
     confidence: Confidence,
     running: Type.Array(RunningProcess),
     mcp_servers: Type.Optional(Type.Array(McpServer, { description: "MCP servers the tool's config files name" })),
+    bypasses: Type.Optional(Type.Array(BypassSignal, { description: "ways the tool's managed settings were seen bypassed (agent/src/inventory/bypass.ts)" })),
   },
   { additionalProperties: false },
 );

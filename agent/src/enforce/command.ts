@@ -16,7 +16,7 @@ import { PolicyEngine } from '../policy/evaluate.ts';
 import { buildPolicyInput, findingIds } from '../policy/input.ts';
 import type { Os } from './configure.ts';
 import { enforceDecisions, type EnforceReport } from './enforce.ts';
-import { detectBypasses } from '../inventory/bypass.ts';
+import { withBypasses } from '../inventory/bypass.ts';
 import { managedSettingsFromBundleData } from '../catalog/managed-settings.ts';
 import { appendEvent, makeEvent } from './outbox.ts';
 import { defaultStateDir, enforceState } from './state.ts';
@@ -126,10 +126,9 @@ export async function runEnforceCommand(args: string[], io: CommandIo = processI
     const engine = await PolicyEngine.load(bundle);
     const exceptions = values.exceptions ? validate(Exceptions, JSON.parse(readFileSync(values.exceptions, 'utf8')) as unknown, `exceptions file ${values.exceptions}`) : [];
 
-    const inventory = await scanInventory({ root, os, ...(values.processes ? { processes: true } : {}) });
     const managed = managedSettingsFromBundleData(bundle.data).data;
-    const bypasses = detectBypasses(inventory, { root, os, data: managed });
-    const input = buildPolicyInput(inventory, { id: pinned.deviceId ?? hostname(), groups: values['device-group'] ?? [], userGroups: {} }, new Date(), exceptions, bypasses);
+    const inventory = withBypasses(await scanInventory({ root, os, ...(values.processes ? { processes: true } : {}) }), { root, os, data: managed });
+    const input = buildPolicyInput(inventory, { id: pinned.deviceId ?? hostname(), groups: values['device-group'] ?? [], userGroups: {} }, new Date(), exceptions);
     const decisions = engine.evaluate(input);
     const report = await enforceDecisions(decisions, inventory, { stateDir, root, os, bundleRevision: bundle.revision, dryRun: dry, managedSettings: managed });
     // The employees' trays show what this run found and did (each their own part): as the run loop does.

@@ -88,3 +88,9 @@ export function detectBypasses(inv: Inventory, opts: BypassOptions): BypassSigna
 function usersOf(f: Finding, inv: Inventory): string[] {
   return f.user !== null ? [f.user] : inv.host.users;
 }
+
+/** The inventory with each finding's bypass signals attached (findings without any are unchanged). */
+export function withBypasses(inv: Inventory, opts: BypassOptions): Inventory {
+  const signals = detectBypasses(inv, opts);
+  return { ...inv, findings: inv.findings.map((f, i) => (signals[i]?.length ? { ...f, bypasses: signals[i] } : f)) };
+}

@@ -32,7 +32,7 @@ export function findingIds(inv: Inventory): string[] {
   });
 }
 
-/** `bypasses`: per finding (inventory order), the ways its managed settings were seen bypassed (inventory/bypass.ts). */
+/** `bypasses`: per finding (inventory order), the ways its managed settings were seen bypassed (inventory/bypass.ts); default: the findings' own. */
 export function buildPolicyInput(inv: Inventory, device: DeviceFacts, now: Date, exceptions: PolicyException[], bypasses?: BypassSignal[][]): PolicyInput {
   const users: Record<string, { groups: string[] }> = {};
   for (const u of inv.host.users) users[u] = { groups: device.userGroups[u] ?? [] };
@@ -54,7 +54,7 @@ export function buildPolicyInput(inv: Inventory, device: DeviceFacts, now: Date,
       semver: coerceSemver(f.version),
       running: f.running.length > 0,
       ...(f.mcp_servers?.length ? { mcp_servers: f.mcp_servers.map((m) => ({ name: m.name, transport: m.transport, scope: m.scope })) } : {}),
-      ...(bypasses?.[i]?.length ? { bypasses: bypasses[i] } : {}),
+      ...((bypasses?.[i] ?? f.bypasses)?.length ? { bypasses: bypasses?.[i] ?? f.bypasses } : {}),
     });
   }
   const input = {

@@ -13,8 +13,8 @@ import { publishPublicState } from '../enforce/public-state.ts';
 import { brandingOf } from '../policy/bundle.ts';
 import { ackOutbox, appendEvent, makeEvent, takeOutbox } from '../enforce/outbox.ts';
 import { enforceDecisions } from '../enforce/enforce.ts';
-import { detectBypasses } from '../inventory/bypass.ts';
-import { managedSettingsFromBundleData } from '../catalog/managed-settings.ts';
+import { withBypasses } from '../inventory/bypass.ts';
+import { loadManagedSettings, managedSettingsFromBundleData } from '../catalog/managed-settings.ts';
 import type { ManagedSettingsData } from '../../../wire/src/managed-settings.ts';
 import { ProcessWatch, loadWatchList } from '../enforce/watch.ts';
 import { vaultListing } from '../enforce/vault-listing.ts';
@@ -54,7 +54,8 @@ export async function createPipeline(config: AgentConfig): Promise<AgentPipeline
   if (!config.dry_run) watch?.start();
 
   return {
-    scan: () => scanInventory({ root, os }),
+    // Bypass signals travel with the inventory: the server's previews and reports see them too.
+    scan: async () => withBypasses(await scanInventory({ root, os }), { root, os, data: engine?.managed ?? loadManagedSettings() }),
     async decideAndEnforce(bundle: ActiveBundle, inventory: Inventory, ctx: PipelineContext) {
       if (!engine || engine.etag !== bundle.etag || engine.revision !== bundle.revision) {
         // The bundle was verified on download; the policy loader checks the signature again itself.
@@ -63,8 +64,7 @@ export async function createPipeline(config: AgentConfig): Promise<AgentPipeline
         engine = { etag: bundle.etag, revision: bundle.revision, engine: await PolicyEngine.load(pb), managed: managedSettingsFromBundleData(pb.data).data };
       }
       const m = ctx.memberships;
-      const bypasses = detectBypasses(inventory, { root, os, data: engine.managed });
-      const input = buildPolicyInput(inventory, { id: ctx.deviceId, groups: m?.deviceGroups ?? [], userGroups: m?.userGroups ?? {} }, new Date(), [], bypasses);
+      const input = buildPolicyInput(inventory, { id: ctx.deviceId, groups: m?.deviceGroups ?? [], userGroups: m?.userGroups ?? {} }, new Date(), []);
       const decisions = engine.engine.evaluate(input);
       const report = await enforceDecisions(decisions, inventory, { stateDir: config.state_dir, root, os, bundleRevision: bundle.revision, dryRun: config.dry_run, managedSettings: engine.managed });
       watch?.setTargets(report.watch);
