@@ -6,6 +6,7 @@ import type { InventoryGrouping } from '../store/types.ts';
 import type { ReportKind } from '../schemas/api.ts';
 import type { Cell } from './csv.ts';
 import { GROUP_REPORT_COLUMNS, groupReport } from '../groups/report.ts';
+import { MANAGED_REPORT_COLUMNS, managedReport } from './managed.ts';
 
 export interface Report {
   kind: ReportKind;
@@ -23,6 +24,7 @@ const COLUMNS: Record<ReportKind, readonly string[]> = {
   'noncompliant-devices': ['device_id', 'hostname', 'platform', 'strictest_action', 'findings', 'tools', 'groups', 'bundle_revision', 'bundle_current', 'last_seen_at'],
   exceptions: ['id', 'device_id', 'hostname', 'tool', 'state', 'reason', 'requested_by', 'device_reported_user', 'requested_at', 'decided_by', 'decided_at', 'expires_at'],
   ...GROUP_REPORT_COLUMNS,
+  ...MANAGED_REPORT_COLUMNS,
 };
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -33,6 +35,8 @@ export async function buildReport(core: WardenCore, kind: ReportKind): Promise<R
   let rows: Record<string, Cell>[];
   if (kind === 'groups' || kind === 'group-members') {
     rows = await groupReport(store, core.groups, kind);
+  } else if (kind === 'mcp-servers' || kind === 'managed-settings-bypasses') {
+    rows = await managedReport(store, kind);
   } else if (kind.startsWith('inventory-by-')) {
     rows = await store.inventoryReport(kind.slice('inventory-by-'.length).replace('-', '_') as InventoryGrouping);
   } else if (kind === 'noncompliant-devices') {

@@ -124,7 +124,7 @@ export type ApproveBody = Static<typeof ApproveBody>;
 export const DenyBody = Type.Object({ note: Text(2000, 3) }, Strict);
 export type DenyBody = Static<typeof DenyBody>;
 
-export const REPORT_KINDS = ['inventory-by-tool', 'inventory-by-version', 'inventory-by-vendor', 'inventory-by-vendor-country', 'inventory-by-device', 'noncompliant-devices', 'exceptions', 'groups', 'group-members'] as const;
+export const REPORT_KINDS = ['inventory-by-tool', 'inventory-by-version', 'inventory-by-vendor', 'inventory-by-vendor-country', 'inventory-by-device', 'noncompliant-devices', 'exceptions', 'groups', 'group-members', 'mcp-servers', 'managed-settings-bypasses'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
 export const ReportParams = Type.Object({ kind: Type.Union(REPORT_KINDS.map((k) => Type.Literal(k))) }, Strict);
 export const ReportQuery = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])) }, Strict);
