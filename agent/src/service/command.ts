@@ -1,6 +1,8 @@
-// `warden-agent install-service --os linux|darwin|win32 --out DIR [--server URL] [--node PATH] [--agent PATH]`
-// Writes the service definition for the chosen OS into DIR (it does not register it: installing
-// a boot service is the administrator's deliberate step, printed at the end).
+// `warden-agent install-service --os linux|darwin|win32 --out DIR [--server URL] [--node PATH] [--agent PATH]
+//   [--tray PATH | --no-tray]`
+// Writes the service definition for the chosen OS into DIR, and the tray app's per-user autostart
+// entry (tray-autostart.ts). It registers neither: installing a boot service is the administrator's
+// deliberate step, printed at the end.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,8 +11,9 @@ import { hostOs } from '../inventory/scan.ts';
 import { installPath } from '../../../wire/src/install-root.ts';
 import { log } from '../log.ts';
 import { serviceFiles, ServiceSpecError, type ServiceSpec } from './definitions.ts';
+import { DEFAULT_TRAY_PATH, TRAY_NEXT, trayAutostartFiles } from './tray-autostart.ts';
 
-const USAGE = 'usage: warden-agent install-service --os linux|darwin|win32 --out DIR [--server URL] [--node PATH] [--agent PATH]\n';
+const USAGE = 'usage: warden-agent install-service --os linux|darwin|win32 --out DIR [--server URL] [--node PATH] [--agent PATH] [--tray PATH | --no-tray]\n';
 const REPO_AGENT = installPath('bin/warden-agent.js');
 
 const NEXT: Record<LayoutOs, string> = {
@@ -30,7 +33,7 @@ export default async function installService(args: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({
       args,
-      options: { os: { type: 'string' }, out: { type: 'string' }, server: { type: 'string' }, node: { type: 'string' }, agent: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { os: { type: 'string' }, out: { type: 'string' }, server: { type: 'string' }, node: { type: 'string' }, agent: { type: 'string' }, tray: { type: 'string' }, 'no-tray': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
     }));
   } catch (e) {
@@ -53,11 +56,13 @@ export default async function installService(args: string[]): Promise<number> {
   const d = defaults(os);
   const spec: ServiceSpec = { os, node: values.node ?? d.node, agent: values.agent ?? d.agent, server: values.server ?? null };
   try {
-    const files = serviceFiles(spec);
+    if (values.tray !== undefined && values['no-tray']) throw new ServiceSpecError('give --tray PATH or --no-tray, not both');
+    const withTray = !values['no-tray'];
+    const files = [...serviceFiles(spec), ...(withTray ? trayAutostartFiles(os, values.tray ?? DEFAULT_TRAY_PATH[os]) : [])];
     const out = resolve(values.out);
     mkdirSync(out, { recursive: true });
     for (const f of files) writeFileSync(join(out, f.name), f.content, { mode: f.mode });
-    process.stdout.write(`wrote ${files.map((f) => join(out, f.name)).join(', ')}\nnext: ${NEXT[os]}\n`);
+    process.stdout.write(`wrote ${files.map((f) => join(out, f.name)).join(', ')}\nnext: ${NEXT[os]}\n${withTray ? `tray: ${TRAY_NEXT[os]}\n` : ''}`);
     log.info('service definition written', { os, out, files: files.map((f) => f.name) });
     return 0;
   } catch (e) {
