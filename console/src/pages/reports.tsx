@@ -9,6 +9,8 @@ const REPORTS: [string, string][] = [
   ['inventory-by-device', 'by device'],
   ['noncompliant-devices', 'Non-compliant devices (evaluated by the server with the published list)'],
   ['exceptions', 'Exceptions with hostnames'],
+  ['mcp-servers', 'MCP servers configured in AI tools (name, transport, program or URL, scope)'],
+  ['managed-settings-bypasses', 'Managed settings bypassed (stale locations, override variables, unmanaged copies)'],
 ];
 
 const VIEWS: [string, string, boolean][] = [
