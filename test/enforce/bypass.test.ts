@@ -11,6 +11,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { parse as parsePlist } from 'plist';
 import { buildBundle, formatDiagnostic } from '../../compiler/src/index.ts';
+import { packBundle, unpackBundle } from '../../wire/src/bundle-archive.ts';
 import { ENTRYPOINT, loadPolicyBundle } from '../../agent/src/policy/bundle.ts';
 import { PolicyEngine } from '../../agent/src/policy/evaluate.ts';
 import { buildPolicyInput } from '../../agent/src/policy/input.ts';
@@ -27,17 +28,20 @@ const EXAMPLE = join(POLICIES, 'examples', 'allowed-under-rules.json');
 const data = loadManagedSettings();
 const SECRET = 'https://SECRET-VALUE-7f3a9.example/v1';
 
-let engine: Promise<PolicyEngine> | null = null;
-function exampleEngine(): Promise<PolicyEngine> {
-  engine ??= (async () => {
+let compiled: Promise<Buffer> | null = null;
+/** policies/*.rego compiled once; each example list goes in as the bundle's data.json (no recompiling). */
+async function exampleEngine(list = EXAMPLE): Promise<PolicyEngine> {
+  compiled ??= (async () => {
     const modules = readdirSync(POLICIES)
       .filter((f) => f.endsWith('.rego') && !f.endsWith('_test.rego'))
       .map((f) => ({ file: `policies/${f}`, source: readFileSync(join(POLICIES, f), 'utf8') }));
-    const r = await buildBundle({ modules, entrypoints: [ENTRYPOINT], data: JSON.parse(readFileSync(EXAMPLE, 'utf8')) as Record<string, unknown>, revision: 'example' });
+    const r = await buildBundle({ modules, entrypoints: [ENTRYPOINT], data: {}, revision: 'example' });
     assert.ok(r.bundle, r.diagnostics.map((d) => formatDiagnostic(d)).join('\n'));
-    return PolicyEngine.load(await loadPolicyBundle(r.bundle, { allowUnsigned: true }));
+    return r.bundle;
   })();
-  return engine;
+  const files = await unpackBundle(await compiled);
+  files.set('data.json', readFileSync(list));
+  return PolicyEngine.load(await loadPolicyBundle(packBundle(files), { allowUnsigned: true }));
 }
 
 const children: ReturnType<typeof spawn>[] = [];
@@ -168,6 +172,31 @@ test('configure --export writes the MDM artefacts for VS Code policies from the 
     out = '';
     assert.equal(await runConfigureCommand(['--export', EXAMPLE, '--os', 'linux', '--out', t.dir], io), 2);
     assert.match(out, /--os darwin\|win32/);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('example "approved MCP servers only": native allow lists for Claude, Gemini, Codex; a warning where a tool has none', async () => {
+  const t = tempRoot('mcp-example');
+  try {
+    const e = await exampleEngine(join(POLICIES, 'examples', 'mcp-approved-servers-only.json'));
+    const install = npmInstall(t.root, 'x', 'x');
+    const mcp = (...names: string[]) => ({ mcp_servers: names.map((name) => ({ name, transport: 'stdio' as const, command: 'npx', url: null, scope: 'user' as const, config: '/c' })) });
+    const inv = inventory(t.root, [
+      finding('cursor', 'Cursor', install, [], { ...mcp('github', 'filesystem'), channel: 'app' }),
+      finding('windsurf', 'Windsurf', install, [], { ...mcp('github'), channel: 'app' }),
+      finding('claude-code', 'Claude Code', install, [], mcp('filesystem')),
+      finding('gemini-cli', 'Gemini CLI', install),
+    ]);
+    const ds = e.evaluate(buildPolicyInput(inv, { id: 'd', groups: [], userGroups: {} }, new Date('2026-06-01T12:00:00Z'), []));
+    assert.deepEqual(ds.map((d) => [d.tool, d.action, d.rule]), [
+      ['cursor', 'warn', 'unapproved-mcp-elsewhere'],
+      ['windsurf', 'observe', ''],
+      ['claude-code', 'configure', 'claude-mcp-allow-list'],
+      ['gemini-cli', 'configure', 'gemini-mcp-allow-list'],
+    ]);
+    assert.deepEqual(ds[2]!.settings, { allowManagedMcpServersOnly: true, allowedMcpServers: [{ serverName: 'company-docs' }, { serverName: 'github' }] });
   } finally {
     t.cleanup();
   }
