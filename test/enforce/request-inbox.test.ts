@@ -128,3 +128,32 @@ test('a flood of requests is taken ten per cycle; the agent records them before 
     t.cleanup();
   }
 });
+
+test("each employee's exceptions.json holds only their own requests, owned by them", { skip: !root && 'needs root to own files as two users' }, () => {
+  const { t, state, user: alice, dir: aliceInbox, own } = setup('inbox-two');
+  try {
+    const bob: PublicUser = { key: String(OTHER), uid: OTHER, gid: OTHER, names: ['bob'], homes: [] };
+    prepareUserDir(state, bob);
+    const bobInbox = prepareInbox(state, bob);
+    writeFileSync(join(aliceInbox, `${id(1)}.json`), valid('claude-code'));
+    own(join(aliceInbox, `${id(1)}.json`));
+    writeFileSync(join(bobInbox, `${id(2)}.json`), valid('cursor'));
+    chownSync(join(bobInbox, `${id(2)}.json`), OTHER, OTHER);
+    // bob drops a file into his own inbox that claims to be alice's request id: it stays his.
+    writeFileSync(join(bobInbox, `${id(1)}.json`), valid('aider'));
+    chownSync(join(bobInbox, `${id(1)}.json`), OTHER, OTHER);
+    const desk = new ExceptionDesk(state);
+    assert.deepEqual(desk.collect([alice, bob]), { taken: 3, refused: 0 });
+    desk.publish([alice, bob]);
+    const read = (u: PublicUser) => {
+      const p = join(inboxDir(state, u), '..', 'exceptions.json');
+      assert.equal(lstatSync(p).uid, u.uid);
+      return (JSON.parse(readFileSync(p, 'utf8')) as { requests: { tool: string }[] }).requests.map((r) => r.tool).sort();
+    };
+    assert.deepEqual(read(alice), ['claude-code']);
+    assert.deepEqual(read(bob), ['aider', 'cursor']);
+    assert.deepEqual(desk.load().requests.map((r) => [r.local_user, r.tool]).sort(), [['alice', 'claude-code'], ['bob', 'aider'], ['bob', 'cursor']]);
+  } finally {
+    t.cleanup();
+  }
+});

@@ -93,7 +93,7 @@ test('after every malformed request the server still serves the page and the API
   assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'none'/);
   const api = await fetch(`${server.base}api/view`, { headers: { 'x-warden-tray-token': TOKEN } });
   assert.equal(api.status, 200);
-  assert.deepEqual(Object.keys((await api.json()) as object).sort(), ['branding', 'notices', 'refused', 'report', 'requests', 'silenced', 'status']);
+  assert.deepEqual(Object.keys((await api.json()) as object).sort(), ['branding', 'notices', 'refused', 'report', 'requests', 'silenced', 'status', 'sync']);
 });
 
 test('a request that stalls mid-headers is dropped without taking the server down', async () => {

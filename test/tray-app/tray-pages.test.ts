@@ -143,3 +143,17 @@ test('a page with a broken report file shows "no report" rather than failing', a
   assert.equal(await page.locator('#error').isHidden(), true);
   await page.close();
 });
+
+test('when the agent cannot reach the server, the page says so (and nothing when it can)', async () => {
+  const status = (state: string) => ({ schema: 'warden.agent-sync-status/v1', state, message: state === 'ok' ? 'in sync' : 'cannot reach https://warden.example.com', since: '2026-11-24T09:00:00Z', bundle_revision: '3.0', bundle_seq: 3, bundle_key: null });
+  writeFileSync(join(machineDir, 'sync-status.json'), JSON.stringify(status('unreachable')));
+  const page = await browser.newPage();
+  await page.goto(server.url);
+  await page.waitForSelector('#sync:not([hidden])');
+  assert.match((await page.locator('#sync').textContent()) ?? '', /has not reached your company's server since .*cannot reach https:\/\/warden\.example\.com.*exception requests are sent when it is back/);
+  writeFileSync(join(machineDir, 'sync-status.json'), JSON.stringify(status('ok')));
+  await page.reload();
+  await page.waitForSelector('li.notice');
+  assert.equal(await page.locator('#sync').isHidden(), true);
+  await page.close();
+});

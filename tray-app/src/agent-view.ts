@@ -7,7 +7,7 @@ import type { TSchema, Static } from '@sinclair/typebox';
 import { NoticeFile, type Notice } from '../../agent/src/enforce/notices.ts';
 import { PUBLIC_FILES } from '../../agent/src/enforce/state.ts';
 import { Branding } from '../../wire/src/banlist.ts';
-import { PublicReport } from '../../wire/src/public-state.ts';
+import { AgentSyncStatus, PublicReport } from '../../wire/src/public-state.ts';
 import type { Decision } from '../../wire/src/decision.ts';
 import type { Finding } from '../../wire/src/inventory.ts';
 import { check } from '../../wire/src/validate.ts';
@@ -65,6 +65,11 @@ export function readViewReport(dirs: ViewDirs): ViewReport | null {
     findings: [...(own?.findings ?? []), ...(machine?.findings ?? [])],
     decisions: [...(own?.decisions ?? []), ...(machine?.decisions ?? [])],
   };
+}
+
+/** How the agent stands with its server (machine-wide), or null before it wrote one. */
+export function readSyncStatus(dirs: ViewDirs): AgentSyncStatus | null {
+  return readJson(join(dirs.machineDir, PUBLIC_FILES.syncStatus), AgentSyncStatus);
 }
 
 export function readBranding(dirs: ViewDirs): Branding | null {

@@ -11,7 +11,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { listNotices, markRead } from './notices-store.ts';
-import { readBranding, readViewNotices, readViewReport } from './agent-view.ts';
+import { readBranding, readSyncStatus, readViewNotices, readViewReport } from './agent-view.ts';
 import { readRequests, submitRequest, RequestError } from './exceptions.ts';
 import { loadMemory, saveMemory, silence, trayStatus } from './tray-model.ts';
 import type { TrayPaths } from './paths.ts';
@@ -130,7 +130,7 @@ function baseRoutes(opts: TrayServerOptions): ApiRoute[] {
       handle: () => {
         const notices = listNotices(dirs, readState);
         const report = readViewReport(dirs);
-        return { notices, report, branding: readBranding(dirs), status: trayStatus(report, notices), silenced: loadMemory(opts.trayStateDir).silenced, ...readRequests(dirs) };
+        return { notices, report, branding: readBranding(dirs), status: trayStatus(report, notices), sync: readSyncStatus(dirs), silenced: loadMemory(opts.trayStateDir).silenced, ...readRequests(dirs) };
       },
     },
     {

@@ -95,6 +95,12 @@ function renderBrand() {
     s.textContent = `Get help: ${b.support_label ?? 'IT support'}`;
     s.hidden = false;
   } else s.hidden = true;
+  // When the agent cannot talk to the server, say so: requests wait, the last policy keeps applying.
+  const sync = $('sync');
+  if (data.sync && data.sync.state !== 'ok') {
+    sync.textContent = `warden has not reached your company's server since ${new Date(data.sync.since).toLocaleString()} (${data.sync.message}). The last policy keeps applying; exception requests are sent when it is back.`;
+    sync.hidden = false;
+  } else sync.hidden = true;
   const st = data.status;
   $('state').dataset.state = st?.state ?? 'compliant';
   $('state').textContent = st ? st.tooltip.replace(/^warden: /, '') : '';
