@@ -4,6 +4,7 @@
 // loosened, replaced) reported and repaired, reverted byte for byte; the no-follow write rules; the
 // bundle may not move write locations.
 import { test } from 'node:test';
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -229,6 +230,32 @@ test('a file the policy stops routing keys to is put back; a refused or monitor-
     await enforceDecisions([decision(f, 'configure', { settings: { ChatMCP: 'registry' } })], inventory(t.root, [f]), opts);
     assert.equal(existsSync(p), false, 'there was no file before warden');
     assert.equal(readEvents(enforceState(t.state).outbox).at(-1)!.kind, 'revert');
+  } finally {
+    t.cleanup();
+  }
+});
+
+test("an earlier agent's record (Claude Code in the old C:\\ProgramData location) is migrated: the old file is put back as it was, the new location written", async () => {
+  const t = tempRoot('managed-legacy');
+  try {
+    const install = npmInstall(t.root, 'claude', 'claude');
+    const f = finding('claude-code', 'Claude Code', install);
+    const old = join(t.root, 'ProgramData', 'ClaudeCode', 'managed-settings.json');
+    mkdirSync(join(old, '..'), { recursive: true });
+    const before = '{"companyAnnouncements": ["from IT"]}\n';
+    const wardenWrote = '{\n  "companyAnnouncements": [\n    "from IT"\n  ],\n  "model": "x"\n}\n';
+    writeFileSync(old, wardenWrote);
+    mkdirSync(join(t.state, 'configured'), { recursive: true });
+    writeFileSync(
+      join(t.state, 'configured', 'claude-code.json'),
+      JSON.stringify({ tool: 'claude-code', path: old, previous: Buffer.from(before).toString('base64'), previous_mode: 0o600, written_sha256: createHash('sha256').update(wardenWrote).digest('hex'), rule: 'r0', bundle_revision: 'old', time: '2026-01-01T00:00:00.000Z' }),
+    );
+    await enforceDecisions([decision(f, 'configure', { settings: { model: 'x' } })], inventory(t.root, [f]), { stateDir: t.state, root: t.root, os: 'win32', bundleRevision: 'r' });
+    assert.equal(readFileSync(old, 'utf8'), before, 'the stale location is back as it was before warden');
+    assert.equal(statSync(old).mode & 0o777, 0o600);
+    assert.deepEqual(JSON.parse(readFileSync(join(t.root, 'Program Files', 'ClaudeCode', 'managed-settings.json'), 'utf8')), { model: 'x' });
+    assert.deepEqual(listConfigured(enforceState(t.state)).map((r) => r.path), [join(t.root, 'Program Files', 'ClaudeCode', 'managed-settings.json')]);
+    assert.equal(existsSync(join(t.state, 'configured', 'claude-code.json')), false);
   } finally {
     t.cleanup();
   }

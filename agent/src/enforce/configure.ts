@@ -28,7 +28,7 @@ const ConfigureRecord = Type.Object(
     path: Type.String(),
     previous: Type.Union([Type.String(), Type.Null()], { description: 'base64 of the content before warden, null when there was no file' }),
     previous_mode: Type.Optional(Type.Integer({ description: 'permission bits of the file before warden' })),
-    written: Type.String({ description: 'base64 of what warden wrote (repaired back to on drift)' }),
+    written: Type.String({ description: "base64 of what warden wrote (repaired back to on drift); '' when unknown (migrated record)" }),
     written_sha256: Type.String(),
     rules: Type.Array(Type.String()),
     bundle_revision: Type.String(),
@@ -193,8 +193,60 @@ export function readConfigureRecord(state: EnforceState, path: string): Configur
   return existsSync(recordPath(state, path)) ? readRecordFile(recordPath(state, path)) : null;
 }
 
+/** The record an agent before file-by-file configure kept (`configured/<tool>.json`, one JSON file per tool). */
+const LegacyRecord = Type.Object({
+  tool: Type.String(),
+  path: Type.String(),
+  previous: Type.Union([Type.String(), Type.Null()]),
+  previous_mode: Type.Optional(Type.Integer()),
+  written_sha256: Type.String(),
+  rule: Type.String(),
+  bundle_revision: Type.String(),
+  time: Type.String(),
+});
+
+/**
+ * Converts records of the earlier per-tool layout into per-file records (once, at the first listing):
+ * the content before warden is kept, so a revert still restores the file as it was before warden — and
+ * a file in a location the data no longer names (Claude Code's old C:\ProgramData\ClaudeCode) is put
+ * back by the next cycle, since no decision wants it.
+ */
+function migrateLegacy(state: EnforceState): void {
+  for (const n of readdirSync(state.configured)) {
+    if (!n.endsWith('.json') || /^[0-9a-f]{24}\.json$/.test(n)) continue;
+    const p = join(state.configured, n);
+    let v: unknown;
+    try {
+      v = JSON.parse(readFileSync(p, 'utf8'));
+    } catch {
+      continue;
+    }
+    if (check(LegacyRecord, v).length) continue;
+    const old = v as Static<typeof LegacyRecord>;
+    const st = lstatOrNull(old.path);
+    const now = st?.isFile() ? readFileSync(old.path) : null;
+    const rec: ConfigureRecord = {
+      tools: [old.tool],
+      file: 'managed-settings',
+      format: 'json',
+      path: old.path,
+      previous: old.previous,
+      ...(old.previous_mode !== undefined ? { previous_mode: old.previous_mode } : {}),
+      // What warden wrote is known only while the file still has it.
+      written: now && sha256(now) === old.written_sha256 ? now.toString('base64') : '',
+      written_sha256: old.written_sha256,
+      rules: [old.rule],
+      bundle_revision: old.bundle_revision,
+      time: old.time,
+    };
+    writeFileDurable(recordPath(state, old.path), `${JSON.stringify(rec, null, 2)}\n`);
+    rmSync(p, { force: true });
+  }
+}
+
 export function listConfigured(state: EnforceState): ConfigureRecord[] {
   if (!existsSync(state.configured)) return [];
+  migrateLegacy(state);
   return readdirSync(state.configured)
     .filter((n) => n.endsWith('.json'))
     .map((n) => readRecordFile(join(state.configured, n)))
@@ -276,6 +328,7 @@ export function driftOf(rec: ConfigureRecord): string[] {
 
 /** Puts back exactly what warden wrote (a file found drifted while the policy still wants it). */
 export function repairManaged(rec: ConfigureRecord, root: string): void {
+  if (rec.written === '') throw new ConfigureError('no copy of what warden wrote (a record from an earlier agent): it is rewritten when the policy next configures the tool');
   prepareTarget(root, rec.path, true, true);
   writeFileDurable(rec.path, Buffer.from(rec.written, 'base64'), MANAGED_MODE);
 }
@@ -288,13 +341,13 @@ export interface RevertResult {
 
 /** Puts one managed file back as it was before warden (or removes it if there was none). */
 export function revertRecord(state: EnforceState, rec: ConfigureRecord, root: string): RevertResult {
-  prepareTarget(root, rec.path, false);
+  prepareTarget(root, rec.path, false, true); // a link found in warden's place is replaced or removed, never followed
   let restored: RevertResult['restored'];
   if (rec.previous === null) {
     rmSync(rec.path, { force: true });
     restored = 'removed';
   } else {
-    prepareTarget(root, rec.path, true);
+    prepareTarget(root, rec.path, true, true);
     writeFileDurable(rec.path, Buffer.from(rec.previous, 'base64'), rec.previous_mode ?? MANAGED_MODE);
     chmodSync(rec.path, rec.previous_mode ?? MANAGED_MODE); // exact bits, whatever the umask
     restored = 'content';
