@@ -158,6 +158,19 @@ export const Branding = Type.Object(
 );
 export type Branding = Static<typeof Branding>;
 
+/** How the agent's process watch runs (it kills a blocked tool started again between enforcement cycles). */
+export const WatchSettings = Type.Object(
+  {
+    interval_ms: Type.Integer({
+      minimum: 100,
+      maximum: 60_000,
+      description: 'poll interval of the process watch in ms (default 500): shorter catches a relaunch sooner at more CPU (bench/process-sources.ts measures it per OS source)',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type WatchSettings = Static<typeof WatchSettings>;
+
 export const BanList = Type.Object(
   {
     schema: Type.Literal(BANLIST_SCHEMA),
@@ -170,6 +183,7 @@ export const BanList = Type.Object(
     rules: Type.Array(BanRule, { maxItems: L.rules }),
     exceptions: Type.Array(PolicyException, { maxItems: L.exceptions, description: 'fleet-wide exceptions shipped in the bundle' }),
     branding: Type.Optional(Branding),
+    watch: Type.Optional(WatchSettings),
   },
   { additionalProperties: false },
 );

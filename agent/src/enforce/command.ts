@@ -159,6 +159,7 @@ export async function runEnforceCommand(args: string[], io: CommandIo = processI
     if (watchSeconds > 0 && !dry && report.watch.length > 0) {
       const state = enforceState(stateDir);
       const watch = new ProcessWatch(report.watch, {
+        ...(bundle.banList.watch ? { intervalMs: bundle.banList.watch.interval_ms } : {}),
         onKill: (k) => {
           const ev = makeEvent({
             kind: 'watch_kill',

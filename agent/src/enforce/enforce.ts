@@ -11,7 +11,7 @@ import { loadCatalog } from '../catalog/load.ts';
 import { findingIds } from '../policy/input.ts';
 import { homeEndpoint, InstallProver } from '../proof/install-proof.ts';
 import { attribute } from '../process/attribute.ts';
-import { ownNamespace } from '../process/linux.ts';
+import { processSource, procfsSource } from '../process/source.ts';
 import type { Os } from './configure.ts';
 import { configureStage } from './configure-step.ts';
 import type { ManagedSettingsData } from '../../../wire/src/managed-settings.ts';
@@ -199,7 +199,8 @@ async function killStep(f: Finding, prover: InstallProver, opts: EnforceOptions,
   }
   // Each pid is attributed again right before it is signalled: under a scan root other than '/'
   // (demo, tests) only processes running a proven install inside that root qualify.
-  const ns = ownNamespace();
+  const source = opts.procRoot ? procfsSource(opts.procRoot) : processSource();
+  const ns = source.namespace();
   const installs = new Set<string>();
   const results = await terminateAll(
     f.running.map((p) => ({ pid: p.pid, start: p.start ?? null })),
@@ -213,7 +214,7 @@ async function killStep(f: Finding, prover: InstallProver, opts: EnforceOptions,
         return a ? `runs ${a.match.tool}, not ${f.tool_id}` : `runs no proven install of ${f.tool_id}`;
       },
       ...(opts.termTimeoutMs !== undefined ? { termTimeoutMs: opts.termTimeoutMs } : {}),
-      ...(opts.procRoot ? { procRoot: opts.procRoot } : {}),
+      source,
     },
   );
   const failed = results.filter((r) => r.outcome === 'failed');

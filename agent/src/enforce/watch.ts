@@ -1,17 +1,21 @@
-// The process watch: keeps banned tools from coming back after a block. Polls /proc (no `ps`
-// spawning): lists pids, and only for pids not seen before (or that exec'ed since) reads the kernel's facts and compares the
-// files the process runs (its executable, or an interpreter's proven script: process/attribute.ts) with
-// the banned installs' proven paths. argv alone never matches. A match is terminated (short SIGTERM
-// grace, then SIGKILL), re-checked right before each signal.
+// The process watch: keeps banned tools from coming back after a block. Polls the OS's process table
+// through a ProcessSource (process/source.ts: /proc on Linux — no process spawned —, ps + lsof on
+// macOS, Win32_Process on Windows) at the interval the bundle sets. Only pids not seen before (or that
+// exec'ed since) have their facts read; the files the process runs (its executable, or an
+// interpreter's proven script: process/attribute.ts) are compared with the banned installs' proven
+// paths. argv alone never matches. A match is terminated (short SIGTERM grace, then SIGKILL),
+// re-checked right before each signal.
 import { existsSync, readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { check } from '../../../wire/src/validate.ts';
 import { writeFileDurable } from './durable.ts';
 import { runningFiles } from '../process/attribute.ts';
-import { listPids, ownNamespace, readExe, readProcess } from '../process/linux.ts';
+import { processSource, procfsSource, type ProcessSource } from '../process/source.ts';
 import type { ProcFacts } from '../process/types.ts';
 import { terminateOne, type KillResult } from './kill.ts';
 
+/** Default poll interval when the bundle sets none (ban list `watch.interval_ms`). */
+export const DEFAULT_WATCH_INTERVAL_MS = 500;
 /** Polls during which a new pid's executable is re-read (an exec right after fork). */
 const YOUNG_POLLS = 4;
 /** Every this many polls every pid's executable is re-read (a delayed exec). */
@@ -57,29 +61,39 @@ export interface WatchKill {
 
 export interface WatchOptions {
   intervalMs?: number;
+  /** Where process facts come from (default: this OS's source; a procRoot means /proc at that path). */
+  source?: ProcessSource;
   procRoot?: string;
   onKill?: (k: WatchKill) => void;
 }
 
 export class ProcessWatch {
   /**
-   * pid → the executable it ran when last examined and the poll it was first seen at. An exec (a shell
-   * or `env` starting the tool in a pid already seen) changes the executable: young pids are re-read
-   * every poll (exec follows fork within milliseconds), all pids every SWEEP_EVERY polls (a delayed
-   * exec is caught within seconds) — reading every pid's exe link every poll would cost ~2.5 ms here.
+   * pid → the change key it had when last examined (its executable on Linux, start + argv from ps,
+   * start + image from Windows) and the poll it was first seen at. An exec (a shell or `env` starting
+   * the tool in a pid already seen) changes the key: on Linux young pids are re-read every poll (exec
+   * follows fork within milliseconds), all pids every SWEEP_EVERY polls (a delayed exec is caught
+   * within seconds) — reading every pid's exe link every poll would cost ~2.5 ms here.
    */
-  private seen = new Map<number, { exe: string | null; tick: number }>();
+  private seen = new Map<number, { key: string; tick: number }>();
   private timer: NodeJS.Timeout | null = null;
   private busy = false;
-  private readonly namespace = ownNamespace();
-  readonly intervalMs: number;
+  readonly source: ProcessSource;
+  private readonly namespace: string | null;
+  private interval: number;
   ticks = 0;
 
   constructor(
     private targets: WatchTarget[],
     private readonly opts: WatchOptions = {},
   ) {
-    this.intervalMs = opts.intervalMs ?? 500;
+    this.interval = opts.intervalMs ?? DEFAULT_WATCH_INTERVAL_MS;
+    this.source = opts.source ?? (opts.procRoot ? procfsSource(opts.procRoot) : processSource());
+    this.namespace = this.source.namespace();
+  }
+
+  get intervalMs(): number {
+    return this.interval;
   }
 
   setTargets(targets: WatchTarget[]): void {
@@ -87,11 +101,21 @@ export class ProcessWatch {
     this.seen.clear(); // re-examine everything against the new list
   }
 
+  /** A new poll interval (from a new bundle); a running watch continues at it. */
+  setInterval(ms: number): void {
+    if (ms === this.interval) return;
+    this.interval = ms;
+    if (this.timer) {
+      this.stop();
+      this.start();
+    }
+  }
+
   start(): void {
-    if (this.timer || process.platform !== 'linux') return;
-    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick().catch(() => undefined), this.interval);
     this.timer.unref();
-    void this.tick();
+    void this.tick().catch(() => undefined);
   }
 
   stop(): void {
@@ -99,34 +123,38 @@ export class ProcessWatch {
     this.timer = null;
   }
 
-  /** One pass over /proc; returns the kills it made. */
+  /** One pass over the process table; returns the kills it made. */
   async tick(): Promise<WatchKill[]> {
     if (this.busy || this.targets.length === 0) return [];
     this.busy = true;
     this.ticks++;
     const kills: Promise<WatchKill>[] = [];
     try {
-      const procRoot = this.opts.procRoot ?? '/proc';
-      const pids = listPids(procRoot);
-      const live = new Set(pids);
-      for (const pid of this.seen.keys()) if (!live.has(pid)) this.seen.delete(pid);
       const sweep = this.ticks % SWEEP_EVERY === 0;
-      for (const pid of pids) {
-        if (pid === process.pid || pid === process.ppid) continue;
+      const look = (pid: number): boolean => {
         const known = this.seen.get(pid);
-        if (known && !sweep && this.ticks - known.tick > YOUNG_POLLS) continue;
-        const exe = readExe(pid, procRoot);
-        if (known && known.exe === exe) continue;
-        this.seen.set(pid, { exe, tick: known?.tick ?? this.ticks });
-        const info = readProcess(pid, procRoot);
-        if (!info) continue;
+        return !known || sweep || this.ticks - known.tick <= YOUNG_POLLS;
+      };
+      const rows = await this.source.poll(look);
+      const live = new Set(rows.map((r) => r.pid));
+      for (const pid of this.seen.keys()) if (!live.has(pid)) this.seen.delete(pid);
+      const changed: number[] = [];
+      for (const { pid, key } of rows) {
+        if (pid === process.pid || pid === process.ppid || key === null) continue;
+        const known = this.seen.get(pid);
+        if (known && known.key === key) continue;
+        this.seen.set(pid, { key, tick: known?.tick ?? this.ticks });
+        changed.push(pid);
+      }
+      if (changed.length === 0) return [];
+      for (const info of await this.source.facts(changed)) {
         const hit = this.banned(info);
         if (!hit) continue;
         const t0 = performance.now();
         const recheck = (now: ProcFacts): string | null => (this.banned(now)?.file === hit.file ? null : 'no longer runs a banned file');
         kills.push(
-          terminateOne({ pid, start: info.start }, { termTimeoutMs: 500, procRoot, recheck }).then((result) => {
-            const k: WatchKill = { target: hit.target, pid, file: hit.file, result, ms: performance.now() - t0 };
+          terminateOne({ pid: info.pid, start: info.start }, { termTimeoutMs: 500, source: this.source, recheck }).then((result) => {
+            const k: WatchKill = { target: hit.target, pid: info.pid, file: hit.file, result, ms: performance.now() - t0 };
             this.opts.onKill?.(k);
             return k;
           }),

@@ -4,17 +4,23 @@
 // following links). A process's argv or name alone never makes it a tool: anyone can start
 // `exec -a /home/carol/.nvm/…/claude-code/cli.js sleep 60`. Only the matched file is kept, never the
 // command line (it can hold API keys).
-// Linux reads /proc; other OSes have no kernel-fact source yet, so nothing is attributed there.
+// The facts come from the OS's process table (process/source.ts): /proc on Linux, ps + lsof on macOS,
+// Win32_Process on Windows. A listing that fails (no lsof, PowerShell refused) attributes nothing.
 import type { InstallProver } from '../proof/install-proof.ts';
 import { attribute } from '../process/attribute.ts';
-import { listProcesses as listProcFs, ownNamespace, passwdUsers } from '../process/linux.ts';
+import { ownNamespace, passwdUsers } from '../process/linux.ts';
+import { processSource } from '../process/source.ts';
 import type { ProcFacts } from '../process/types.ts';
 import type { Hit } from './hit.ts';
 
 export type { ProcFacts };
 
 export async function listProcesses(): Promise<ProcFacts[]> {
-  return process.platform === 'linux' ? listProcFs() : [];
+  try {
+    return await processSource().list();
+  } catch {
+    return [];
+  }
 }
 
 export function matchProcesses(prover: InstallProver, procs: ProcFacts[], ns: string | null = ownNamespace()): Hit[] {
@@ -24,7 +30,7 @@ export function matchProcesses(prover: InstallProver, procs: ProcFacts[], ns: st
     if (p.pid === process.pid) continue;
     const a = attribute(p, prover, ns);
     if (!a) continue;
-    const user = p.uid === null ? undefined : (users.get(p.uid) ?? `uid:${p.uid}`);
+    const user = p.user ?? (p.uid === null ? undefined : (users.get(p.uid) ?? `uid:${p.uid}`));
     const hit: Hit = {
       tool: a.match.tool,
       user: a.match.user, // the install's owner: the process joins that user's finding

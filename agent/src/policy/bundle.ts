@@ -38,7 +38,7 @@ export interface BundleTrust {
 // The tsconfig lib has no WebAssembly typings (no DOM); node provides the global.
 const wasmApi = (globalThis as unknown as { WebAssembly: { validate(bytes: Uint8Array): boolean } }).WebAssembly;
 
-const BANLIST_KEYS = ['schema', 'name', 'revision', 'mode', 'default_action', 'message', 'alternative', 'rules', 'exceptions', 'branding'] as const;
+const BANLIST_KEYS = ['schema', 'name', 'revision', 'mode', 'default_action', 'message', 'alternative', 'rules', 'exceptions', 'branding', 'watch'] as const;
 
 function parseJson(files: BundleFiles, name: string): unknown {
   const bytes = files.get(name);

@@ -8,6 +8,7 @@ import { basename, isAbsolute, resolve } from 'node:path';
 import type { InstallMatch } from '../proof/install-layout.ts';
 import type { InstallProver } from '../proof/install-proof.ts';
 import type { ProcFacts } from './types.ts';
+import { endpointOfWindowsPath } from './win32.ts';
 
 const INTERPRETER = /^(?:node|nodejs|bun|deno|python(?:\d+(?:\.\d+)?)?|pypy(?:\d+(?:\.\d+)?)?)(?:\.exe)?$/i;
 /** Options whose value is the next argument (so it is not the script). */
@@ -52,20 +53,34 @@ export function runningFiles(p: ProcFacts, ownNamespace: string | null): Running
   if (ownNamespace && p.namespace && p.namespace !== ownNamespace) return [];
   const out: RunningFile[] = [];
   if (isInterpreter(p.exe)) {
-    const s = scriptArg(p.argv);
-    const abs = s === null ? null : isAbsolute(s) ? s : p.cwd ? resolve(p.cwd, s) : null;
-    if (abs) {
-      try {
-        const real = realpathSync(abs);
-        const st = lstatSync(real);
-        if (st.isFile() && (st.uid === 0 || st.uid === p.uid)) out.push({ path: real, via: 'script' });
-      } catch {
-        // named in argv but not there: argv alone proves nothing
-      }
-    }
+    const script = provenScript(p);
+    if (script) out.push({ path: script, via: 'script' });
   }
   out.push({ path: p.exe, via: 'exe' });
   return out;
+}
+
+/** The real path of the regular file an interpreter's argv names, owned by the process's user or root; null otherwise. */
+function provenScript(p: ProcFacts): string | null {
+  const s = scriptArg(p.argv);
+  if (s === null) return null;
+  // argv joined by spaces (ps): a script path holding spaces spans elements; try the joins, shortest first.
+  const at = p.argv.indexOf(s);
+  const candidates = [s];
+  if (p.argvJoined && at > 0) for (let j = at + 2; j <= Math.min(p.argv.length, at + 8); j++) candidates.push(p.argv.slice(at, j).join(' '));
+  for (const c of candidates) {
+    const abs = isAbsolute(c) ? c : p.cwd ? resolve(p.cwd, c) : null;
+    if (!abs) continue;
+    try {
+      const real = realpathSync(abs);
+      const st = lstatSync(real);
+      // Windows reports no owners through stat (uid 0): there the script's proof is its install's.
+      if (st.isFile() && (st.uid === 0 || st.uid === p.uid)) return process.platform === 'win32' ? endpointOfWindowsPath(real) : real;
+    } catch {
+      // named in argv but not there: argv alone proves nothing
+    }
+  }
+  return null;
 }
 
 export interface Attribution {

@@ -22,12 +22,12 @@ export function listPids(procRoot = '/proc'): number[] {
 }
 
 /** State letter and start time from /proc/<pid>/stat; comm may hold spaces and ')' so fields follow the LAST ')'. */
-export function readStat(pid: number, procRoot = '/proc'): { state: string; start: string } | null {
+export function readStat(pid: number, procRoot = '/proc'): { state: string; start: string; ppid: number } | null {
   try {
     const stat = readFileSync(join(procRoot, String(pid), 'stat'), 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     if (!f[0] || !f[19]) return null;
-    return { state: f[0], start: f[19] };
+    return { state: f[0], start: f[19], ppid: Number(f[1]) };
   } catch {
     return null;
   }
@@ -61,6 +61,7 @@ export function readProcess(pid: number, procRoot = '/proc'): ProcFacts | null {
   return {
     pid,
     start: stat.start,
+    ppid: stat.ppid,
     uid,
     name,
     // A binary deleted or replaced since it started: the kernel no longer names a file for it.
