@@ -16,7 +16,7 @@ import type { Finding } from '../../wire/src/inventory.ts';
 import { enforceDecisions } from '../../agent/src/enforce/enforce.ts';
 import { readEvents } from '../../agent/src/enforce/outbox.ts';
 import { enforceState } from '../../agent/src/enforce/state.ts';
-import { listConfigured, routeSettings, underRoot, type Os } from '../../agent/src/enforce/configure.ts';
+import { listConfigured, refusedSettings, routeSettings, underRoot, type Os } from '../../agent/src/enforce/configure.ts';
 import { loadManagedSettings, managedSettingsFromBundleData, managedTool } from '../../agent/src/catalog/managed-settings.ts';
 import { decision, finding, inventory, npmInstall, tempRoot } from './fixtures.ts';
 
@@ -188,6 +188,14 @@ test('MCP servers are written as names and URLs only: a server with a command is
     const r = await enforceDecisions([decision(f, 'configure', { settings })], inventory(t.root, [f]), { stateDir: t.state, root: t.root, os: 'linux', bundleRevision: 'r' });
     assert.match(r.actions[0]!.steps.join(), /refusing managed settings that could run commands: mcpServers\.local\.command/);
     assert.equal(existsSync(join(t.root, 'etc', 'claude-code', 'managed-mcp.json')), false);
+    // Other ways a setting names a program to run.
+    assert.deepEqual(refusedSettings({ env: { CLAUDE_CODE_SHELL_PREFIX: '/tmp/x', CLAUDE_CODE_GIT_BASH_PATH: 'C:/x.exe', DISABLE_TELEMETRY: '1' }, tools: { sandbox: '/tmp/evil' }, notify: ['x'] }), [
+      'env.CLAUDE_CODE_SHELL_PREFIX (injects code into the tool\'s runtime)',
+      'env.CLAUDE_CODE_GIT_BASH_PATH (injects code into the tool\'s runtime)',
+      'tools.sandbox (names a program to run)',
+      'notify (makes the tool run a program)',
+    ]);
+    assert.deepEqual(refusedSettings({ sandbox: { enabled: true, network: { allowManagedDomainsOnly: true } }, tools: { sandbox: true } }), []);
   } finally {
     t.cleanup();
   }

@@ -4,6 +4,7 @@
 // the MDM artefacts (.mobileconfig, .reg + .ps1) for tools that only read profiles or the registry.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { BanList, banListProblems } from '../../../wire/src/banlist.ts';
 import { validate } from '../../../wire/src/validate.ts';
 import { loadManagedSettings } from '../catalog/managed-settings.ts';
@@ -18,11 +19,17 @@ const USAGE =
   '       warden-agent configure --export <ban-list.json> --os darwin|win32 --out DIR\n';
 
 function exportCommand(args: string[], io: CommandIo): number {
-  const i = args.indexOf('--export');
-  const file = args[i + 1];
-  const os = args[args.indexOf('--os') + 1];
-  const out = args.includes('--out') ? args[args.indexOf('--out') + 1] : undefined;
-  if (!file || !out || !args.includes('--os') || (os !== 'darwin' && os !== 'win32')) {
+  let file: string | undefined;
+  let os: string | undefined;
+  let out: string | undefined;
+  try {
+    const { values } = parseArgs({ args, options: { export: { type: 'string' }, os: { type: 'string' }, out: { type: 'string' } } });
+    ({ export: file, os, out } = values);
+  } catch (e) {
+    io.err(`warden-agent configure: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (!file || !out || (os !== 'darwin' && os !== 'win32')) {
     io.err(`warden-agent configure: --export needs a ban list, --os darwin|win32 and --out DIR\n${USAGE}`);
     return 2;
   }

@@ -63,8 +63,8 @@ export function mergeSettings(base: unknown, over: unknown): unknown {
  * code into node, the shell or the dynamic loader) are refused, so a configure rule cannot be turned
  * into remote code execution. MCP servers are written as names (allow/deny lists) or URLs only.
  */
-const COMMAND_KEYS = new Set(['hooks', 'apiKeyHelper', 'awsAuthRefresh', 'awsCredentialExport', 'otelHeadersHelper', 'statusLine', 'command', 'commands', 'args', 'serverCommand']);
-const CODE_ENV = /^(NODE_OPTIONS|NODE_PATH|LD_[A-Z_]+|DYLD_[A-Z_]+|PATH|BASH_ENV|ENV|SHELL|ZDOTDIR|PYTHONPATH|PYTHONSTARTUP|PERL5OPT|PERL5LIB|RUBYOPT|GIT_SSH_COMMAND|EDITOR|VISUAL)$/;
+const COMMAND_KEYS = new Set(['hooks', 'apiKeyHelper', 'awsAuthRefresh', 'awsCredentialExport', 'gcpAuthRefresh', 'otelHeadersHelper', 'statusLine', 'command', 'commands', 'args', 'serverCommand', 'notify']);
+const CODE_ENV = /^(NODE_OPTIONS|NODE_PATH|LD_[A-Z_]+|DYLD_[A-Z_]+|PATH|BASH_ENV|ENV|SHELL|ZDOTDIR|PYTHONPATH|PYTHONSTARTUP|PERL5OPT|PERL5LIB|RUBYOPT|GIT_SSH_COMMAND|EDITOR|VISUAL|[A-Z0-9_]*(SHELL|_PATH|_PREFIX|_COMMAND|_HELPER|_EXECUTABLE|_BIN))$/;
 
 export function refusedSettings(settings: Record<string, unknown>): string[] {
   const out: string[] = [];
@@ -77,6 +77,8 @@ export function refusedSettings(settings: Record<string, unknown>): string[] {
     for (const [k, child] of Object.entries(v)) {
       const here = path ? `${path}.${k}` : k;
       if (COMMAND_KEYS.has(k) || /(Helper|Command)$/.test(k)) out.push(`${here} (makes the tool run a program)`);
+      // Gemini CLI's tools.sandbox takes a sandbox program by name; an object or a boolean is data.
+      else if (k === 'sandbox' && typeof child === 'string') out.push(`${here} (names a program to run)`);
       else if (/(^|\.)env$/.test(path) && CODE_ENV.test(k)) out.push(`${here} (injects code into the tool's runtime)`);
       else walk(child, here);
     }
