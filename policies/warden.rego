@@ -46,9 +46,22 @@ all_exceptions contains ex if ex := input.exceptions[_]
 
 all_exceptions contains ex if ex := data.exceptions[_]
 
-exception_covers(ex, f) if ex.user == f.user
+# An exception names a user, a device, or both; all it names must match. One an employee asked for
+# is granted for their account on their device: it does not cover another user of that machine.
+exception_covers(ex, f) if {
+	ex.user == f.user
+	not ex.device
+}
 
-exception_covers(ex, _) if ex.device == input.device.id
+exception_covers(ex, _) if {
+	ex.device == input.device.id
+	not ex.user
+}
+
+exception_covers(ex, f) if {
+	ex.user == f.user
+	ex.device == input.device.id
+}
 
 excepted(f) if {
 	ex := all_exceptions[_]

@@ -503,6 +503,29 @@ test_exception_for_another_user_does_not_apply if {
 	action_of(ds, claude.id) == "quarantine"
 }
 
+test_user_and_device_exception_covers_that_user_on_that_device_only if {
+	ex := {"id": "ex-alice-dev-1", "tool": "claude-code", "user": "alice", "device": "dev-1", "expires": "2027-01-01T00:00:00Z"}
+	bobs := {"id": "claude-code:npm:bob", "tool": "claude-code", "name": "Claude Code (CLI)", "vendor": "Anthropic", "vendor_country": "US", "category": "agentic-cli", "channel": "npm", "user": "bob", "version": "2.0.14", "semver": "2.0.14", "running": false}
+	ds := warden.decisions with input as make_input(laptop, [claude, bobs], [])
+		with data.rules as ban_claude
+		with data.exceptions as [ex]
+		with data.mode as "enforce"
+		with data.default_action as "allow"
+		with data.message as "m"
+		with data.alternative as ""
+	decision_of(ds, claude.id).rule == "ex-alice-dev-1"
+	action_of(ds, "claude-code:npm:bob") == "quarantine"
+	other_laptop := {"id": "dev-2", "hostname": "laptop-2", "os": "linux", "groups": ["engineering-laptops"]}
+	other := warden.decisions with input as make_input(other_laptop, [claude], [])
+		with data.rules as ban_claude
+		with data.exceptions as [ex]
+		with data.mode as "enforce"
+		with data.default_action as "allow"
+		with data.message as "m"
+		with data.alternative as ""
+	action_of(other, claude.id) == "quarantine"
+}
+
 test_exception_for_another_tool_does_not_apply if {
 	ex := {"id": "ex-alice-cursor", "tool": "cursor", "user": "alice", "expires": "2027-01-01T00:00:00Z"}
 	ds := warden.decisions with input as with_exceptions([ex])

@@ -132,6 +132,9 @@ test('block → notice → exception request → server → admin approves → a
   const now = claude(cycle.decisions);
   assert.equal(now?.action, 'allow');
   assert.equal(now?.rule, `x-${falcon.id}`);
+  // Granted for alice's account on this device, not for every user of the machine.
+  const granted = (await f.server.app.warden.banlist.snapshot()).list.exceptions.find((x) => x.id === `x-${falcon.id}`);
+  assert.deepEqual([granted?.user, granted?.device], ['alice', f.agent.deviceId]);
   await page.reload();
   await page.locator('#requests li.request[data-state="approved"]').waitFor();
   const untilText = until.toLocaleDateString('en-US', { year: 'numeric', month: 'long', day: 'numeric' });

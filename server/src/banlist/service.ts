@@ -114,7 +114,8 @@ export class BanlistService extends EventEmitter<{ change: [BanlistChangeEvent] 
     const now = this.now();
     const granted: PolicyException[] = approved
       .filter((x) => x.expiresAt !== null && x.expiresAt > now)
-      .map((x) => ({ id: `x-${x.id}`, tool: x.toolId, device: x.deviceId, expires: utcTime(new Date(x.expiresAt as number)), reason: x.reason }));
+      // For the OS account that asked when the device said which (narrower, never wider, than the device).
+      .map((x) => ({ id: `x-${x.id}`, tool: x.toolId, device: x.deviceId, ...(x.deviceReportedUser ? { user: x.deviceReportedUser } : {}), expires: utcTime(new Date(x.expiresAt as number)), reason: x.reason }));
     const revision = `${banRevision}.${excRevision ?? '0'}`;
     const list: BanList = { schema: BANLIST_SCHEMA, name: meta.name, revision, mode: meta.mode, default_action: meta.default_action, message: meta.message, alternative: meta.alternative, ...(meta.branding ? { branding: meta.branding } : {}), rules, exceptions: [...fileExceptions, ...granted] };
     return { list, revision, banRevision, entries };
