@@ -25,6 +25,9 @@ import { hostOs } from '../agent/src/inventory/scan.ts';
 import { SyncAgent, type CycleReport, type LogFn } from '../agent/src/sync/sync-agent.ts';
 import { createPipeline } from '../agent/src/sync/pipeline.ts';
 import { INSTALL_ROOT } from '../wire/src/install-root.ts';
+import { enforceState, userPublicDir } from '../agent/src/enforce/state.ts';
+import { startTrayServer } from '../tray-app/src/server.ts';
+import { currentUserKey } from '../tray-app/src/paths.ts';
 
 export interface DemoOptions {
   /** Data folder (default .data/demo in the repository, gitignored); wiped at start. */
@@ -56,6 +59,8 @@ export interface DemoRun {
   /** The server's compliance report for this device, read with the admin token. */
   report: { noncompliant: unknown; events: unknown };
   deviceId: string;
+  /** The tray's pages for the demo root's employees (homes owned by this process's user). */
+  trayUrl: string;
   server: FastifyInstance;
   store: SqlRepository;
   dist: BundleDistribution;
@@ -162,6 +167,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoRun> {
       axios.get(`${url}${path}`, { ...auth, params, validateStatus: () => true }).then((r) => (r.status === 200 ? (r.data as unknown) : { error: `${r.status}: ${(r.data as { message?: string })?.message ?? ''}` }));
     const [noncompliant, events] = await Promise.all([get('/api/v1/reports/noncompliant-devices'), get('/api/v1/events', { device: deviceId, limit: 200 })]);
 
+    // 6. What the employees see: the tray's pages over the agent's public state (their notices,
+    // exception requests, what warden checks), in any browser.
+    const state = enforceState(agentDir);
+    const tray = await startTrayServer({ userDir: userPublicDir(state, currentUserKey()), machineDir: state.machineDir, trayStateDir: join(dataDir, 'tray') });
+
     return {
       url,
       dataDir,
@@ -174,11 +184,13 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoRun> {
       cycle,
       report: { noncompliant, events },
       deviceId,
+      trayUrl: tray.url,
       server,
       store,
       dist,
       agent,
       stop: async () => {
+        await tray.close();
         await agent.stop();
         await stopServer();
       },

@@ -27,6 +27,7 @@ export function formatDemo(d: DemoRun): string {
       : `  policy     NO BUNDLE: ${d.bundleError ?? 'not built'} — the agent scans and reports, but has no policy to decide with`,
   );
   out.push(`  agent      device ${d.deviceId}, demo root ${rel(d.root)} (fake installs; your home is never read)`);
+  out.push(`  tray       ${d.trayUrl}   what the demo root's employees see: notices, exception requests, what warden checks`);
   out.push('');
   out.push('Found:');
   out.push(c.inventory ? formatInventory(c.inventory).trimEnd().replace(/^/gm, '  ') : '  (no scan)');

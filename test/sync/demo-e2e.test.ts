@@ -88,6 +88,11 @@ for (const backend of backends) test(`npm start flow (${backend.name}): found, d
     const printed = formatDemo(d);
     assert.match(printed, /Found:[\s\S]*claude-code[\s\S]*Decided:[\s\S]*quarantine[\s\S]*Did:[\s\S]*quarantined as/);
     assert.ok(printed.includes(d.url) && printed.includes(d.admin.password));
+    // The printed tray URL serves the demo employees' notices (the quarantine of Claude Code among them).
+    assert.ok(printed.includes(d.trayUrl));
+    const trayToken = new URLSearchParams(new URL(d.trayUrl).hash.slice(1)).get('token') ?? '';
+    const view = (await (await fetch(new URL('/api/view', d.trayUrl), { headers: { 'x-warden-tray-token': trayToken } })).json()) as { notices: { tool: string; action: string }[] };
+    assert.ok(view.notices.some((n) => n.tool === 'claude-code' && n.action === 'quarantine'), JSON.stringify(view.notices));
 
     // IT also blocks Gemini CLI: admin API → new signed bundle → push → applied → decided → reported.
     const list = JSON.parse(readFileSync('policies/examples/ban-claude-code.json', 'utf8')) as BanList;

@@ -7,8 +7,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { installPath } from '../../wire/src/install-root.ts';
 import type { AddressInfo } from 'node:net';
 import { listNotices, markRead } from './notices-store.ts';
 import { readBranding, readSyncStatus, readViewNotices, readViewReport } from './agent-view.ts';
@@ -16,7 +16,9 @@ import { readRequests, submitRequest, RequestError } from './exceptions.ts';
 import { loadMemory, saveMemory, silence, trayStatus } from './tray-model.ts';
 import type { TrayPaths } from './paths.ts';
 
-const DEFAULT_WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'web');
+// From the install root, so the sources and the `warden` bundle (demo) agree; the Electron bundle
+// passes its own web/ folder.
+const DEFAULT_WEB_DIR = installPath('tray-app/web');
 
 const STATIC: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
