@@ -78,7 +78,14 @@ for (const os of ['linux', 'darwin', 'win32'] as Os[]) {
       const claudeMcp = JSON.parse(readFileSync(underRoot(t.root, managedTool(data, 'claude-code')!.files[1]!.paths[os]!), 'utf8')) as Record<string, unknown>;
       assert.deepEqual(Object.keys(claudeMcp), ['mcpServers'], 'MCP servers go to managed-mcp.json, nothing else');
       const copilotSteps = report.actions.find((a) => a.tool === 'github-copilot')!.steps.join('\n');
-      if (os === 'linux') assert.equal(JSON.parse(readFileSync(join(t.root, 'etc', 'vscode', 'policy.json'), 'utf8')).ChatMCP, 'registry');
+      if (os === 'linux') {
+        const policy = JSON.parse(readFileSync(join(t.root, 'etc', 'vscode', 'policy.json'), 'utf8')) as Record<string, unknown>;
+        assert.equal(policy.ChatMCP, 'registry');
+        assert.equal(policy.AllowedExtensions, '{"github": true, "microsoft": true}');
+        // VS Code reads only strings, numbers and booleans there: an object in the rule is written as JSON text.
+        const tool = managedTool(data, 'github-copilot')!;
+        assert.deepEqual(routeSettings(tool, 'linux', { AllowedExtensions: { github: true } }).files[0]!.settings, { AllowedExtensions: '{"github":true}' });
+      }
       else assert.match(copilotSteps, /not written on .*AllowedExtensions.*warden-agent configure --export/);
       assert.equal(listConfigured(enforceState(t.state)).length, expected.size);
       const events = readEvents(enforceState(t.state).outbox);

@@ -25,6 +25,9 @@ export const ManagedFile = Type.Object(
     keys: Type.Union([Type.Literal('rest'), Type.Array(Type.String(), { minItems: 1 })], {
       description: "top-level settings keys written to this file; 'rest' takes every key no other file of the tool names",
     }),
+    values: Type.Optional(
+      Type.Literal('scalar', { description: 'the tool reads only strings, numbers and booleans here (VS Code policies): objects and arrays are written as JSON text' }),
+    ),
     source: Source,
   },
   { additionalProperties: false },

@@ -105,7 +105,8 @@ export function routeSettings(tool: ManagedTool, os: Os, settings: Record<string
       unplaced.push(k);
       continue;
     }
-    byFile.set(f, { ...(byFile.get(f) ?? {}), [k]: v });
+    const value = f.values === 'scalar' && typeof v === 'object' && v !== null ? JSON.stringify(v) : v;
+    byFile.set(f, { ...(byFile.get(f) ?? {}), [k]: value });
   }
   return { files: [...byFile].map(([file, s]) => ({ file, settings: s })), unplaced };
 }
