@@ -8,8 +8,11 @@ function cell(v: Cell): string {
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
+/** One CSV record with its CRLF. */
+export function csvLine(cells: readonly Cell[]): string {
+  return `${cells.map(cell).join(',')}\r\n`;
+}
+
 export function toCsv(columns: readonly string[], rows: readonly Record<string, Cell>[]): string {
-  const lines = [columns.map(cell).join(',')];
-  for (const r of rows) lines.push(columns.map((c) => cell(r[c] ?? null)).join(','));
-  return `${lines.join('\r\n')}\r\n`;
+  return csvLine(columns) + rows.map((r) => csvLine(columns.map((c) => r[c] ?? null))).join('');
 }
