@@ -9,6 +9,12 @@
 //   - server RSS (after all agents connected, and peak)
 //   - time from the ban change request until every agent verified + applied the new bundle and
 //     reported it (p50/p99/max)
+//   - for a sample of agents (1 %, at least 10, at most 100) that do everything a real agent does
+//     with the bundle — their own full signature check, loading policy.wasm in the opa-wasm SDK
+//     (the agent's PolicyEngine) and evaluating an inventory with Cursor on it — the same figures,
+//     and whether every one of them decided to block Cursor after the ban
+// The server runs as plain node from an esbuild bundle of bench/fleet-server.ts (as `warden server`
+// runs from build/warden.mjs), so its RSS does not include tsx's loader.
 // PostgreSQL: --db postgres uses WARDEN_TEST_PG_URL (a fresh schema, dropped afterwards).
 import { fork } from 'node:child_process';
 import http from 'node:http';
@@ -23,6 +29,11 @@ import { AgentClient } from '../agent/src/sync/client.ts';
 import { Backoff, sleep } from '../agent/src/sync/backoff.ts';
 import { openSignedBundle } from '../wire/src/bundle-signing.ts';
 import type { BanList } from '../wire/src/banlist.ts';
+import type { Decision } from '../wire/src/decision.ts';
+import { loadPolicyBundle } from '../agent/src/policy/bundle.ts';
+import { PolicyEngine } from '../agent/src/policy/evaluate.ts';
+import { buildPolicyInput } from '../agent/src/policy/input.ts';
+import { loadLine, machine, report } from './machine.ts';
 
 const { values } = parseArgs({
   options: {
@@ -63,8 +74,12 @@ async function pool<T>(items: T[], width: number, fn: (x: T, i: number) => Promi
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-bench-fleet-'));
 const schema = `bench_${randomBytes(4).toString('hex')}`;
-const child = fork(new URL('./fleet-server.ts', import.meta.url).pathname, [], {
-  execArgv: ['--import', 'tsx'],
+// Bundled like build/warden.mjs (our TypeScript in one file, packages from node_modules), then run by plain node.
+const serverBundle = new URL('../build/bench-fleet-server.mjs', import.meta.url).pathname;
+const esbuild = await import('esbuild');
+await esbuild.build({ entryPoints: [new URL('./fleet-server.ts', import.meta.url).pathname], bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', outfile: serverBundle, logLevel: 'warning' });
+const child = fork(serverBundle, [], {
+  execArgv: [],
   env: {
     ...process.env,
     BENCH_DATA_DIR: join(dir, 'server'),
@@ -98,13 +113,28 @@ interface Sim {
   revision: string | null;
   ws?: WebSocket;
   appliedAt?: number;
+  /** A sampled agent: verifies every bundle itself and evaluates it; its decision on Cursor. */
+  evaluates?: boolean;
+  cursor?: Decision['action'];
 }
+
+// What the sampled agents evaluate: Claude Code and Cursor installed for one user.
+const SAMPLE_INVENTORY = {
+  schema_version: 1 as const, scanned_at: new Date().toISOString(), duration_ms: 1, root: '/', catalog_version: 'bench',
+  host: { hostname: 'sim', os: { platform: 'linux' as const, distro: 'debian', release: '12', arch: 'x64' }, serial: null, users: ['alice'] },
+  findings: [['claude-code', 'Claude Code', 'Anthropic'], ['cursor', 'Cursor', 'Anysphere']].map(([tool_id, name, vendor]) => ({
+    tool_id: tool_id!, name: name!, vendor: vendor!, vendor_country: 'US', category: 'coding-agent', version: '1.2.0', channel: 'npm', user: 'alice',
+    paths: [`/home/alice/.npm-global/lib/node_modules/${tool_id}`], evidence: [], confidence: 'high' as const, running: [],
+  })),
+  skipped: [],
+};
 
 process.stdout.write(`bench/fleet: ${N} agents, ${info.dialect}, server ${server}\n  policy: ${info.policy}\n`);
 
 // 1. Enroll every agent (the real enrollment route: scrypt-verified secret, credential minted).
 const t0 = performance.now();
-const sims: Sim[] = Array.from({ length: N }, () => ({ client: new AgentClient(server, 60_000, { httpAgent }), etag: null, revision: null }));
+const SAMPLE = Math.max(10, Math.min(100, Math.round(N / 100)));
+const sims: Sim[] = Array.from({ length: N }, (_, i) => ({ client: new AgentClient(server, 60_000, { httpAgent }), etag: null, revision: null, evaluates: i % Math.floor(N / SAMPLE) === 0 }));
 await pool(sims, 32, async (s, i) => {
   const a = await s.client.enroll({ enroll_secret: info.enrollSecret, hardware_id: randomUUID(), hostname: `sim-${i}`, platform: 'linux', agent_version: 'bench' });
   s.client.credential = a.credential;
@@ -129,7 +159,15 @@ async function verify(archive: Buffer): Promise<string> {
 
 async function sync(s: Sim): Promise<void> {
   const dl = await s.client.fetchBundle(s.etag);
-  if (dl) {
+  if (dl && s.evaluates) {
+    // The agent's own path: signature + every file hash checked again, policy.wasm instantiated, evaluated.
+    const pb = await loadPolicyBundle(dl.archive, { publicKeyPem: publicKey });
+    const engine = await PolicyEngine.load(pb);
+    const input = buildPolicyInput(SAMPLE_INVENTORY, { id: s.client.credential ?? 'sim', groups: [], userGroups: {} }, new Date(), []);
+    s.cursor = engine.evaluate(input).find((d) => d.tool === 'cursor')?.action;
+    s.revision = pb.revision;
+    s.etag = dl.etag;
+  } else if (dl) {
     s.revision = await verify(dl.archive);
     s.etag = dl.etag;
   }
@@ -220,14 +258,25 @@ clearTimeout(timeout);
 const apply = sims.map((s) => s.appliedAt).filter((x): x is number => x !== undefined);
 const revisions = new Set(sims.map((s) => s.revision));
 const rssEnd = await rss();
+const sampled = sims.filter((s) => s.evaluates);
+const sampleApply = sampled.map((s) => s.appliedAt).filter((x): x is number => x !== undefined);
+const blocked = sampled.filter((s) => s.cursor === 'block').length;
 
 say(`  ban change:        admin PUT /api/v1/bans answered in ${ms(putMs)} (load average ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores)`);
 say(`  ban → applied:     ${apply.length}/${N} agents, min ${ms(Math.min(...apply))}, p50 ${ms(pct(apply, 50))}, p99 ${ms(pct(apply, 99))}, max ${ms(Math.max(...apply))} (revisions held: ${revisions.size}; failed syncs retried: ${retries})`);
-say(`  server RSS:        ${mb(rssConnected.rss)} with ${N} agents connected, peak ${mb(rssEnd.peakRss)}`);
+say(`  evaluated sample:  ${sampled.length} agents (every ${Math.floor(N / SAMPLE)}th) verified the bundle themselves, loaded policy.wasm in opa-wasm and evaluated Claude Code + Cursor: ${blocked}/${sampled.length} decided block for Cursor; their ban → applied p50 ${ms(pct(sampleApply, 50))}, p99 ${ms(pct(sampleApply, 99))}`);
+say(`  server RSS:        ${mb(rssConnected.rss)} with ${N} agents connected, peak ${mb(rssEnd.peakRss)} (plain node, compiler in a child process)`);
+say(`  machine:           ${machine()}; ${loadLine()}`);
+const where = `${info.dialect === 'postgres' ? 'PostgreSQL' : 'SQLite'}, ${N.toLocaleString('en-US')} agents`;
+report({ name: `check-ins/s (${where})`, value: Math.round(checkinsPerS), unit: '/s', goal: { op: '>=', value: 5000 }, how: `status POSTs from ${CONC} workers for ${SECONDS} s, load generator on the same machine` });
+report({ name: `ban → applied p50 (${where})`, value: Math.round(pct(apply, 50)), unit: 'ms', goal: null, how: 'admin PUT until each agent fetched, verified and reported the new bundle' });
+report({ name: `ban → applied p99 (${where})`, value: Math.round(pct(apply, 99)), unit: 'ms', goal: { op: '<=', value: 5000 }, how: `every agent; ${sampled.length} of them also evaluated it (${blocked} blocked Cursor)` });
+report({ name: `ban → applied p99, evaluating agents (${where})`, value: Math.round(pct(sampleApply, 99)), unit: 'ms', goal: { op: '<=', value: 5000 }, how: `${sampled.length} agents: own signature check + opa-wasm load + evaluate` });
+report({ name: `server RSS peak (${where})`, value: Math.round(rssEnd.peakRss / 1024 / 1024), unit: 'MB', goal: { op: '<=', value: 300 }, how: 'server process alone (plain node bundle), sampled every 200 ms' });
 
 for (const s of sims) s.ws?.terminate();
 child.send({ cmd: 'stop' });
 await new Promise((r) => child.once('exit', r));
 httpAgent.destroy();
 rmSync(dir, { recursive: true, force: true });
-process.exit(apply.length === N ? 0 : 1);
+process.exit(apply.length === N && blocked === sampled.length ? 0 : 1);
