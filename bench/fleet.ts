@@ -30,6 +30,7 @@ import { Backoff, sleep } from '../agent/src/sync/backoff.ts';
 import { openSignedBundle } from '../wire/src/bundle-signing.ts';
 import type { BanList } from '../wire/src/banlist.ts';
 import type { Decision } from '../wire/src/decision.ts';
+import type { Inventory } from '../wire/src/inventory.ts';
 import { loadPolicyBundle } from '../agent/src/policy/bundle.ts';
 import { PolicyEngine } from '../agent/src/policy/evaluate.ts';
 import { buildPolicyInput } from '../agent/src/policy/input.ts';
@@ -119,12 +120,12 @@ interface Sim {
 }
 
 // What the sampled agents evaluate: Claude Code and Cursor installed for one user.
-const SAMPLE_INVENTORY = {
-  schema_version: 1 as const, scanned_at: new Date().toISOString(), duration_ms: 1, root: '/', catalog_version: 'bench',
-  host: { hostname: 'sim', os: { platform: 'linux' as const, distro: 'debian', release: '12', arch: 'x64' }, serial: null, users: ['alice'] },
+const SAMPLE_INVENTORY: Inventory = {
+  schema_version: 1, scanned_at: new Date().toISOString(), duration_ms: 1, root: '/', catalog_version: 'bench',
+  host: { hostname: 'sim', os: { platform: 'linux', distro: 'debian', release: '12', arch: 'x64' }, serial: null, users: ['alice'] },
   findings: [['claude-code', 'Claude Code', 'Anthropic'], ['cursor', 'Cursor', 'Anysphere']].map(([tool_id, name, vendor]) => ({
-    tool_id: tool_id!, name: name!, vendor: vendor!, vendor_country: 'US', category: 'coding-agent', version: '1.2.0', channel: 'npm', user: 'alice',
-    paths: [`/home/alice/.npm-global/lib/node_modules/${tool_id}`], evidence: [], confidence: 'high' as const, running: [],
+    tool_id: tool_id!, name: name!, vendor: vendor!, vendor_country: 'US', category: 'coding-agent', version: '1.2.0', channel: 'npm' as const, user: 'alice',
+    paths: [`/home/alice/.npm-global/lib/node_modules/${tool_id}`], evidence: [], confidence: 'high', running: [],
   })),
   skipped: [],
 };
