@@ -45,8 +45,11 @@ export class WasmPolicyEvaluator implements PolicyEvaluator {
   lastRun = { inputs: 0, evaluations: 0 };
 }
 
-/** What the policy's decisions depend on: the whole input but the hostname, and the id only when an exception names it. */
+/**
+ * What the policy's decisions depend on: the whole input (whatever fields it grows) except the
+ * hostname, with the device id kept only when an exception could name it.
+ */
 export function shapeKey(i: PolicyInput, exceptedDevices: ReadonlySet<string>): string {
   const keepId = i.exceptions.length > 0 || exceptedDevices.has(i.device.id);
-  return JSON.stringify([keepId ? i.device.id : '', i.device.os, i.device.groups, i.now, i.users, i.findings, i.exceptions]);
+  return JSON.stringify({ ...i, device: { ...i.device, id: keepId ? i.device.id : '', hostname: '' } });
 }
