@@ -10,12 +10,20 @@ import { Type, type Static } from '@sinclair/typebox';
 import { check } from '../../../wire/src/validate.ts';
 import { writeFileDurable } from './durable.ts';
 import { runningFiles } from '../process/attribute.ts';
-import { processSource, procfsSource, type ProcessSource } from '../process/source.ts';
+import { processSource, procfsSource, type ProcessSource, type SourceKind } from '../process/source.ts';
 import type { ProcFacts } from '../process/types.ts';
 import { terminateOne, type KillResult } from './kill.ts';
 
-/** Default poll interval when the bundle sets none (ban list `watch.interval_ms`). */
+/** Default poll interval when the bundle sets none (ban list `watch.interval_ms`): /proc costs ~nothing to read. */
 export const DEFAULT_WATCH_INTERVAL_MS = 500;
+
+/**
+ * The default per process source: a poll that starts a process (ps on macOS, PowerShell on Windows)
+ * costs milliseconds of CPU each, so those poll less often (bench/process-sources.ts).
+ */
+export function defaultWatchInterval(kind: SourceKind): number {
+  return kind === 'procfs' ? DEFAULT_WATCH_INTERVAL_MS : kind === 'ps' ? 2000 : 5000;
+}
 /** Polls during which a new pid's executable is re-read (an exec right after fork). */
 const YOUNG_POLLS = 4;
 /** Every this many polls every pid's executable is re-read (a delayed exec). */
@@ -87,8 +95,8 @@ export class ProcessWatch {
     private targets: WatchTarget[],
     private readonly opts: WatchOptions = {},
   ) {
-    this.interval = opts.intervalMs ?? DEFAULT_WATCH_INTERVAL_MS;
     this.source = opts.source ?? (opts.procRoot ? procfsSource(opts.procRoot) : processSource());
+    this.interval = opts.intervalMs ?? defaultWatchInterval(this.source.kind);
     this.namespace = this.source.namespace();
   }
 

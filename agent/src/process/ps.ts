@@ -17,6 +17,12 @@ import type { ProcFacts } from './types.ts';
 const MONTHS: Record<string, string> = { Jan: '01', Feb: '02', Mar: '03', Apr: '04', May: '05', Jun: '06', Jul: '07', Aug: '08', Sep: '09', Oct: '10', Nov: '11', Dec: '12' };
 
 export const PS_FORMAT = 'pid=,ppid=,uid=,stat=,lstart=,args=';
+/**
+ * The watch's light listing: pid, start and the kernel's command name (ucomm: set by exec from the
+ * executed file's name, so an exec in a pid changes it). No argv: on macOS reading every process's
+ * arguments (KERN_PROCARGS2) is most of ps's cost.
+ */
+export const PS_POLL_FORMAT = 'pid=,lstart=,ucomm=';
 /** The fixed environment ps and lsof run in: C locale (English month names), UTC start times. */
 export const TOOL_ENV = { LC_ALL: 'C', LANG: 'C', TZ: 'UTC', PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
 
@@ -49,6 +55,22 @@ export function parsePs(stdout: string): PsRow[] {
     out.push({ pid: Number(m[1]), ppid: Number(m[2]), uid: Number(m[3]), stat: m[4]!, start, args: (m[10] ?? '').trim() });
   }
   return out;
+}
+
+/** Parses `ps -o pid=,lstart=,ucomm=` output into pid → change key (start + command name). */
+export function parsePsPoll(stdout: string): { pid: number; key: string }[] {
+  const out: { pid: number; key: string }[] = [];
+  for (const line of stdout.split('\n')) {
+    const m = /^\s*(\d+)\s+(\S+)\s+(\S+)\s+(\d+)\s+(\S+)\s+(\d+)(?: (.*))?$/.exec(line);
+    if (!m) continue;
+    const start = lstartToIso(m[2]!, m[3]!, m[4]!, m[5]!, m[6]!);
+    if (start) out.push({ pid: Number(m[1]), key: `${start}\0${(m[7] ?? '').trim()}` });
+  }
+  return out;
+}
+
+export async function psPoll(): Promise<{ pid: number; key: string }[]> {
+  return parsePsPoll(await run('ps', ['-ax', '-o', PS_POLL_FORMAT]));
 }
 
 export interface LsofProc {

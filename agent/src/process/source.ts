@@ -6,7 +6,7 @@
 //   ps      macOS (and any Unix with ps + lsof, so it runs on Linux too): ps.ts
 //   cim     Windows: Win32_Process through PowerShell (win32.ts)
 import { isAlive as procAlive, listPids, listProcesses, ownNamespace, readExe, readProcess } from './linux.ts';
-import { lsofOf, psFacts, psRows } from './ps.ts';
+import { lsofOf, psFacts, psPoll, psRows } from './ps.ts';
 import type { ProcFacts } from './types.ts';
 import { runCim } from './win32.ts';
 
@@ -71,8 +71,9 @@ export function psSource(): ProcessSource {
     list: () => facts(),
     facts: (pids) => facts(pids),
     read: async (pid) => (await facts([pid]))[0] ?? null,
-    // ps alone is cheap; lsof only for pids whose key changed. An exec keeps pid and start but changes argv.
-    poll: async () => (await psRows()).map((r) => ({ pid: r.pid, key: `${r.start}\0${r.args}` })),
+    // One light ps per poll; argv and lsof only for pids whose key changed. An exec keeps pid and
+    // start but changes the kernel's command name.
+    poll: () => psPoll(),
     alive: (pid) => {
       if (!signalAlive(pid)) return false;
       if (process.platform === 'linux') return procAlive(pid);

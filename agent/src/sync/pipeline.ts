@@ -16,7 +16,7 @@ import { enforceDecisions } from '../enforce/enforce.ts';
 import { withBypasses } from '../inventory/bypass.ts';
 import { loadManagedSettings, managedSettingsFromBundleData } from '../catalog/managed-settings.ts';
 import type { ManagedSettingsData } from '../../../wire/src/managed-settings.ts';
-import { DEFAULT_WATCH_INTERVAL_MS, ProcessWatch, loadWatchList } from '../enforce/watch.ts';
+import { ProcessWatch, defaultWatchInterval, loadWatchList } from '../enforce/watch.ts';
 import { vaultListing } from '../enforce/vault-listing.ts';
 import type { PublicUser } from '../enforce/public-state.ts';
 import { ExceptionDesk, type ExceptionApi } from './exception-desk.ts';
@@ -62,7 +62,7 @@ export async function createPipeline(config: AgentConfig): Promise<AgentPipeline
         const pb = await loadPolicyBundle(bundle.archive, { publicKeyPem: ctx.publicKeyPem });
         // Managed-settings facts travel in the bundle's data like the catalog (never new write locations).
         engine = { etag: bundle.etag, revision: bundle.revision, engine: await PolicyEngine.load(pb), managed: managedSettingsFromBundleData(pb.data).data };
-        watch?.setInterval(pb.banList.watch?.interval_ms ?? DEFAULT_WATCH_INTERVAL_MS); // the bundle sets the poll interval
+        if (watch) watch.setInterval(pb.banList.watch?.interval_ms ?? defaultWatchInterval(watch.source.kind)); // the bundle sets the poll interval
       }
       const m = ctx.memberships;
       const input = buildPolicyInput(inventory, { id: ctx.deviceId, groups: m?.deviceGroups ?? [], userGroups: m?.userGroups ?? {} }, new Date(), []);

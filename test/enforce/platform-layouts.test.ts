@@ -1,0 +1,164 @@
+// Quarantine on macOS and Windows install layouts, built in a temp root (the agent proves and moves
+// paths by the catalog's darwin / win32 layouts under --root): a whole .app bundle with framework
+// links, modes and user extended attributes, plus the CLI link a notice shim replaces; a per-user
+// %LOCALAPPDATA% install whose running executable is killed before it is moved (Windows cannot move
+// a running .exe), and an npm package under %APPDATA%\npm whose claude.cmd becomes a .cmd notice.
+// Restore puts back every byte, mode, link target and xattr. Processes are copies of sleep this test
+// starts from inside the layout; nothing outside the temp folder is touched.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { enforceDecisions } from '../../agent/src/enforce/enforce.ts';
+import { readEvents } from '../../agent/src/enforce/outbox.ts';
+import { SHIM_EXIT } from '../../agent/src/enforce/shim.ts';
+import { enforceState } from '../../agent/src/enforce/state.ts';
+import { describeTree, diffTrees } from '../../agent/src/enforce/tree.ts';
+import { listQuarantine, restore } from '../../agent/src/enforce/vault.ts';
+import { processSource } from '../../agent/src/process/source.ts';
+import type { Finding, RunningProcess } from '../../wire/src/inventory.ts';
+import { decision, inventory, tempRoot } from './fixtures.ts';
+
+function file(path: string, text: string | Buffer, mode: number): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+  chmodSync(path, mode);
+}
+
+/** user.* extended attributes through Python's os.*xattr (node has no xattr API); null when that cannot run here. */
+function xattr(path: string, set?: Record<string, string>): Record<string, string> | null {
+  const code = set
+    ? `import os,sys,json\nfor k,v in json.loads(sys.argv[2]).items(): os.setxattr(sys.argv[1], k, v.encode(), follow_symlinks=False)`
+    : `import os,sys,json\nprint(json.dumps({k: os.getxattr(sys.argv[1], k, follow_symlinks=False).decode() for k in sorted(os.listxattr(sys.argv[1], follow_symlinks=False)) if k.startswith('user.')}))`;
+  const r = spawnSync('python3', ['-c', code, path, JSON.stringify(set ?? {})], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) return null;
+  return set ? set : (JSON.parse(r.stdout) as Record<string, string>);
+}
+
+async function runFrom(exe: string): Promise<{ child: ChildProcess; running: RunningProcess }> {
+  const child = spawn(exe, ['60'], { stdio: 'ignore' });
+  const src = processSource();
+  for (let i = 0; i < 400; i++) {
+    const f = await src.read(child.pid!);
+    if (f?.exe === exe) return { child, running: { pid: child.pid!, name: f.name, matched: exe, start: f.start! } };
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${exe} did not start`);
+}
+
+const gone = (c: ChildProcess): Promise<void> => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', () => r())) : Promise.resolve());
+
+function appFinding(tool: string, name: string, user: string | null, channel: Finding['channel'], evidence: Finding['evidence'], running: RunningProcess[]): Finding {
+  return { tool_id: tool, name, vendor: 'Vendor', vendor_country: 'US', category: 'ai-ide', version: '1.4.0', channel, user, paths: [evidence[0]!.path], evidence, confidence: 'high', running };
+}
+
+test('macOS: a running .app is killed, the whole bundle moves with its links, modes and xattrs, the CLI link becomes a notice; restore is identical', async (ctx) => {
+  const t = tempRoot('layout-macos');
+  let child: ChildProcess | null = null;
+  try {
+    const app = join(t.root, 'Applications', 'Cursor.app');
+    const c = join(app, 'Contents');
+    file(join(c, 'Info.plist'), '<?xml version="1.0"?><plist version="1.0"><dict><key>CFBundleShortVersionString</key><string>1.4.0</string></dict></plist>\n', 0o644);
+    file(join(c, 'MacOS', 'Cursor'), readFileSync('/usr/bin/sleep'), 0o755);
+    file(join(c, 'Resources', 'app', 'bin', 'code'), '#!/bin/sh\nexec "$(dirname "$0")/../../../MacOS/Cursor" "$@"\n', 0o755);
+    file(join(c, '_CodeSignature', 'CodeResources'), Buffer.from([0xfa, 0xde, 0x0c, 0x02, 0, 1, 2, 3]), 0o600);
+    const fw = join(c, 'Frameworks', 'Electron Framework.framework');
+    file(join(fw, 'Versions', 'A', 'Electron Framework'), Buffer.alloc(3000, 7), 0o755);
+    symlinkSync('A', join(fw, 'Versions', 'Current'));
+    symlinkSync('Versions/Current/Electron Framework', join(fw, 'Electron Framework'));
+    // The CLI Cursor installs: /usr/local/bin/cursor → the bundle's script (an absolute link, as on a Mac).
+    const cli = join(t.root, 'usr', 'local', 'bin', 'cursor');
+    mkdirSync(dirname(cli), { recursive: true });
+    symlinkSync('/Applications/Cursor.app/Contents/Resources/app/bin/code', cli);
+    const attrs = xattr(app, { 'user.com.apple.quarantine': '0083;675f1c2a;Safari;' }) && xattr(join(c, 'MacOS', 'Cursor'), { 'user.com.apple.provenance': 'x1' });
+    const before = describeTree(app);
+
+    const run = await runFrom(join(c, 'MacOS', 'Cursor'));
+    child = run.child;
+    const f = appFinding('cursor', 'Cursor', null, 'app', [{ signal: 'app_bundle', path: app, version: '1.4.0', strong: true }, { signal: 'path_binary', path: cli, strong: true }], [run.running]);
+    const d = decision(f, 'quarantine', { message: 'Cursor is not approved here.', alternative: 'VS Code' });
+    const report = await enforceDecisions([d], inventory(t.root, [f]), { stateDir: t.state, root: t.root, os: 'darwin', bundleRevision: 'r1', termTimeoutMs: 1000 });
+    await gone(child);
+
+    const state = enforceState(t.state);
+    const events = readEvents(state.outbox);
+    assert.deepEqual(events.map((e) => [e.kind, e.result]), [['notice', 'ok'], ['kill', 'ok'], ['quarantine', 'ok']], JSON.stringify(report.actions[0]!.steps));
+    assert.equal(existsSync(app), false);
+    assert.ok(lstatSync(cli).isFile());
+    const shim = spawnSync(cli, [], { encoding: 'utf8' });
+    assert.equal(shim.status, SHIM_EXIT);
+    assert.match(shim.stderr, /Cursor is not approved here\./);
+    const m = listQuarantine(state)[0]!;
+    assert.deepEqual(m.items.map((i) => i.original).sort(), [app, cli].sort());
+    // The bundle moved as one item, links inside it kept as links.
+    const tree = m.items.find((i) => i.original === app)!.tree;
+    assert.equal(tree.find((e) => e.rel === 'Contents/Frameworks/Electron Framework.framework/Versions/Current')?.target, 'A');
+
+    const r = restore(state, m.id);
+    assert.deepEqual(r.problems, []);
+    assert.deepEqual(diffTrees(before, describeTree(app)), []);
+    assert.equal(readlinkSync(cli), '/Applications/Cursor.app/Contents/Resources/app/bin/code');
+    if (attrs) {
+      assert.deepEqual(xattr(app), { 'user.com.apple.quarantine': '0083;675f1c2a;Safari;' });
+      assert.deepEqual(xattr(join(c, 'MacOS', 'Cursor')), { 'user.com.apple.provenance': 'x1' });
+    } else {
+      ctx.diagnostic('user xattrs cannot be set here (no python3, or the file system refuses them): xattrs not checked');
+    }
+  } finally {
+    child?.kill('SIGKILL');
+    t.cleanup();
+  }
+});
+
+test("Windows: a per-user %LOCALAPPDATA% install is killed first, then moved; npm's claude.cmd becomes a .cmd notice; restore is identical", async () => {
+  const t = tempRoot('layout-win');
+  let child: ChildProcess | null = null;
+  try {
+    const home = join(t.root, 'Users', 'alice');
+    const exe = join(home, 'AppData', 'Local', 'Programs', 'cursor', 'Cursor.exe');
+    file(exe, readFileSync('/usr/bin/sleep'), 0o755);
+    file(join(dirname(exe), 'resources', 'app.asar'), Buffer.alloc(5000, 3), 0o644);
+    const npm = join(home, 'AppData', 'Roaming', 'npm');
+    const pkg = join(npm, 'node_modules', '@anthropic-ai', 'claude-code');
+    file(join(pkg, 'package.json'), JSON.stringify({ name: '@anthropic-ai/claude-code', version: '2.0.1', bin: { claude: 'cli.js' } }), 0o644);
+    file(join(pkg, 'cli.js'), '#!/usr/bin/env node\nsetInterval(() => {}, 1000);\n', 0o755);
+    // npm on Windows writes command files, not links: claude.cmd, claude.ps1 and a sh script.
+    const cmd = join(npm, 'claude.cmd');
+    file(cmd, '@ECHO off\r\nGOTO start\r\n:find_dp0\r\nSET dp0=%~dp0\r\nEXIT /b\r\n:start\r\nSETLOCAL\r\nCALL :find_dp0\r\n"%_prog%"  "%dp0%\\node_modules\\@anthropic-ai\\claude-code\\cli.js" %*\r\n', 0o644);
+    const beforeExe = describeTree(exe);
+    const beforePkg = describeTree(pkg);
+    const beforeCmd = describeTree(cmd);
+
+    const run = await runFrom(exe);
+    child = run.child;
+    const cursor = appFinding('cursor', 'Cursor', 'alice', 'app', [{ signal: 'binary', path: exe, strong: true }], [run.running]);
+    const claude = appFinding('claude-code', 'Claude Code', 'alice', 'npm', [{ signal: 'npm_package', path: pkg, version: '2.0.1', strong: true }, { signal: 'path_binary', path: cmd, strong: true }], []);
+    const opts = { stateDir: t.state, root: t.root, os: 'win32' as const, bundleRevision: 'r1', termTimeoutMs: 1000 };
+    const report = await enforceDecisions([decision(cursor, 'quarantine'), decision(claude, 'quarantine', { message: 'Claude Code is banned.' })], inventory(t.root, [cursor, claude]), opts);
+    await gone(child);
+
+    const state = enforceState(t.state);
+    const cursorEvents = readEvents(state.outbox).filter((e) => e.tool === 'cursor');
+    assert.deepEqual(cursorEvents.map((e) => [e.kind, e.result]), [['notice', 'ok'], ['kill', 'ok'], ['quarantine', 'ok']], JSON.stringify(report.actions.map((a) => a.steps)));
+    assert.equal(existsSync(exe), false);
+    assert.ok(existsSync(join(dirname(exe), 'resources', 'app.asar')), 'only what the catalog names (Cursor.exe) moves');
+    assert.equal(existsSync(pkg), false);
+    const notice = readFileSync(cmd, 'utf8');
+    assert.match(notice, /^@echo off\r\n/);
+    assert.match(notice, /Claude Code is banned\./);
+    assert.match(notice, /exit \/b \d+\r\n$/);
+
+    const entries = listQuarantine(state);
+    assert.equal(entries.length, 2);
+    assert.equal(entries.find((m) => m.tool === 'cursor')!.items[0]!.shim, false); // an .exe cannot be a text notice
+    for (const m of entries) assert.deepEqual(restore(state, m.id).problems, []);
+    assert.deepEqual(diffTrees(beforeExe, describeTree(exe)), []);
+    assert.deepEqual(diffTrees(beforePkg, describeTree(pkg)), []);
+    assert.deepEqual(diffTrees(beforeCmd, describeTree(cmd)), []);
+  } finally {
+    child?.kill('SIGKILL');
+    t.cleanup();
+  }
+});
