@@ -157,3 +157,47 @@ test("each employee's exceptions.json holds only their own requests, owned by th
     t.cleanup();
   }
 });
+
+test('whatever answers at the server address: a refusal marks the request refused with the reason, a malformed answer keeps it queued, a bad list changes nothing', async () => {
+  const { t, state, user, dir, own } = setup('inbox-hostile');
+  const { createServer } = await import('node:http');
+  const { AgentClient } = await import('../../agent/src/sync/client.ts');
+  let mode: 'refuse' | 'garbage' | 'ok' = 'refuse';
+  const http = createServer((req, res) => {
+    res.setHeader('content-type', 'application/json');
+    if (req.method === 'GET') return void res.end(JSON.stringify({ exceptions: [{ id: 'srv-1', tool: 'claude-code', state: 'approved-forever', expires_at: null, decided_at: null, decision_note: null }] }));
+    if (mode === 'refuse') return void res.writeHead(400).end(JSON.stringify({ message: 'reason: too short for IT' }));
+    if (mode === 'garbage') return void res.writeHead(201).end(JSON.stringify({ id: 7, state: 'whatever' }));
+    res.writeHead(201).end(JSON.stringify({ id: 'srv-1', tool: 'claude-code', state: 'pending', expires_at: null, decided_at: null, decision_note: null }));
+  });
+  await new Promise<void>((ok) => http.listen(0, '127.0.0.1', ok));
+  try {
+    const client = new AgentClient(`http://127.0.0.1:${(http.address() as { port: number }).port}`, 2000);
+    client.credential = 'device-credential';
+    const desk = new ExceptionDesk(state);
+    const put = (n: number) => {
+      writeFileSync(join(dir, `${id(n)}.json`), valid());
+      own(join(dir, `${id(n)}.json`));
+    };
+    put(1);
+    desk.collect([user]);
+    await desk.exchange(client);
+    assert.deepEqual(desk.load().requests.map((r) => [r.state, r.error]), [['refused', 'POST /api/v1/agent/exceptions: 400 reason: too short for IT']]);
+    mode = 'garbage';
+    put(2);
+    desk.collect([user]);
+    await assert.rejects(desk.exchange(client), /the server's answer to an exception request is invalid/);
+    assert.equal(desk.load().requests.find((r) => r.id === id(2))?.state, 'queued');
+    mode = 'ok';
+    await assert.rejects(desk.exchange(client), /the server's exception list is invalid/);
+    const r2 = desk.load().requests.find((r) => r.id === id(2));
+    assert.deepEqual([r2?.state, r2?.server_id], ['pending', 'srv-1'], 'taken by the server; the invalid list did not make it approved');
+    // A corrupt record (a disk fault) is kept aside and the agent goes on with a fresh one.
+    writeFileSync(join(state.dir, 'exception-requests.json'), '{"requests": [');
+    assert.deepEqual(desk.load(), { requests: [], refused: [] });
+    assert.ok(readdirSync(state.dir).some((n) => n.startsWith('exception-requests.json.corrupt-')));
+  } finally {
+    http.close();
+    t.cleanup();
+  }
+});

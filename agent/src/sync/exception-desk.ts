@@ -4,6 +4,7 @@
 // requested_by, the OS account the agent proved — the inbox owner — as device_reported_user), follow
 // its state on the server, and write each employee's exceptions.json for their tray. When IT approves,
 // the server adds the exception to the next signed bundle; the policy then allows the tool.
+import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   EXCEPTION_REQUEST_LIMITS as L,
@@ -43,13 +44,22 @@ export class ExceptionDesk {
     this.path = join(state.dir, 'exception-requests.json');
   }
 
-  /** The agent's record; a corrupt one is an error the cycle reports, never silently emptied. */
+  /**
+   * The agent's record. A corrupt one (only the agent writes it: a disk fault) is kept aside as
+   * exception-requests.json.corrupt-<time> for IT, and the record starts afresh — requests already
+   * on the server keep their state there, and the agent never stops working over it.
+   */
   load(): DeskFile {
-    const v = readJsonFile(this.path);
+    let v: unknown;
+    try {
+      v = readJsonFile(this.path);
+    } catch {
+      v = null;
+    }
     if (v === undefined) return { requests: [], refused: [] };
-    const problems = check(DeskFile, v);
-    if (problems.length) throw new Error(`agent state file ${this.path} is invalid: ${problems[0]}`);
-    return v as DeskFile;
+    if (check(DeskFile, v).length === 0) return v as DeskFile;
+    renameSync(this.path, `${this.path}.corrupt-${Date.now()}`);
+    return { requests: [], refused: [] };
   }
 
   private save(f: DeskFile): void {

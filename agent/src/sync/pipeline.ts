@@ -30,6 +30,7 @@ export async function createPipeline(config: AgentConfig): Promise<AgentPipeline
   const root = config.root ?? '/';
   const desk = new ExceptionDesk(state);
   let users: PublicUser[] = [];
+  let collectError: Error | null = null;
   // Only when scanning the real machine: a demo/test root's processes are not this host's.
   const watch = config.root
     ? null
@@ -73,7 +74,13 @@ export async function createPipeline(config: AgentConfig): Promise<AgentPipeline
       // employee sees their own part and the machine-wide part, nobody else's.
       users = publishPublicState(state, { inventory, decisions, bundleRevision: bundle.revision, branding: brandingOf(bundle.files), root, os }).users;
       // The employees' exception requests, taken from their inboxes now, go to the server at check-in.
-      desk.collect(users);
+      // Never at the cost of enforcement: a failure here is reported by exchangeExceptions.
+      try {
+        desk.collect(users);
+        collectError = null;
+      } catch (e) {
+        collectError = e as Error;
+      }
       const { events, taken } = takeOutbox(state.outbox);
       return {
         decisions,
@@ -84,6 +91,7 @@ export async function createPipeline(config: AgentConfig): Promise<AgentPipeline
     },
     async exchangeExceptions(api: ExceptionApi) {
       try {
+        if (collectError) throw new Error(`exception requests could not be taken from the inboxes: ${collectError.message}`);
         await desk.exchange(api);
       } finally {
         desk.publish(users); // queued or decided: the tray shows where each request is

@@ -373,7 +373,13 @@ export class SyncAgent {
       if (serverError) throw serverError;
       const up = await this.flush();
       report.uploaded = up;
-      await this.pipeline.exchangeExceptions?.(this.client);
+      try {
+        await this.pipeline.exchangeExceptions?.(this.client);
+      } catch (e) {
+        if (e instanceof ServerError && e.status === 401) throw e;
+        // Requests stay queued for the next cycle; the check-in (and the fleet's view of this device) goes on.
+        this.log('warn', 'exception requests not exchanged; retried next cycle', { error: (e as Error).message });
+      }
       this.lastError = null;
       await this.client.checkIn(this.status());
       if (this.credentialRefused) this.log('info', 'the server accepts the credential again', {});
