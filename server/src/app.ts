@@ -38,6 +38,7 @@ import type { PolicyEvaluator } from './policy/evaluator.ts';
 import { coreRoutes } from './routes/index.ts';
 import { consoleRoutes } from './console/static.ts';
 import { ToolCatalog } from './catalog.ts';
+import { Integrations, type IntegrationOptions } from './integrations/service.ts';
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -71,6 +72,8 @@ export interface ServerOptions {
   consoleDir?: string;
   /** Names tools in reports (default: the shipped catalog, policies/data/catalog.json). */
   catalog?: ToolCatalog;
+  /** Webhook delivery: internal targets allowed (SSRF guard), retry policy, poll interval. */
+  integrations?: IntegrationOptions;
   now?: () => number;
 }
 
@@ -86,6 +89,8 @@ export interface WardenCore {
   metrics: Metrics;
   evaluator: PolicyEvaluator | null;
   catalog: ToolCatalog;
+  /** Webhooks, their dispatcher and the event stream's wake-ups (integrations/service.ts). */
+  integrations: Integrations;
   /** For plugins that authenticate themselves: the device id of a valid device credential, or null. */
   authenticateDevice: (req: FastifyRequest) => Promise<string | null>;
   /** Every route registered on this server with the auth it declared (for the authorization tests). */
@@ -150,6 +155,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     metrics: new Metrics(opts.store),
     evaluator: opts.evaluator ?? null,
     catalog: opts.catalog ?? ToolCatalog.shipped(),
+    integrations: new Integrations(opts.store, driver, opts.integrations ?? {}, now, app.log),
     routes: [],
     bundleStatus: () => null,
     authenticateDevice: async (req) => {
@@ -161,6 +167,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     },
   };
   app.decorate('warden', core);
+  // Webhook delivery starts with the server and stops before the store closes.
+  app.addHook('onReady', async () => core.integrations.start());
+  app.addHook('onClose', async () => core.integrations.stop());
   // Cookies are parsed only where a session may be (the auth hook below), not on every request.
   await app.register(cookie, { hook: false });
   app.addHook('onRoute', (r) => {

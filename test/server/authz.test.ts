@@ -9,8 +9,8 @@ import { installBundleDistribution } from '../../server/src/bundle-distribution.
 import type { CompileBundle } from '../../server/src/bundle-builder.ts';
 import { STORE_KINDS, enroll, http, pgNote, startFleet } from './helpers.ts';
 
-type Who = 'none' | 'device' | 'admin' | 'policy-editor' | 'auditor' | 'scim';
-const ALL: Who[] = ['none', 'device', 'admin', 'policy-editor', 'auditor', 'scim'];
+type Who = 'none' | 'device' | 'admin' | 'policy-editor' | 'auditor' | 'scim' | 'siem';
+const ALL: Who[] = ['none', 'device', 'admin', 'policy-editor', 'auditor', 'scim', 'siem'];
 const READ: Who[] = ['admin', 'policy-editor', 'auditor'];
 const EDIT: Who[] = ['admin', 'policy-editor'];
 const ADMIN: Who[] = ['admin'];
@@ -19,6 +19,8 @@ const DEVICE: Who[] = ['device'];
 // The identity provider's SCIM client reaches /scim/v2 and nothing else; nobody else reaches /scim/v2.
 const SCIM: Who[] = ['scim'];
 const ANYONE: Who[] = ALL;
+// A SIEM forwarder's token reads the event stream and the audit export, nothing else.
+const STREAM: Who[] = ['admin', 'auditor', 'siem'];
 
 /** "METHOD path" → who gets past authentication/authorization. */
 const MATRIX: Record<string, Who[]> = {
@@ -108,6 +110,17 @@ const MATRIX: Record<string, Who[]> = {
   'GET /api/v1/fleet/compliance-history': READ,
   'GET /api/v1/fleet/rollout': READ,
   'GET /api/v1/catalog': READ,
+  'GET /api/v1/webhooks': READ,
+  'GET /api/v1/webhooks/:id': READ,
+  'POST /api/v1/webhooks': ADMIN,
+  'PUT /api/v1/webhooks/:id': ADMIN,
+  'DELETE /api/v1/webhooks/:id': ADMIN,
+  'POST /api/v1/webhooks/:id/rotate-secret': ADMIN,
+  'POST /api/v1/webhooks/:id/test': ADMIN,
+  'GET /api/v1/webhooks/:id/dead-letters': READ,
+  'POST /api/v1/webhooks/:id/dead-letters/:seq/redeliver': ADMIN,
+  'GET /api/v1/events/stream': STREAM,
+  'GET /api/v1/audit/stream': STREAM,
 };
 
 // The bundle content does not matter for authorization; the policy is compiled elsewhere.
@@ -123,7 +136,7 @@ for (const kind of STORE_KINDS) {
     const f = await startFleet(kind, {}, (app) => installBundleDistribution(app, { signingKey: generateSigningKey(), compile }));
     try {
       const dev = await enroll(f.url, f.enrollSecret, 'matrix-host');
-      const creds: Record<Who, string | undefined> = { none: undefined, device: dev.credential, admin: f.tokens.admin, 'policy-editor': f.tokens['policy-editor'], auditor: f.tokens.auditor, scim: f.tokens.scim };
+      const creds: Record<Who, string | undefined> = { none: undefined, device: dev.credential, admin: f.tokens.admin, 'policy-editor': f.tokens['policy-editor'], auditor: f.tokens.auditor, scim: f.tokens.scim, siem: f.tokens.siem };
 
       const registered = f.app.warden.routes.map((r) => `${r.method} ${r.url}`).sort();
       assert.deepEqual(registered, Object.keys(MATRIX).sort(), 'every registered route has a row in the matrix (and no row is stale)');

@@ -83,7 +83,7 @@ export async function startFleet(kind: StoreKind, opts: Partial<ServerOptions> =
   if (beforeListen) await beforeListen(app);
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const tokens = {} as Record<Role, string>;
-  for (const role of ['admin', 'policy-editor', 'auditor', 'scim'] as Role[]) {
+  for (const role of ['admin', 'policy-editor', 'auditor', 'scim', 'siem'] as Role[]) {
     const id = await createUser(store, `${role}-user`, role, 'a long enough password', Date.now());
     tokens[role] = (await issueApiToken(store, id, 'test', null, Date.now())).token;
   }

@@ -12,6 +12,8 @@ export const ADMIN_ROLES: readonly Role[] = ['admin'];
 export const AUDIT_ROLES: readonly Role[] = ['admin', 'auditor'];
 /** The identity provider's SCIM client: provisioning users and groups, nothing else. */
 export const SCIM_ROLES: readonly Role[] = ['scim'];
+/** Who may read the event stream and the audit export: a SIEM forwarder's 'siem' token reads nothing else. */
+export const STREAM_ROLES: readonly Role[] = ['admin', 'auditor', 'siem'];
 
 export function actorName(p: Principal): string {
   return p.kind === 'device' ? `device:${p.deviceId}` : `user:${p.username}`;

@@ -13,6 +13,7 @@ import { groupRoutes } from './groups.ts';
 import { SCIM_PREFIX, scimRoutes } from './scim.ts';
 import { sessionRoutes } from './session.ts';
 import { fleetRoutes } from './fleet.ts';
+import { integrationRoutes } from './integrations.ts';
 
 export async function coreRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
   // Inside this plugin only: a core route that declares no query parameters refuses any it is sent.
@@ -20,7 +21,7 @@ export async function coreRoutes(app: FastifyInstance, ctx: RouteContext): Promi
     r.schema ??= {};
     r.schema.querystring ??= NoQuery;
   });
-  for (const routes of [enrollRoutes, agentRoutes, accessRoutes, sessionRoutes, deviceRoutes, banRoutes, exceptionRoutes, reportRoutes, groupRoutes, fleetRoutes]) {
+  for (const routes of [enrollRoutes, agentRoutes, accessRoutes, sessionRoutes, deviceRoutes, banRoutes, exceptionRoutes, reportRoutes, groupRoutes, fleetRoutes, integrationRoutes]) {
     await routes(app, ctx);
   }
   // Its own context: SCIM's content type, error documents and not-found answers stay under its prefix.

@@ -147,6 +147,29 @@ UPDATE inventory_items SET vendor_country = COALESCE(detail_json::json->>'vendor
     // How long the employee asked for (days), shown to the approver; null for older requests.
     common: 'ALTER TABLE exceptions ADD COLUMN requested_days INTEGER;',
   },
+  {
+    version: 6,
+    name: 'integrations',
+    // Everything that happens, once, in order (integrations/event-log.ts): agent enforcement events,
+    // inventory changes, agent health changes and every audited action, appended in the same
+    // transaction as what they describe. Webhooks deliver from it with a durable per-webhook cursor
+    // (at least once, in order); deliveries that kept failing land in the dead letters.
+    common: `
+CREATE TABLE integration_events (
+  seq {{serial}}, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, at BIGINT NOT NULL, device_id TEXT, data_json TEXT NOT NULL);
+CREATE INDEX integration_events_type ON integration_events (type, seq);
+CREATE TABLE webhooks (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, url TEXT NOT NULL, event_types TEXT NOT NULL, format TEXT NOT NULL,
+  enabled INTEGER NOT NULL, secret TEXT NOT NULL, previous_secret TEXT, previous_until BIGINT, version INTEGER NOT NULL,
+  created_by TEXT NOT NULL, created_at BIGINT NOT NULL, updated_by TEXT NOT NULL, updated_at BIGINT NOT NULL,
+  cursor_seq BIGINT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at BIGINT NOT NULL DEFAULT 0,
+  last_status INTEGER, last_error TEXT, last_attempt_at BIGINT, last_success_at BIGINT, delivered BIGINT NOT NULL DEFAULT 0,
+  lease_owner TEXT, lease_until BIGINT NOT NULL DEFAULT 0);
+CREATE TABLE webhook_dead_letters (
+  seq {{serial}}, webhook_id TEXT NOT NULL, event_seq BIGINT NOT NULL, event_id TEXT NOT NULL, attempts INTEGER NOT NULL,
+  last_status INTEGER, last_error TEXT NOT NULL, dead_at BIGINT NOT NULL, redelivered_at BIGINT, UNIQUE (webhook_id, event_seq));
+`,
+  },
 ];
 
 export function migrationSql(m: Migration, dialect: Dialect): string {

@@ -4,6 +4,8 @@ import { isUniqueViolation, type SqlDriver, type SqlExecutor, type SqlValue } fr
 import { MIGRATIONS, migrationSql } from './migrations.ts';
 import { InventoryRollupCache } from './inventory-rollup.ts';
 import { complianceHistory, fleetSummary, inventoryWhere, listFleetDevices, sampleCompliance } from './fleet-sql.ts';
+import { EVENTS_CHANNEL, appendIntegrationEvents, type NewIntegrationEvent } from '../integrations/event-log.ts';
+import { auditEvent, enforcementEvents, healthChange, inventoryChange, type ItemFacts } from '../integrations/derive.ts';
 import type {
   ApiToken, AuditEntry, BanChange, BanEntryRecord, BanOp, BanVersion, ComplianceSample, CountRow, Device, DeviceInventoryRow,
   DeviceVerdict, EnrollToken, EventFilter, EventRow, ExceptionRecord, ExceptionState, FleetDeviceFilter, FleetSummary,
@@ -112,6 +114,20 @@ export class SqlRepository implements Repository {
   }
   get driver(): SqlDriver {
     return this.db;
+  }
+
+  /** Appends integration events in the caller's transaction (integrations/event-log.ts). */
+  private async emit(tx: SqlExecutor, events: (NewIntegrationEvent | null)[]): Promise<boolean> {
+    const real = events.filter((e): e is NewIntegrationEvent => e !== null);
+    if (real.length > 0) await appendIntegrationEvents(tx, real);
+    return real.length > 0;
+  }
+  /** After the commit: webhook dispatchers on every node look for new events. */
+  private announce(appended: boolean): void {
+    if (appended) this.db.notify(EVENTS_CHANNEL, '').catch(() => undefined);
+  }
+  private async itemFacts(tx: SqlExecutor, deviceId: string): Promise<ItemFacts[]> {
+    return (await tx.all<Row>('SELECT item_key, tool_id, version FROM inventory_items WHERE device_id = ?', [deviceId])).map((r) => ({ key: str(r.item_key), toolId: str(r.tool_id), version: str(r.version) }));
   }
 
   async migrate(): Promise<void> {
@@ -312,7 +328,15 @@ export class SqlRepository implements Repository {
       sets.push('compliance = ?', 'strictest_action = ?', 'banned_tools = ?');
       vals.push(verdict.compliance, verdict.strictestAction, verdict.bannedTools.join(' '));
     }
-    await this.db.run(`UPDATE devices SET ${sets.join(', ')} WHERE id = ?`, [...vals, id]);
+    const appended = await this.db.transaction(async (tx) => {
+      const prev = await tx.get<Row>(`SELECT hostname, compliance, strictest_action, banned_tools, bundle_revision, status_json FROM devices WHERE id = ?${this.forUpdate}`, [id]);
+      await tx.run(`UPDATE devices SET ${sets.join(', ')} WHERE id = ?`, [...vals, id]);
+      if (!prev) return false;
+      const prevErrors = optJson(prev.status_json)?.errors;
+      const before = { hostname: str(prev.hostname), compliance: optStr(prev.compliance), strictestAction: optStr(prev.strictest_action), bannedTools: str(prev.banned_tools), bundleRevision: optStr(prev.bundle_revision), errors: Array.isArray(prevErrors) ? prevErrors.map(String) : [] };
+      return this.emit(tx, [healthChange(id, before, bundleRevision, status, verdict, at)]);
+    });
+    this.announce(appended);
   }
   async listFleetDevices(f: FleetDeviceFilter): Promise<{ total: number; devices: Device[] }> {
     const [limit, offset] = page(f);
@@ -331,25 +355,32 @@ export class SqlRepository implements Repository {
 
   // ---- inventory
   async replaceInventory(deviceId: string, seq: number, items: InventoryRow[], at: number): Promise<'ok' | 'stale'> {
-    return this.db.transaction(async (tx) => {
-      const cur = await tx.get<Row>(`SELECT inventory_seq FROM devices WHERE id = ?${this.forUpdate}`, [deviceId]);
+    let appended = false;
+    const out = await this.db.transaction(async (tx) => {
+      const cur = await tx.get<Row>(`SELECT inventory_seq, hostname FROM devices WHERE id = ?${this.forUpdate}`, [deviceId]);
       if (!cur) throw new Error(`unknown device ${deviceId}`);
-      if (seq < num(cur.inventory_seq)) return 'stale';
+      if (seq < num(cur.inventory_seq)) return 'stale' as const;
+      const before = await this.itemFacts(tx, deviceId);
       await tx.run('DELETE FROM inventory_items WHERE device_id = ?', [deviceId]);
       await insertMany(tx, `INSERT INTO inventory_items (${ITEM_COLS})`, ITEM_WIDTH, items.map((it) => itemValues(deviceId, it, at)));
       await tx.run('UPDATE devices SET inventory_seq = ?, inventory_at = ?, last_seen_at = ? WHERE id = ?', [seq, at, at, deviceId]);
-      return 'ok';
+      appended = await this.emit(tx, [inventoryChange(deviceId, str(cur.hostname), seq, before, items.map((i) => ({ key: i.key, toolId: i.toolId, version: i.version })), at)]);
+      return 'ok' as const;
     });
+    this.announce(appended);
+    return out;
   }
 
   async applyInventoryDelta(deviceId: string, baseSeq: number, seq: number, upserts: InventoryRow[], removedKeys: string[], at: number): Promise<'ok' | 'stale' | 'gap'> {
-    return this.db.transaction(async (tx) => {
-      const cur = await tx.get<Row>(`SELECT inventory_seq FROM devices WHERE id = ?${this.forUpdate}`, [deviceId]);
+    let appended = false;
+    const out = await this.db.transaction(async (tx): Promise<'ok' | 'stale' | 'gap'> => {
+      const cur = await tx.get<Row>(`SELECT inventory_seq, hostname FROM devices WHERE id = ?${this.forUpdate}`, [deviceId]);
       if (!cur) throw new Error(`unknown device ${deviceId}`);
       const stored = num(cur.inventory_seq);
       if (seq === stored && seq > baseSeq) return 'ok'; // the same delta re-sent: already applied
       if (seq < stored) return 'stale';
       if (stored !== baseSeq) return 'gap';
+      const before = await this.itemFacts(tx, deviceId);
       await insertMany(
         tx,
         `INSERT INTO inventory_items (${ITEM_COLS})`,
@@ -359,8 +390,11 @@ export class SqlRepository implements Repository {
       );
       for (const key of removedKeys) await tx.run('DELETE FROM inventory_items WHERE device_id = ? AND item_key = ?', [deviceId, key]);
       await tx.run('UPDATE devices SET inventory_seq = ?, inventory_at = ?, last_seen_at = ? WHERE id = ?', [seq, at, at, deviceId]);
+      appended = await this.emit(tx, [inventoryChange(deviceId, str(cur.hostname), seq, before, await this.itemFacts(tx, deviceId), at)]);
       return 'ok';
     });
+    this.announce(appended);
+    return out;
   }
 
   async getInventory(deviceId: string): Promise<InventoryRow[]> {
@@ -412,23 +446,36 @@ export class SqlRepository implements Repository {
 
   // ---- events
   async insertEvents(deviceId: string, batchId: string, events: EventRow[], at: number): Promise<{ stored: number; duplicate: boolean }> {
-    return this.db.transaction(async (tx) => {
+    const out = await this.db.transaction(async (tx) => {
       const fresh = await tx.run('INSERT INTO event_batches (device_id, batch_id, received_at, stored) VALUES (?, ?, ?, 0) ON CONFLICT (device_id, batch_id) DO NOTHING', [deviceId, batchId, at]);
       if (fresh === 0) {
         const prev = await tx.get<Row>('SELECT stored FROM event_batches WHERE device_id = ? AND batch_id = ?', [deviceId, batchId]);
         return { stored: num(prev?.stored ?? 0), duplicate: true };
       }
-      const stored = await insertMany(
-        tx,
-        'INSERT INTO events (device_id, event_id, at, kind, tool_id, action, detail_json, received_at)',
-        8,
-        events.map((e) => [deviceId, e.eventId, e.at, e.kind, e.toolId, e.action, JSON.stringify(e.detail), at]),
-        'ON CONFLICT (device_id, event_id) DO NOTHING',
-      );
+      // RETURNING names the events stored now (not ones an earlier batch already carried): each
+      // becomes one integration event, in the order the agent sent them.
+      const storedIds = new Set<string>();
+      for (let i = 0; i < events.length; i += 50) {
+        const chunk = events.slice(i, i + 50);
+        const rows = await tx.all<Row>(
+          `INSERT INTO events (device_id, event_id, at, kind, tool_id, action, detail_json, received_at) VALUES ${chunk.map(() => '(?,?,?,?,?,?,?,?)').join(',')} ON CONFLICT (device_id, event_id) DO NOTHING RETURNING event_id`,
+          chunk.flatMap((e) => [deviceId, e.eventId, e.at, e.kind, e.toolId, e.action, JSON.stringify(e.detail), at]),
+        );
+        for (const r of rows) storedIds.add(str(r.event_id));
+      }
+      const stored = storedIds.size;
       await tx.run('UPDATE event_batches SET stored = ? WHERE device_id = ? AND batch_id = ?', [stored, deviceId, batchId]);
       await tx.run('UPDATE devices SET last_seen_at = ? WHERE id = ?', [at, deviceId]);
-      return { stored, duplicate: false };
+      const host = stored > 0 ? str((await tx.get<Row>('SELECT hostname FROM devices WHERE id = ?', [deviceId]))?.hostname) : '';
+      const seen = new Set<string>();
+      const newRows = events.filter((e) => storedIds.has(e.eventId) && !seen.has(e.eventId) && seen.add(e.eventId));
+      return { stored, duplicate: false, appended: await this.emit(tx, enforcementEvents(deviceId, host, newRows)) };
     });
+    if ('appended' in out && out.appended !== undefined) {
+      this.announce(out.appended);
+      return { stored: out.stored, duplicate: false };
+    }
+    return out;
   }
 
   async queryEvents(f: EventFilter): Promise<StoredEvent[]> {
@@ -550,7 +597,16 @@ export class SqlRepository implements Repository {
 
   // ---- audit
   async appendAudit(e: Omit<AuditEntry, 'seq'>): Promise<void> {
-    await this.db.run('INSERT INTO audit_log (at, actor, action, target, detail_json, ip) VALUES (?, ?, ?, ?, ?, ?)', [e.at, e.actor, e.action, e.target, JSON.stringify(e.detail), e.ip]);
+    // The audit entry and its integration event (audit.<action>) commit together.
+    await this.db.transaction(async (tx) => {
+      await tx.run('INSERT INTO audit_log (at, actor, action, target, detail_json, ip) VALUES (?, ?, ?, ?, ?, ?)', [e.at, e.actor, e.action, e.target, JSON.stringify(e.detail), e.ip]);
+      await this.emit(tx, [auditEvent(e)]);
+    });
+    this.announce(true);
+  }
+  /** The audit log after `after`, oldest first (the SIEM export's resumable cursor). */
+  async auditAfter(after: number, limit: number): Promise<AuditEntry[]> {
+    return (await this.db.all<Row>('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?', [after, Math.min(Math.max(1, limit), MAX_PAGE)])).map(toAudit);
   }
   async listAudit(f?: { actor?: string; action?: string } & Partial<Page>): Promise<AuditEntry[]> {
     const where: string[] = ['1 = 1'];

@@ -3,8 +3,9 @@
 // Times are epoch milliseconds; JSON-valued fields are parsed objects.
 
 // 'scim' is the identity provider's provisioning client: it may call /scim/v2 and nothing else.
-export type Role = 'admin' | 'policy-editor' | 'auditor' | 'scim';
-export const ROLES: readonly Role[] = ['admin', 'policy-editor', 'auditor', 'scim'];
+// 'siem' is a SIEM forwarder: it may read the event stream and the audit export and nothing else.
+export type Role = 'admin' | 'policy-editor' | 'auditor' | 'scim' | 'siem';
+export const ROLES: readonly Role[] = ['admin', 'policy-editor', 'auditor', 'scim', 'siem'];
 
 export interface User {
   id: string;
@@ -340,4 +341,6 @@ export interface Repository {
 
   appendAudit(e: Omit<AuditEntry, 'seq'>): Promise<void>;
   listAudit(f?: { actor?: string; action?: string } & Partial<Page>): Promise<AuditEntry[]>;
+  /** The audit log after seq `after`, oldest first (at most 1000): the SIEM export's cursor. */
+  auditAfter(after: number, limit: number): Promise<AuditEntry[]>;
 }
