@@ -10,7 +10,7 @@ import { validate } from '../../../wire/src/validate.ts';
 import { loadManagedSettings } from '../catalog/managed-settings.ts';
 import { processIo, type CommandIo } from './command.ts';
 import { parseStateArgs } from './state-args.ts';
-import { listConfigured, revertManagedSettings } from './configure.ts';
+import { driftOf, listConfigured, revertManagedSettings } from './configure.ts';
 import { exportArtefacts } from './export.ts';
 import { appendEvent, makeEvent } from './outbox.ts';
 
@@ -63,9 +63,11 @@ export async function runConfigureCommand(args: string[], io: CommandIo = proces
   const [sub, tool] = parsed.positionals;
   if (sub === 'list') {
     const list = listConfigured(state);
-    if (parsed.json) io.out(`${JSON.stringify(list.map((r) => ({ tools: r.tools, file: r.file, path: r.path, rules: r.rules, time: r.time, had_previous: r.previous !== null })), null, 2)}\n`);
+    // Read back now: the file as warden wrote it ("in force"), or what is wrong with it.
+    const status = (r: (typeof list)[number]): string => driftOf(r).join(', ') || 'in force';
+    if (parsed.json) io.out(`${JSON.stringify(list.map((r) => ({ tools: r.tools, file: r.file, path: r.path, rules: r.rules, time: r.time, had_previous: r.previous !== null, status: status(r) })), null, 2)}\n`);
     else if (list.length === 0) io.out('no managed settings written by warden\n');
-    else for (const r of list) io.out(`${r.tools.join(',')}  ${r.path}  rule ${r.rules.join(',')}  ${r.time}${r.previous === null ? '  (no file before warden)' : ''}\n`);
+    else for (const r of list) io.out(`${r.tools.join(',')}  ${r.path}  ${status(r)}  rule ${r.rules.join(',')}  ${r.time}${r.previous === null ? '  (no file before warden)' : ''}\n`);
     return 0;
   }
   if (sub === 'revert' && tool) {
