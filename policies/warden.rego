@@ -63,6 +63,13 @@ exception_covers(ex, f) if {
 	ex.device == input.device.id
 }
 
+# ... and the installs no user owns on that device (machine-wide: shared, so allowed for all of them).
+exception_covers(ex, f) if {
+	f.user == null
+	ex.user != null
+	ex.device == input.device.id
+}
+
 excepted(f) if {
 	ex := all_exceptions[_]
 	live_exception(f, ex)

@@ -526,6 +526,27 @@ test_user_and_device_exception_covers_that_user_on_that_device_only if {
 	action_of(other, claude.id) == "quarantine"
 }
 
+test_user_and_device_exception_covers_a_machine_wide_install_on_that_device if {
+	ex := {"id": "ex-alice-dev-1", "tool": "cursor", "user": "alice", "device": "dev-1", "expires": "2027-01-01T00:00:00Z"}
+	ban_cursor := [{"id": "no-cursor", "action": "block", "match": {"tools": ["cursor"]}}]
+	ds := warden.decisions with input as make_input(laptop, [cursor], [])
+		with data.rules as ban_cursor
+		with data.exceptions as [ex]
+		with data.mode as "enforce"
+		with data.default_action as "allow"
+		with data.message as "m"
+		with data.alternative as ""
+	decision_of(ds, cursor.id).rule == "ex-alice-dev-1"
+	user_only := warden.decisions with input as make_input(laptop, [cursor], [])
+		with data.rules as ban_cursor
+		with data.exceptions as [{"id": "ex-alice", "tool": "cursor", "user": "alice", "expires": "2027-01-01T00:00:00Z"}]
+		with data.mode as "enforce"
+		with data.default_action as "allow"
+		with data.message as "m"
+		with data.alternative as ""
+	action_of(user_only, cursor.id) == "block"
+}
+
 test_exception_for_another_tool_does_not_apply if {
 	ex := {"id": "ex-alice-cursor", "tool": "cursor", "user": "alice", "expires": "2027-01-01T00:00:00Z"}
 	ds := warden.decisions with input as with_exceptions([ex])
