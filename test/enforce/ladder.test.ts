@@ -93,11 +93,11 @@ test('configure without a previous file reverts by removing it (warden-agent con
     const io = { out: (s: string) => (out += s), err: (s: string) => (out += s) };
     const common = ['--root', t.root, '--os', 'darwin', '--state', t.state];
     assert.equal(await runConfigureCommand(['list', ...common], io), 0);
-    assert.match(out, /claude-code .*managed-settings\.json  in force  .*no file before warden/);
+    assert.match(out, /claude-code .*managed-settings\.json {2}in force {2}.*no file before warden/);
     writeFileSync(path, '{"model": "y"}');
     out = '';
     assert.equal(await runConfigureCommand(['list', ...common], io), 0);
-    assert.match(out, /managed-settings\.json  edited  /, 'list reads each file back');
+    assert.match(out, /managed-settings\.json {2}edited {2}/, 'list reads each file back');
     assert.equal(await runConfigureCommand(['revert', 'claude-code', ...common], io), 0);
     assert.equal(existsSync(path), false);
     assert.equal(await runConfigureCommand(['revert', 'claude-code', ...common], io), 1);
