@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { BanList } from '../../wire/src/banlist.ts';
@@ -271,6 +271,30 @@ test("an earlier agent's record (Claude Code in the old C:\\ProgramData location
     assert.deepEqual(JSON.parse(readFileSync(join(t.root, 'Program Files', 'ClaudeCode', 'managed-settings.json'), 'utf8')), { model: 'x' });
     assert.deepEqual(listConfigured(enforceState(t.state)).map((r) => r.path), [join(t.root, 'Program Files', 'ClaudeCode', 'managed-settings.json')]);
     assert.equal(existsSync(join(t.state, 'configured', 'claude-code.json')), false);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('several findings of one tool (two users) share its machine-wide file: written once, and a later cycle writes nothing at all', async () => {
+  const t = tempRoot('managed-two-users');
+  try {
+    const install = npmInstall(t.root, 'gemini', 'gemini');
+    const fa = finding('gemini-cli', 'Gemini CLI', install, [], { user: 'alice' });
+    const fb = finding('gemini-cli', 'Gemini CLI', install, [], { user: 'bob' });
+    const settings = { security: { disableYoloMode: true } };
+    const ds = [decision(fa, 'configure', { settings }), decision(fb, 'configure', { settings })];
+    const opts = { stateDir: t.state, root: t.root, os: 'linux' as const, bundleRevision: 'r' };
+    await enforceDecisions(ds, inventory(t.root, [fa, fb]), opts);
+    const recs = listConfigured(enforceState(t.state));
+    assert.deepEqual(recs.map((r) => r.tools), [['gemini-cli']]);
+    const recFile = join(t.state, 'configured', readdirSync(join(t.state, 'configured'))[0]!);
+    const stamp = statSync(recFile).mtimeMs;
+    const file = statSync(join(t.root, 'etc', 'gemini-cli', 'settings.json')).mtimeMs;
+    await new Promise((r) => setTimeout(r, 20));
+    await enforceDecisions(ds, inventory(t.root, [fa, fb]), opts);
+    assert.equal(statSync(recFile).mtimeMs, stamp, 'the record is not rewritten');
+    assert.equal(statSync(join(t.root, 'etc', 'gemini-cli', 'settings.json')).mtimeMs, file, 'nor the file');
   } finally {
     t.cleanup();
   }

@@ -81,8 +81,9 @@ export function configureStage(decisions: Decision[], reports: ConfigureReport[]
     for (const { file, settings } of route.files) {
       const path = underRoot(opts.root, file.paths[opts.os] as string);
       const w = wanted.get(path) ?? { file, path, tools: [], rules: [], settings: {}, decisions: [] };
-      w.tools.push(d.tool);
-      w.rules.push(d.rule);
+      // Several findings of one tool (per user, per channel) share its machine-wide file.
+      if (!w.tools.includes(d.tool)) w.tools.push(d.tool);
+      if (!w.rules.includes(d.rule)) w.rules.push(d.rule);
       w.settings = mergeSettings(w.settings, settings) as Record<string, unknown>;
       w.decisions.push(d);
       wanted.set(path, w);
