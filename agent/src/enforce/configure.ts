@@ -291,7 +291,7 @@ export function applyManaged(state: EnforceState, req: ApplyRequest): ApplyResul
     if (earlier.previous !== null) base = parseManaged(req.file.format, Buffer.from(earlier.previous, 'base64').toString('utf8'), req.path);
   } else if (before) base = parseManaged(req.file.format, before.toString('utf8'), req.path);
   const text = serializeManaged(req.file.format, mergeSettings(base, req.settings) as Record<string, unknown>);
-  const sameRecord = earlier && earlier.written_sha256 === sha256(text) && [...req.tools].sort().join() === [...earlier.tools].sort().join();
+  const sameRecord = earlier && earlier.written !== '' && earlier.written_sha256 === sha256(text) && [...req.tools].sort().join() === [...earlier.tools].sort().join();
   if (before && before.equals(Buffer.from(text)) && drift.length === 0 && sameRecord) return { path: req.path, changed: false, drift };
   // Record first (crash-safe order): the content before warden is kept from the first time only.
   const record: ConfigureRecord = {
