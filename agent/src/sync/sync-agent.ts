@@ -315,6 +315,11 @@ export class SyncAgent {
 
   /** Runs a cycle now, or once more after the running one. Resolves with the report of the cycle that covers it. */
   trigger(reason: string): Promise<CycleReport> {
+    // A stopped agent starts no cycle, not even one a caller queued before stop() (it would touch a
+    // state folder that may be gone).
+    if (this.stopped) {
+      return Promise.resolve({ trigger: reason, bundle: null, inventory: null, decisions: [], actions: [], events: [], uploaded: { inventory: false, eventBatches: 0 }, queued: 0, error: 'the agent is stopped' });
+    }
     if (this.running) {
       this.pendingTrigger = reason;
       return this.running.then(() => this.running ?? this.trigger(reason));
