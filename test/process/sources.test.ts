@@ -13,6 +13,7 @@ import { terminateOne } from '../../agent/src/enforce/kill.ts';
 import { ProcessWatch, type WatchKill } from '../../agent/src/enforce/watch.ts';
 import { runningFiles } from '../../agent/src/process/attribute.ts';
 import { procfsSource, psSource, type ProcessSource } from '../../agent/src/process/source.ts';
+import type { ProcFacts } from '../../agent/src/process/types.ts';
 import { BanList } from '../../wire/src/banlist.ts';
 import { check } from '../../wire/src/validate.ts';
 
@@ -159,4 +160,49 @@ test('the bundle sets the watch interval: ban list field watch.interval_ms, boun
   const w = new ProcessWatch([], { source: procfsSource(), intervalMs: 500 });
   w.setInterval(2000);
   assert.equal(w.intervalMs, 2000);
+});
+
+test('a source with a process-start event stream (Windows) is examined as processes start, not only at the poll', async () => {
+  // The Windows stream (Win32_ProcessStartTrace through PowerShell) cannot run here: this source gives
+  // /proc's facts of a real started process through the same subscribe() the watch uses.
+  const b = banned();
+  const kids: ChildProcess[] = [];
+  const base = procfsSource();
+  const hook: { emit: ((p: ProcFacts) => void) | null } = { emit: null };
+  const src: ProcessSource = {
+    ...base,
+    subscribe: (onStart) => {
+      hook.emit = onStart;
+      return () => {
+        hook.emit = null;
+      };
+    },
+  };
+  const kills: WatchKill[] = [];
+  const watch = new ProcessWatch([{ tool: 'banned', finding: 'banned:app:-', rule: 'r', reason: 'banned', bundle_revision: 'r', paths: [b.install] }], {
+    source: src,
+    intervalMs: 60_000, // the poll does not come round during this test
+    onKill: (k) => kills.push(k),
+  });
+  try {
+    watch.start();
+    const emit = hook.emit;
+    assert.ok(emit, 'the watch subscribed');
+    const real = await started(b.tool, ['30'], base);
+    kids.push(real);
+    const spoof = await spoofOf(b.tool, base);
+    kids.push(spoof);
+    emit((await base.read(spoof.pid!))!);
+    emit((await base.read(real.pid!))!);
+    await exited(real);
+    for (let i = 0; i < 50 && kills.length === 0; i++) await sleep(10);
+    assert.deepEqual(kills.map((k) => [k.pid, k.result.outcome]), [[real.pid, 'terminated']]);
+    assert.ok(alive(spoof));
+    watch.stop();
+    assert.equal(hook.emit, null, 'stop() ends the subscription');
+  } finally {
+    watch.stop();
+    for (const k of kids) k.kill('SIGKILL');
+    b.cleanup();
+  }
 });

@@ -164,7 +164,7 @@ export const WatchSettings = Type.Object(
     interval_ms: Type.Integer({
       minimum: 100,
       maximum: 60_000,
-      description: 'poll interval of the process watch in ms (default: 500 on Linux, 2000 on macOS, 5000 on Windows): shorter catches a relaunch sooner at more CPU (bench/process-sources.ts measures it per OS source)',
+      description: 'poll interval of the process watch in ms (default: 500 on Linux, 2000 on macOS, 30000 on Windows where process starts also arrive as events): shorter catches a relaunch sooner at more CPU (bench/process-sources.ts measures it per OS source)',
     }),
   },
   { additionalProperties: false },

@@ -22,7 +22,8 @@ export const DEFAULT_WATCH_INTERVAL_MS = 500;
  * costs milliseconds of CPU each, so those poll less often (bench/process-sources.ts).
  */
 export function defaultWatchInterval(kind: SourceKind): number {
-  return kind === 'procfs' ? DEFAULT_WATCH_INTERVAL_MS : kind === 'ps' ? 2000 : 5000;
+  // Windows: process starts arrive as events (Win32_ProcessStartTrace); the poll only backs them up.
+  return kind === 'procfs' ? DEFAULT_WATCH_INTERVAL_MS : kind === 'ps' ? 2000 : 30_000;
 }
 /** Polls during which a new pid's executable is re-read (an exec right after fork). */
 const YOUNG_POLLS = 4;
@@ -85,6 +86,9 @@ export class ProcessWatch {
    */
   private seen = new Map<number, { key: string; tick: number }>();
   private timer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
+  /** Pids being signalled now (an event and a poll may both see the same new process). */
+  private readonly killing = new Set<number>();
   private busy = false;
   readonly source: ProcessSource;
   private readonly namespace: string | null;
@@ -119,16 +123,26 @@ export class ProcessWatch {
     }
   }
 
+  /**
+   * Polls at the interval; where the source has a process-start event stream (Windows:
+   * Win32_ProcessStartTrace) each new process is also examined as it starts, and the poll only
+   * catches what an event missed.
+   */
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => void this.tick().catch(() => undefined), this.interval);
     this.timer.unref();
+    if (!this.unsubscribe && this.source.subscribe) {
+      this.unsubscribe = this.source.subscribe((info) => void this.examine([info]).catch(() => undefined));
+    }
     void this.tick().catch(() => undefined);
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
   }
 
   /** One pass over the process table; returns the kills it made. */
@@ -136,7 +150,6 @@ export class ProcessWatch {
     if (this.busy || this.targets.length === 0) return [];
     this.busy = true;
     this.ticks++;
-    const kills: Promise<WatchKill>[] = [];
     try {
       const sweep = this.ticks % SWEEP_EVERY === 0;
       const look = (pid: number): boolean => {
@@ -155,23 +168,32 @@ export class ProcessWatch {
         changed.push(pid);
       }
       if (changed.length === 0) return [];
-      for (const info of await this.source.facts(changed)) {
-        const hit = this.banned(info);
-        if (!hit) continue;
-        const t0 = performance.now();
-        const recheck = (now: ProcFacts): string | null => (this.banned(now)?.file === hit.file ? null : 'no longer runs a banned file');
-        kills.push(
-          terminateOne({ pid: info.pid, start: info.start }, { termTimeoutMs: 500, source: this.source, recheck }).then((result) => {
-            const k: WatchKill = { target: hit.target, pid: info.pid, file: hit.file, result, ms: performance.now() - t0 };
-            this.opts.onKill?.(k);
-            return k;
-          }),
-        );
-      }
-      return await Promise.all(kills);
+      return await this.examine(await this.source.facts(changed));
     } finally {
       this.busy = false;
     }
+  }
+
+  /** Kills those of these processes that run a banned file (each re-checked before its signal). */
+  async examine(infos: ProcFacts[]): Promise<WatchKill[]> {
+    const kills: Promise<WatchKill>[] = [];
+    for (const info of infos) {
+      if (info.pid === process.pid || info.pid === process.ppid || this.killing.has(info.pid)) continue;
+      const hit = this.banned(info);
+      if (!hit) continue;
+      this.killing.add(info.pid);
+      const t0 = performance.now();
+      const recheck = (now: ProcFacts): string | null => (this.banned(now)?.file === hit.file ? null : 'no longer runs a banned file');
+      kills.push(
+        terminateOne({ pid: info.pid, start: info.start }, { termTimeoutMs: 500, source: this.source, recheck }).then((result) => {
+          const k: WatchKill = { target: hit.target, pid: info.pid, file: hit.file, result, ms: performance.now() - t0 };
+          this.killing.delete(info.pid);
+          this.opts.onKill?.(k);
+          return k;
+        }),
+      );
+    }
+    return Promise.all(kills);
   }
 
   /** The watch target whose install holds a file this process runs, or null. */

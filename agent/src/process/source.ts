@@ -8,7 +8,7 @@
 import { isAlive as procAlive, listPids, listProcesses, ownNamespace, readExe, readProcess } from './linux.ts';
 import { lsofOf, psFacts, psPoll, psRows } from './ps.ts';
 import type { ProcFacts } from './types.ts';
-import { runCim } from './win32.ts';
+import { runCim, watchStarts } from './win32.ts';
 
 export type SourceKind = 'procfs' | 'ps' | 'cim';
 
@@ -33,6 +33,8 @@ export interface ProcessSource {
   poll(look: (pid: number) => boolean): Promise<PollRow[]>;
   /** True while the pid exists and is not a zombie. */
   alive(pid: number): boolean;
+  /** Where the OS offers a cheap process-start event stream: each new process's facts as it starts; returns stop. */
+  subscribe?(onStart: (p: ProcFacts) => void): () => void;
   /** This agent's mount namespace (Linux); null where there is none. */
   namespace(): string | null;
 }
@@ -101,6 +103,7 @@ export function cimSource(): ProcessSource {
       return all.map((p) => ({ pid: p.pid, key: `${p.start ?? ''}\0${p.exe ?? ''}` }));
     },
     alive: signalAlive,
+    subscribe: (onStart) => watchStarts(onStart),
     namespace: () => null,
   };
 }

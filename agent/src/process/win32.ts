@@ -6,25 +6,54 @@
 // CommandLineToArgvW splits it, only to find an interpreter's script, which must then exist and lie
 // in a proven install (attribute.ts). The parser is pure and tested against recorded outputs
 // (test/process/fixtures/); PowerShell itself does not run here.
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import type { ProcFacts } from './types.ts';
 
-/** Lists every process (or, with $only set, one pid) as compressed JSON. Fields are ours, not Get-CimInstance's defaults. */
+/** One Win32_Process ($_) as the object the parser reads; $u maps pid → owner. Fields are ours, not Get-CimInstance's defaults. */
+const ROW = [
+  '[pscustomobject]@{',
+  '  ProcessId = $_.ProcessId; ParentProcessId = $_.ParentProcessId; Name = $_.Name;',
+  '  ExecutablePath = $_.ExecutablePath; CommandLine = $_.CommandLine;',
+  "  CreationDate = if ($_.CreationDate) { $_.CreationDate.ToUniversalTime().ToString('o') } else { $null };",
+  '  UserName = $u[[int]$_.ProcessId] }',
+].join('\n');
+
+const PREAMBLE = [
+  "$ErrorActionPreference = 'SilentlyContinue'",
+  '[Console]::OutputEncoding = [System.Text.Encoding]::UTF8', // redirected output is otherwise the OEM code page
+];
+
+/** Lists every process (or one pid) as compressed JSON. */
 export function cimScript(pid?: number): string {
   const filter = pid === undefined ? '' : ` -Filter "ProcessId=${Math.trunc(pid)}"`;
   const users = pid === undefined ? 'Get-Process -IncludeUserName' : `Get-Process -Id ${Math.trunc(pid)} -IncludeUserName`;
   return [
-    "$ErrorActionPreference = 'SilentlyContinue'",
-    '[Console]::OutputEncoding = [System.Text.Encoding]::UTF8', // redirected output is otherwise the OEM code page
+    ...PREAMBLE,
     '$u = @{}',
     `foreach ($p in ${users}) { $u[[int]$p.Id] = $p.UserName }`,
-    `@(Get-CimInstance -ClassName Win32_Process${filter} | ForEach-Object { [pscustomobject]@{`,
-    '  ProcessId = $_.ProcessId; ParentProcessId = $_.ParentProcessId; Name = $_.Name;',
-    '  ExecutablePath = $_.ExecutablePath; CommandLine = $_.CommandLine;',
-    "  CreationDate = if ($_.CreationDate) { $_.CreationDate.ToUniversalTime().ToString('o') } else { $null };",
-    '  UserName = $u[[int]$_.ProcessId] } }) | ConvertTo-Json -Compress',
+    `@(Get-CimInstance -ClassName Win32_Process${filter} | ForEach-Object { ${ROW} }) | ConvertTo-Json -Compress`,
   ].join('\n');
 }
+
+/**
+ * Stays running and prints one compressed JSON line per process start (Win32_ProcessStartTrace, a
+ * kernel trace event: nothing runs between starts), with that process's Win32_Process facts.
+ */
+export const START_EVENTS_SCRIPT = [
+  ...PREAMBLE,
+  'Register-CimIndicationEvent -ClassName Win32_ProcessStartTrace -SourceIdentifier warden.start | Out-Null',
+  'while ($true) {',
+  '  $e = Wait-Event -SourceIdentifier warden.start',
+  '  if (-not $e) { continue }',
+  '  Remove-Event -EventIdentifier $e.EventIdentifier',
+  '  $id = [int]$e.SourceEventArgs.NewEvent.ProcessID',
+  '  $u = @{}',
+  '  foreach ($p in Get-Process -Id $id -IncludeUserName) { $u[[int]$p.Id] = $p.UserName }',
+  `  Get-CimInstance -ClassName Win32_Process -Filter "ProcessId=$id" | ForEach-Object { [Console]::Out.WriteLine((${ROW} | ConvertTo-Json -Compress)) }`,
+  '  [Console]::Out.Flush()',
+  '}',
+].join('\n');
 
 /**
  * Splits a Windows command line as CommandLineToArgvW does: the program name ends at the closing quote
@@ -139,9 +168,42 @@ export function parseCim(stdout: string, systemDrive = 'C:'): ProcFacts[] {
   return out;
 }
 
+const POWERSHELL_ARGS = ['-NoLogo', '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-Command'];
+
+/**
+ * Starts the process-start event stream; `onStart` gets each new process's facts. A stream that ends
+ * (PowerShell killed, no administrator rights) is started again after 10 s until the returned stop().
+ */
+export function watchStarts(onStart: (p: ProcFacts) => void): () => void {
+  let stopped = false;
+  let child: ChildProcess | null = null;
+  let retry: NodeJS.Timeout | null = null;
+  const begin = (): void => {
+    child = spawn('powershell.exe', [...POWERSHELL_ARGS, START_EVENTS_SCRIPT], { stdio: ['ignore', 'pipe', 'ignore'], windowsHide: true });
+    child.on('error', () => undefined);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        for (const p of parseCim(line, process.env.SystemDrive ?? 'C:')) onStart(p);
+      } catch {
+        // a line that is not one process's JSON: skipped, the poll still covers it
+      }
+    });
+    child.on('exit', () => {
+      child = null;
+      if (!stopped) retry = setTimeout(begin, 10_000).unref();
+    });
+  };
+  begin();
+  return () => {
+    stopped = true;
+    if (retry) clearTimeout(retry);
+    child?.kill();
+  };
+}
+
 export function runCim(pid?: number): Promise<ProcFacts[]> {
   return new Promise((resolve, reject) => {
-    execFile('powershell.exe', ['-NoLogo', '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-Command', cimScript(pid)], { maxBuffer: 64 * 1024 * 1024, timeout: 30_000, windowsHide: true }, (err, stdout) => {
+    execFile('powershell.exe', [...POWERSHELL_ARGS, cimScript(pid)], { maxBuffer: 64 * 1024 * 1024, timeout: 30_000, windowsHide: true }, (err, stdout) => {
       if (err) reject(new Error(`powershell Win32_Process listing failed: ${err.message}`));
       else {
         try {
