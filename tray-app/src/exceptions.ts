@@ -97,6 +97,7 @@ export function submitRequest(dirs: ViewDirs, body: unknown, now: Date = new Dat
     fd = openSync(tmp, 'wx', 0o600);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && process.platform === 'win32') throw new RequestError(503, 'on Windows, ask IT for an exception (see "Get help"): they record it for you');
     throw new RequestError(503, code === 'ENOENT' ? 'the warden agent has not set up your request folder yet; try again after its next check-in' : `cannot write the request: ${code ?? 'error'}`);
   }
   try {

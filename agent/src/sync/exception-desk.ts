@@ -66,13 +66,18 @@ export class ExceptionDesk {
     writeFileAtomic(this.path, `${JSON.stringify(f)}\n`);
   }
 
-  /** Takes new requests from every employee's inbox (creating inboxes that do not exist yet). */
+  /**
+   * Takes new requests from every employee's inbox (creating inboxes that do not exist yet). Only where
+   * the kernel says who owns a file: on Windows, which has no uids (and whose owner SIDs Node cannot
+   * read), no inbox is made and employees ask IT, who records the request in the console.
+   */
   collect(users: PublicUser[], now: Date = new Date()): { taken: number; refused: number } {
     let taken = 0;
     let refused = 0;
+    if (process.getuid === undefined) return { taken, refused };
     for (const u of users) {
       prepareInbox(this.state, u);
-      const owner = process.getuid === undefined ? null : u.uid;
+      const owner = u.uid;
       takeInbox(inboxDir(this.state, u), owner, (read) => {
         const f = this.load();
         const known = new Set(f.requests.filter((r) => r.user_key === u.key).map((r) => r.id));
