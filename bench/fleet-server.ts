@@ -57,6 +57,7 @@ const sampler = setInterval(() => {
 process.on('disconnect', () => process.exit(1));
 process.on('message', (m: { cmd?: string }) => {
   if (m.cmd === 'rss') process.send?.({ rss: process.memoryUsage().rss, peakRss });
+  if (m.cmd === 'cpu') process.send?.({ cpu: process.cpuUsage() });
   if (m.cmd === 'stop') {
     clearInterval(sampler);
     void (async () => {

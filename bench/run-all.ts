@@ -5,16 +5,17 @@
 //
 // The bench machine may be shared (other engineers' builds and tests): a 1-minute load average above
 // the core count means every time in that row is inflated, and the table says so beside it.
-// Usage: npm run bench [-- --only fleet,console] [--quick] [--out bench/RESULTS.md]
+// Usage: npm run bench [-- --only fleet,console] [--quick] [--append] [--out bench/RESULTS.md]
 //   --quick   1,000 agents only (skips the 10,000-agent fleet runs), fewer decision calls
+//   --append  keep the rows of the last run (bench/RESULTS.json) for benches not run this time
 // PostgreSQL rows need WARDEN_TEST_PG_URL (skipped, and said so, without it).
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { machine, loadLine, type BenchResult } from './machine.ts';
 
-const { values: v } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean', default: false }, out: { type: 'string', default: 'bench/RESULTS.md' } } });
+const { values: v } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean', default: false }, append: { type: 'boolean', default: false }, out: { type: 'string', default: 'bench/RESULTS.md' } } });
 const pg = process.env.WARDEN_TEST_PG_URL;
 const only = v.only ? new Set(v.only.split(',')) : null;
 
@@ -40,9 +41,13 @@ const BENCHES: Bench[] = [
 interface Row extends BenchResult {
   load1: number;
   command: string;
+  /** ISO time the row was measured. */
+  at: string;
 }
 const rows: Row[] = [];
 const notes: string[] = [];
+const jsonOut = v.out.replace(/\.md$/, '') + '.json';
+const earlier: { rows: Row[]; notes: string[] } = v.append && existsSync(jsonOut) ? (JSON.parse(readFileSync(jsonOut, 'utf8')) as { rows: Row[]; notes: string[] }) : { rows: [], notes: [] };
 
 function run(b: Bench): Promise<void> {
   const command = `node --import tsx ${b.args.join(' ')}`;
@@ -58,7 +63,7 @@ function run(b: Bench): Promise<void> {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         const m = /^bench-result (\{.*\})( ok| MISSED)?$/.exec(line);
-        if (m) rows.push({ ...(JSON.parse(m[1]!) as BenchResult & { load1: number }), command });
+        if (m) rows.push({ ...(JSON.parse(m[1]!) as BenchResult & { load1: number }), command, at: new Date().toISOString() });
       }
     });
     child.on('close', (code) => {
@@ -82,6 +87,11 @@ for (const b of BENCHES) {
   await run(b);
 }
 
+// --append: rows of commands not run this time stay, in their order, before this run's.
+const ran = new Set(rows.map((r) => r.command));
+rows.unshift(...earlier.rows.filter((r) => !ran.has(r.command)));
+notes.unshift(...earlier.notes.filter((n) => ![...ran].some((c) => n.includes(c))));
+writeFileSync(jsonOut, `${JSON.stringify({ rows, notes }, null, 1)}\n`);
 const cores = cpus().length;
 const fmt = (x: number): string => x.toLocaleString('en-US');
 const met = (r: Row): string => {
@@ -92,9 +102,9 @@ const met = (r: Row): string => {
   return `missed (×${by.toFixed(1)})`;
 };
 const table = [
-  '| figure | measured | goal | | load (1 min) | how | command |',
+  '| figure | measured | goal | | load (1 min) | how | command, time (UTC) |',
   '|---|---:|---|---|---:|---|---|',
-  ...rows.map((r) => `| ${r.name} | ${fmt(r.value)} ${r.unit} | ${r.goal ? `${r.goal.op === '<=' ? '≤' : '≥'} ${fmt(r.goal.value)} ${r.unit}` : ''} | ${met(r)} | ${r.load1.toFixed(1)}${r.load1 > cores ? ' ⚠' : ''} | ${r.how} | \`${r.command}\` |`),
+  ...rows.map((r) => `| ${r.name} | ${fmt(r.value)} ${r.unit} | ${r.goal ? `${r.goal.op === '<=' ? '≤' : '≥'} ${fmt(r.goal.value)} ${r.unit}` : ''} | ${met(r)} | ${r.load1.toFixed(1)}${r.load1 > cores ? ' ⚠' : ''} | ${r.how} | \`${r.command}\` ${r.at.slice(11, 16)} |`),
 ].join('\n');
 const doc = `# Benchmark results
 
