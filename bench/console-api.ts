@@ -72,12 +72,14 @@ try {
     report({ name: `console ${name} (${db}, ${(DEVICES / 1000).toFixed(0)}k devices / ${((DEVICES * PER_DEVICE) / 1000).toFixed(0)}k rows)`, value: Math.round(t), unit: 'ms', goal: { op: '<=', value: 1000 }, how: 'its API requests together over HTTP, median of 3 after a warm-up' });
   }
   // The first load after the fleet's inventory changed pays the inventory reports' scan (cached until the next change).
-  await store.driver.run('UPDATE devices SET inventory_at = inventory_at + 1 WHERE id = ?', [mid]);
+  // a real upload: the device sends its inventory again (the repository's full-upload path)
+  const dev = await store.getDevice(mid);
+  await store.replaceInventory(mid, (dev?.inventorySeq ?? 0) + 1, await store.getInventory(mid), Date.now());
   const tc = performance.now();
   await Promise.all(PAGES[0]![1].map(get));
   const cold = performance.now() - tc;
   process.stdout.write(`  overview, first load after an inventory change        ${cold.toFixed(0).padStart(6)}   < 1000 ${cold < 1000 ? 'ok' : 'OVER'}\n`);
-  report({ name: `console overview after an inventory change (${db})`, value: Math.round(cold), unit: 'ms', goal: { op: '<=', value: 1000 }, how: 'one load right after a device uploaded (report cache invalidated)' });
+  report({ name: `console overview after an inventory change (${db})`, value: Math.round(cold), unit: 'ms', goal: { op: '<=', value: 1000 }, how: 'one load right after a device uploaded its inventory (the rollup re-reads that device)' });
   const worst = Object.entries(slow).sort((a, b) => b[1] - a[1]).slice(0, 3);
   process.stdout.write(`slowest requests (worst of 4): ${worst.map(([p, ms]) => `${p.split('?')[0]} ${ms.toFixed(0)} ms`).join(', ')}\n`);
   const rssMb = Math.round(process.memoryUsage().rss / 1024 / 1024);

@@ -36,7 +36,8 @@ export async function seedConsoleFleet(db: SqlDriver, DEVICES: number, PER_DEVIC
         const chunk = items.slice(k, k + 50);
         await tx.run(`INSERT INTO inventory_items (device_id, item_key, tool_id, name, vendor, version, kind, detail_json, updated_at, vendor_country, category, user_name) VALUES ${chunk.map(() => row(12)).join(',')}`, chunk.flat());
       }
-      await tx.run('UPDATE devices SET inventory_seq = 1, inventory_at = ? WHERE id >= ? AND id <= ?', [now, `dev${String(i).padStart(6, '0')}`, `dev${String(Math.min(DEVICES, i + 100) - 1).padStart(6, '0')}`]);
+      // uploads spread over the last hours, as a fleet's are
+      await tx.run('UPDATE devices SET inventory_seq = 1, inventory_at = ? WHERE id >= ? AND id <= ?', [now - (DEVICES - i) * 1000, `dev${String(i).padStart(6, '0')}`, `dev${String(Math.min(DEVICES, i + 100) - 1).padStart(6, '0')}`]);
     }
     for (let h = 0; h < 24 * 30; h++) {
       await tx.run('INSERT INTO compliance_history (at, devices, compliant, noncompliant, unknown, bundle_current, bundle_revision) VALUES (?, ?, ?, ?, ?, ?, ?)', [now - (24 * 30 - h) * 3600_000, DEVICES, DEVICES - Math.floor(DEVICES / 7) - (h % 50), Math.floor(DEVICES / 7) + (h % 50), 0, DEVICES, '5.1']);

@@ -1,107 +1,183 @@
 // The console's inventory aggregates (reports inventory-by-tool, -version, -vendor, -vendor-country;
-// three of them are on the overview page) from one pass over the active fleet's inventory rows,
-// cached until the fleet's inventory changes. Four GROUP BY … COUNT(DISTINCT device_id) queries
-// over 100,000 rows cost 0.3–0.9 s each here; one narrow scan feeds all four, and a page that
-// asks for three of them at once shares it.
+// three of them are on the overview page), kept in memory and brought up to date incrementally.
+// Four GROUP BY … COUNT(DISTINCT device_id) queries over 100,000 rows cost 0.3–0.9 s each here; the
+// rollup reads the whole inventory once, and afterwards only the devices whose inventory changed.
 //
-// "Until the inventory changes" is exact, not a time-to-live: every inventory write (full or delta)
-// raises the device's inventory_at and inventory_seq in the same transaction as its rows, and a
-// revocation or re-enrollment changes the active count, so the fingerprint below moves with any
-// change that could move a figure — on every server node, since it is read from the database.
+// How it stays exact: every inventory write (full or delta) raises the device's inventory_at and
+// inventory_seq in the same transaction as its rows. A refresh reads the active fleet's fingerprint
+// (count, Σ seq, Σ inventory_at, max inventory_at over devices with an inventory); when it moved,
+// the devices with inventory_at ≥ the last maximum are re-read and their contribution replaced, then
+// the rollup's own fingerprint (from the devices it holds) must equal the database's — anything
+// else (a revocation, a re-enrollment) rebuilds it whole. Every server node reads the database, so
+// every node sees every change.
 import type { SqlExecutor } from './sql-driver.ts';
 import type { CountRow, InventoryGrouping } from './types.ts';
 
 type Row = Record<string, unknown>;
 const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
 
-const FINGERPRINT_SQL = "SELECT COUNT(*) AS n, SUM(inventory_seq) AS seq, SUM(inventory_at) AS at, MAX(inventory_at) AS last FROM devices WHERE state = 'active'";
-const PAGE = 500;
-
 export type Rollup = Record<Exclude<InventoryGrouping, 'device'>, CountRow[]>;
 
-interface Acc {
-  devices: Set<string>;
-  installs: number;
-  tools?: Set<string>;
-  vendors?: Set<string>;
-  name?: string;
+const ACTIVE = "state = 'active' AND inventory_at IS NOT NULL";
+const FINGERPRINT_SQL = `SELECT COUNT(*) AS n, CAST(COALESCE(SUM(inventory_seq), 0) AS TEXT) AS seq, CAST(COALESCE(SUM(inventory_at), 0) AS TEXT) AS at, MAX(inventory_at) AS last FROM devices WHERE ${ACTIVE}`;
+const CHUNK = 500;
+const SEP = '\u0000';
+
+/** Per composite key: devices holding it and rows (installs) with it. */
+type Counts = Map<string, { devices: number; installs: number }>;
+
+interface DeviceEntry {
+  seq: bigint;
+  at: bigint;
+  /** This device's rows per composite key (see keysOf). */
+  keys: Map<string, number>;
 }
 
-function bump(m: Map<string, Acc>, key: string, device: string, extra?: (a: Acc) => void): void {
-  let a = m.get(key);
-  if (!a) m.set(key, (a = { devices: new Set(), installs: 0 }));
-  a.devices.add(device);
-  a.installs++;
-  extra?.(a);
+/** The composite keys one inventory row counts under (dimension letter + values). */
+function keysOf(t: string, n: string, v: string, c: string, ver: string): string[] {
+  return [`T${SEP}${t}`, `V${SEP}${t}${SEP}${ver}`, `v${SEP}${v}`, `c${SEP}${c}`, `Tv${SEP}${t}${SEP}${v}`, `Tn${SEP}${t}${SEP}${n}`, `vT${SEP}${v}${SEP}${t}`, `cv${SEP}${c}${SEP}${v}`, `cT${SEP}${c}${SEP}${t}`, `Vn${SEP}${t}${SEP}${ver}${SEP}${n}`];
 }
 
 /** Binary string order, as SQLite's default collation sorts. */
 const cmp = (a: unknown, b: unknown): number => (str(a) < str(b) ? -1 : str(a) > str(b) ? 1 : 0);
 const byDevicesThen = (k: string) => (a: CountRow, b: CountRow): number => b.devices - a.devices || cmp(a[k], b[k]);
 
-/** Reads the active fleet's inventory once (in pages) and returns every grouping the SQL reports gave. */
-export async function computeRollup(db: SqlExecutor): Promise<Rollup> {
-  const tool = new Map<string, Acc>();
-  const version = new Map<string, Acc>();
-  const vendor = new Map<string, Acc>();
-  const country = new Map<string, Acc>();
-  const versionKey = new Map<string, [string, string]>();
-  // Device by device, 500 at a time (the primary key's prefix): bounded memory, no sort.
-  const ids = (await db.all<Row>("SELECT id FROM devices WHERE state = 'active' AND inventory_at IS NOT NULL ORDER BY id")).map((r) => str(r.id));
-  for (let i = 0; i < ids.length; i += PAGE) {
-    const chunk = ids.slice(i, i + PAGE);
-    const rows = await db.all<Row>(
-      `SELECT device_id AS d, tool_id AS t, name AS n, vendor AS v, vendor_country AS c, version AS ver FROM inventory_items WHERE device_id IN (${chunk.map(() => '?').join(',')})`,
-      chunk,
-    );
-    for (const r of rows) {
-      const [d, t, n, v, c, ver] = [str(r.d), str(r.t), str(r.n), str(r.v), str(r.c), str(r.ver)];
-      bump(tool, t, d, (a) => {
-        a.name = a.name === undefined || n > a.name ? n : a.name; // MAX(name), as the SQL report had it
-        a.vendors ??= new Set();
-        a.vendors.add(v);
-      });
-      const vk = `${t}\u0000${ver}`;
-      if (!versionKey.has(vk)) versionKey.set(vk, [t, ver]);
-      bump(version, vk, d);
-      bump(vendor, v, d, (a) => (a.tools ??= new Set()).add(t));
-      bump(country, c, d, (a) => {
-        (a.tools ??= new Set()).add(t);
-        (a.vendors ??= new Set()).add(v);
-      });
-    }
-  }
-  const maxOf = (s: Set<string> | undefined): string => [...(s ?? [])].reduce((m, x) => (x > m ? x : m), '');
-  return {
-    tool: [...tool].map(([k, a]): CountRow => ({ tool_id: k, name: a.name ?? '', vendor: maxOf(a.vendors), devices: a.devices.size, installs: a.installs })).sort(byDevicesThen('tool_id')),
-    version: [...version]
-      .map(([k, a]): CountRow => {
-        const [t, ver] = versionKey.get(k) ?? ['', ''];
-        return { tool_id: t, name: tool.get(t)?.name ?? '', version: ver, devices: a.devices.size, installs: a.installs };
-      })
-      .sort((a, b) => cmp(a.tool_id, b.tool_id) || cmp(a.version, b.version)),
-    vendor: [...vendor].map(([k, a]): CountRow => ({ vendor: k, tools: a.tools?.size ?? 0, devices: a.devices.size, installs: a.installs })).sort(byDevicesThen('vendor')),
-    vendor_country: [...country].map(([k, a]): CountRow => ({ vendor_country: k, vendors: a.vendors?.size ?? 0, tools: a.tools?.size ?? 0, devices: a.devices.size, installs: a.installs })).sort(byDevicesThen('vendor_country')),
-  };
-}
-
-/** The rollup, recomputed only when the fleet's inventory fingerprint moved; concurrent callers share one computation. */
 export class InventoryRollupCache {
-  private cached: { fingerprint: string; rollup: Promise<Rollup> } | null = null;
+  private devices = new Map<string, DeviceEntry>();
+  private counts: Counts = new Map();
+  private fingerprint: string | null = null;
+  private maxAt = 0n;
+  private output: Rollup | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+  /** Devices read by the last refresh (for the benches and tests); -1 when nothing changed. */
+  lastRefresh = { full: false, devices: -1 };
 
   constructor(private readonly db: SqlExecutor) {}
 
-  async get(): Promise<Rollup> {
+  /** The rollup as of now; concurrent callers share one refresh. */
+  get(): Promise<Rollup> {
+    const run = this.chain.then(() => this.refresh());
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async refresh(): Promise<Rollup> {
     const f = await this.db.get<Row>(FINGERPRINT_SQL);
-    const fingerprint = [f?.n, f?.seq, f?.at, f?.last].map(str).join('/');
-    if (this.cached?.fingerprint !== fingerprint) {
-      const rollup = computeRollup(this.db);
-      const entry = { fingerprint, rollup };
-      this.cached = entry;
-      rollup.catch(() => {
-        if (this.cached === entry) this.cached = null;
-      });
+    const fp = [f?.n, f?.seq, f?.at].map((x) => str(x ?? 0)).join('/');
+    if (this.output && fp === this.fingerprint) {
+      this.lastRefresh = { full: false, devices: -1 };
+      return this.output;
     }
-    return this.cached.rollup;
+    if (this.fingerprint !== null) {
+      const changed = await this.db.all<Row>(`SELECT id, inventory_seq, inventory_at FROM devices WHERE ${ACTIVE} AND inventory_at >= ?`, [Number(this.maxAt)]);
+      await this.load(changed);
+      if (this.ownFingerprint() === fp) {
+        this.lastRefresh = { full: false, devices: changed.length };
+        return this.finish(fp);
+      }
+    }
+    // First use, or a change the increment cannot explain (revocation, re-enrollment): rebuild.
+    this.devices = new Map();
+    this.counts = new Map();
+    const all = await this.db.all<Row>(`SELECT id, inventory_seq, inventory_at FROM devices WHERE ${ACTIVE} ORDER BY id`);
+    await this.load(all);
+    this.lastRefresh = { full: true, devices: all.length };
+    // Writes that landed meanwhile are in the rows read but not in fp: the next refresh catches up.
+    return this.finish(this.ownFingerprint());
+  }
+
+  private finish(fp: string): Rollup {
+    this.fingerprint = fp;
+    this.output = this.render();
+    return this.output;
+  }
+
+  private ownFingerprint(): string {
+    let seq = 0n;
+    let at = 0n;
+    for (const d of this.devices.values()) {
+      seq += d.seq;
+      at += d.at;
+    }
+    return `${this.devices.size}/${seq}/${at}`;
+  }
+
+  /** Re-reads these devices' rows and replaces their contribution to the counts. */
+  private async load(devs: Row[]): Promise<void> {
+    for (let i = 0; i < devs.length; i += CHUNK) {
+      const chunk = devs.slice(i, i + CHUNK);
+      const ids = chunk.map((d) => str(d.id));
+      const rows = await this.db.all<Row>(
+        `SELECT device_id AS d, tool_id AS t, name AS n, vendor AS v, vendor_country AS c, version AS ver FROM inventory_items WHERE device_id IN (${ids.map(() => '?').join(',')})`,
+        ids,
+      );
+      const fresh = new Map<string, Map<string, number>>(ids.map((id) => [id, new Map()]));
+      for (const r of rows) {
+        const keys = fresh.get(str(r.d));
+        if (!keys) continue;
+        for (const k of keysOf(str(r.t), str(r.n), str(r.v), str(r.c), str(r.ver))) keys.set(k, (keys.get(k) ?? 0) + 1);
+      }
+      for (const d of chunk) {
+        const id = str(d.id);
+        const old = this.devices.get(id);
+        if (old) this.apply(old.keys, -1);
+        const keys = fresh.get(id) ?? new Map<string, number>();
+        this.apply(keys, 1);
+        const at = BigInt(str(d.inventory_at) || '0');
+        this.devices.set(id, { seq: BigInt(str(d.inventory_seq) || '0'), at, keys });
+        if (at > this.maxAt) this.maxAt = at;
+      }
+    }
+  }
+
+  private apply(keys: Map<string, number>, sign: 1 | -1): void {
+    for (const [k, rows] of keys) {
+      const c = this.counts.get(k) ?? { devices: 0, installs: 0 };
+      c.devices += sign;
+      c.installs += sign * rows;
+      if (c.devices === 0) this.counts.delete(k);
+      else this.counts.set(k, c);
+    }
+  }
+
+  private render(): Rollup {
+    const dim = new Map<string, [string[], { devices: number; installs: number }][]>();
+    for (const [k, c] of this.counts) {
+      const [d = '', ...vals] = k.split(SEP);
+      const list = dim.get(d) ?? [];
+      list.push([vals, c]);
+      dim.set(d, list);
+    }
+    const rows = (d: string) => dim.get(d) ?? [];
+    const maxBy = (d: string): Map<string, string> => {
+      const m = new Map<string, string>();
+      for (const [[a = '', b = '']] of rows(d)) if (!m.has(a) || b > (m.get(a) ?? '')) m.set(a, b);
+      return m;
+    };
+    const countBy = (d: string): Map<string, number> => {
+      const m = new Map<string, number>();
+      for (const [[a = '']] of rows(d)) m.set(a, (m.get(a) ?? 0) + 1);
+      return m;
+    };
+    const names = maxBy('Tn');
+    const versionNames = new Map<string, string>();
+    for (const [[t = '', ver = '', n = '']] of rows('Vn')) {
+      const k = `${t}${SEP}${ver}`;
+      if (!versionNames.has(k) || n > (versionNames.get(k) ?? '')) versionNames.set(k, n);
+    }
+    const vendorOf = maxBy('Tv');
+    const toolsPerVendor = countBy('vT');
+    const vendorsPerCountry = countBy('cv');
+    const toolsPerCountry = countBy('cT');
+    return {
+      tool: rows('T').map(([[t = ''], c]): CountRow => ({ tool_id: t, name: names.get(t) ?? '', vendor: vendorOf.get(t) ?? '', devices: c.devices, installs: c.installs })).sort(byDevicesThen('tool_id')),
+      version: rows('V')
+        .map(([[t = '', ver = ''], c]): CountRow => ({ tool_id: t, name: versionNames.get(`${t}${SEP}${ver}`) ?? '', version: ver, devices: c.devices, installs: c.installs }))
+        .sort((a, b) => cmp(a.tool_id, b.tool_id) || cmp(a.version, b.version)),
+      vendor: rows('v').map(([[v = ''], c]): CountRow => ({ vendor: v, tools: toolsPerVendor.get(v) ?? 0, devices: c.devices, installs: c.installs })).sort(byDevicesThen('vendor')),
+      vendor_country: rows('c')
+        .map(([[k = ''], c]): CountRow => ({ vendor_country: k, vendors: vendorsPerCountry.get(k) ?? 0, tools: toolsPerCountry.get(k) ?? 0, devices: c.devices, installs: c.installs }))
+        .sort(byDevicesThen('vendor_country')),
+    };
   }
 }
