@@ -29,8 +29,8 @@ type Counts = Map<string, { devices: number; installs: number }>;
 interface DeviceEntry {
   seq: bigint;
   at: bigint;
-  /** This device's rows per composite key (see keysOf). */
-  keys: Map<string, number>;
+  /** This device's rows as interned strings, 5 per row (tool, name, vendor, country, version): ~200 bytes a device. */
+  rows: Uint32Array;
 }
 
 /** The composite keys one inventory row counts under (dimension letter + values). */
@@ -44,6 +44,8 @@ const byDevicesThen = (k: string) => (a: CountRow, b: CountRow): number => b.dev
 
 export class InventoryRollupCache {
   private devices = new Map<string, DeviceEntry>();
+  private strings: string[] = [];
+  private ids = new Map<string, number>();
   private counts: Counts = new Map();
   private fingerprint: string | null = null;
   private maxAt = 0n;
@@ -79,6 +81,8 @@ export class InventoryRollupCache {
     // First use, or a change the increment cannot explain (revocation, re-enrollment): rebuild.
     this.devices = new Map();
     this.counts = new Map();
+    this.strings = []; // versions come and go: the intern table starts over with the rebuild
+    this.ids = new Map();
     const all = await this.db.all<Row>(`SELECT id, inventory_seq, inventory_at FROM devices WHERE ${ACTIVE} ORDER BY id`);
     await this.load(all);
     this.lastRefresh = { full: true, devices: all.length };
@@ -111,26 +115,39 @@ export class InventoryRollupCache {
         `SELECT device_id AS d, tool_id AS t, name AS n, vendor AS v, vendor_country AS c, version AS ver FROM inventory_items WHERE device_id IN (${ids.map(() => '?').join(',')})`,
         ids,
       );
-      const fresh = new Map<string, Map<string, number>>(ids.map((id) => [id, new Map()]));
-      for (const r of rows) {
-        const keys = fresh.get(str(r.d));
-        if (!keys) continue;
-        for (const k of keysOf(str(r.t), str(r.n), str(r.v), str(r.c), str(r.ver))) keys.set(k, (keys.get(k) ?? 0) + 1);
-      }
+      const fresh = new Map<string, number[]>(ids.map((id) => [id, []]));
+      for (const r of rows) fresh.get(str(r.d))?.push(this.intern(r.t), this.intern(r.n), this.intern(r.v), this.intern(r.c), this.intern(r.ver));
       for (const d of chunk) {
         const id = str(d.id);
         const old = this.devices.get(id);
-        if (old) this.apply(old.keys, -1);
-        const keys = fresh.get(id) ?? new Map<string, number>();
-        this.apply(keys, 1);
+        if (old) this.apply(old.rows, -1);
+        const mine = Uint32Array.from(fresh.get(id) ?? []);
+        this.apply(mine, 1);
         const at = BigInt(str(d.inventory_at) || '0');
-        this.devices.set(id, { seq: BigInt(str(d.inventory_seq) || '0'), at, keys });
+        this.devices.set(id, { seq: BigInt(str(d.inventory_seq) || '0'), at, rows: mine });
         if (at > this.maxAt) this.maxAt = at;
       }
     }
   }
 
-  private apply(keys: Map<string, number>, sign: 1 | -1): void {
+  private intern(v: unknown): number {
+    const s = str(v);
+    let i = this.ids.get(s);
+    if (i === undefined) {
+      i = this.strings.length;
+      this.strings.push(s);
+      this.ids.set(s, i);
+    }
+    return i;
+  }
+
+  /** Adds (or takes away) one device's rows: each composite key counts the device once and every row. */
+  private apply(packed: Uint32Array, sign: 1 | -1): void {
+    const keys = new Map<string, number>();
+    const at = (i: number): string => this.strings[packed[i] ?? 0] ?? '';
+    for (let i = 0; i < packed.length; i += 5) {
+      for (const k of keysOf(at(i), at(i + 1), at(i + 2), at(i + 3), at(i + 4))) keys.set(k, (keys.get(k) ?? 0) + 1);
+    }
     for (const [k, rows] of keys) {
       const c = this.counts.get(k) ?? { devices: 0, installs: 0 };
       c.devices += sign;
