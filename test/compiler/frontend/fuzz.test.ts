@@ -12,10 +12,13 @@ import { mutate } from './mutate.ts';
 
 const SEED = 0x5eed_4042;
 const COUNT = 10_000;
-/** A hang guard, not a speed measurement (bench/ measures speed). */
-const HANG_MS = 2_000;
+/**
+ * A hang (or exponential re-parsing) is caught by the test's own timeout, not by timing each source:
+ * wall-clock limits fail on a loaded machine and measure nothing (bench/ measures speed).
+ */
+const TIMEOUT_MS = 600_000;
 
-test(`fuzz: ${COUNT} mutated Rego sources never crash the front end (seed ${SEED})`, () => {
+test(`fuzz: ${COUNT} mutated Rego sources never crash the front end (seed ${SEED})`, { timeout: TIMEOUT_MS }, () => {
   // Seeds: the conformance corpora when present, else the repository's own policies.
   const sources = corpusAvailable()
     ? loadCorpus()
@@ -46,13 +49,12 @@ test(`fuzz: ${COUNT} mutated Rego sources never crash the front end (seed ${SEED
         internal.push(`#${n}: ${d.file}:${d.row}:${d.col}: ${d.message}\n---\n${src}\n---`);
       }
     }
-    assert.ok(ms < HANG_MS, `source #${n} took ${ms.toFixed(0)} ms:\n${src}`);
   }
   console.log(`# fuzz: ${COUNT} sources, ${parsed} parsed, ${rejected} with diagnostics, slowest ${slowest.toFixed(1)} ms`);
   assert.deepEqual(internal.slice(0, 3), [], `${internal.length} sources hit an internal error`);
 });
 
-test('nested constructs that make the parser backtrack stay linear (no exponential re-parsing)', () => {
+test('nested constructs that make the parser backtrack stay linear (no exponential re-parsing: 40 levels would never finish)', { timeout: 60_000 }, () => {
   const n = 40;
   const sources = [
     'package t\np := ' + '[x | '.repeat(n) + 'y y' + ']'.repeat(n),
@@ -63,11 +65,8 @@ test('nested constructs that make the parser backtrack stay linear (no exponenti
     'package t\np if ' + '{ {'.repeat(n) + 'x x' + '} }'.repeat(n),
   ];
   for (const src of sources) {
-    const t0 = performance.now();
     const r = parseModule(src, 'nested.rego');
-    const ms = performance.now() - t0;
     assert.equal(r.module, undefined);
     assert.equal(r.diagnostics[0]?.file, 'nested.rego');
-    assert.ok(ms < HANG_MS, `took ${ms.toFixed(0)} ms: ${src.slice(0, 60)}…`);
   }
 });

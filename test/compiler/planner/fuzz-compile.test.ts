@@ -13,8 +13,8 @@ import { mulberry32 } from '../../support/prng.ts';
 const SEED = 0xc0ffee;
 const COUNT = 10_000;
 const EMIT_EVERY = 100;
-/** A hang guard, not a speed measurement (bench/ measures speed). */
-const HANG_MS = 2_000;
+// A hang is caught by the test's timeout, not by timing each source (wall-clock limits fail on a
+// loaded machine and measure nothing; bench/ measures speed).
 
 /** `pkg/rule` for the module's package and first rule, read from the text (mutations may break it). */
 function entrypointOf(src: string): string {
@@ -38,7 +38,6 @@ test(`fuzz: ${COUNT} mutated Rego sources through the planner (every ${EMIT_EVER
     const src = mutate(sources[Math.floor(rnd() * sources.length)]!, rnd);
     const file = `fuzz-${n}.rego`;
     const opts = { modules: [{ file, source: src }], entrypoints: [entrypointOf(src)] };
-    const t0 = performance.now();
     try {
       const r = planSources(opts);
       if (r.policy) planned++;
@@ -57,8 +56,6 @@ test(`fuzz: ${COUNT} mutated Rego sources through the planner (every ${EMIT_EVER
     } catch (e) {
       crashes.push(`#${n}: ${e instanceof Error ? e.stack : String(e)}\n---\n${src}\n---`);
     }
-    const ms = performance.now() - t0;
-    assert.ok(ms < HANG_MS || planned % EMIT_EVERY === 0, `source #${n} took ${ms.toFixed(0)} ms:\n${src}`);
   }
   console.log(`# fuzz compile: ${COUNT} sources, ${planned} planned, ${emitted} emitted, ${loaded} loaded in the SDK, ${crashes.length} crashes`);
   assert.deepEqual(crashes.slice(0, 3), [], `${crashes.length} sources crashed the compiler`);
