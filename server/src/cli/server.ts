@@ -2,6 +2,7 @@
 // server. First start writes the bootstrap admin's password and API token and the fleet enroll
 // secret to DATA/initial-credentials.json (0600; the database keeps only their hashes).
 import { parseArgs } from 'node:util';
+import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { openStore } from '../store/open.ts';
@@ -12,6 +13,7 @@ import { newSecret } from '../auth/secrets.ts';
 import { WasmPolicyEvaluator } from '../policy/wasm-evaluator.ts';
 import { compileFleetPolicy } from '../policy/fleet-policy.ts';
 import type { Repository } from '../store/types.ts';
+import { allowListProblems } from '../integrations/target.ts';
 import { rotateSigningKey } from '../../../wire/src/bundle-signing.ts';
 
 const USAGE = `usage: warden server start [--data DIR] [--database postgres://â€¦] [--port 8443] [--host 127.0.0.1] [--log-level info]
@@ -19,6 +21,8 @@ const USAGE = `usage: warden server start [--data DIR] [--database postgres://â€
   --data       folder for the embedded SQLite database and the bundle signing key (default ./data)
   --database   postgres://user:pass@host/db to use PostgreSQL instead of the embedded database
   --no-bundles run without the bundle service (admin API and check-ins only)
+  --webhook-allow  internal webhook targets to allow (comma-separated CIDRs, addresses or host names;
+               also WARDEN_WEBHOOK_ALLOW); by default webhooks reach public addresses only
 rotate-key: makes a new bundle signing key current and keeps the old one as
   bundle-signing.previous.key; (re)start the server (every node, with the same key files): each bundle
   is then also signed by the old key naming the new one, so agents pinning the old key switch.
@@ -70,6 +74,18 @@ export async function bootstrap(store: Repository, now = Date.now()): Promise<Bo
   return out;
 }
 
+/** This node's lasting id (webhook delivery leases), kept in the data folder. */
+function nodeId(dataDir: string): string {
+  const file = join(dataDir, 'node-id');
+  if (existsSync(file)) {
+    const id = readFileSync(file, 'utf8').trim();
+    if (/^[0-9a-f-]{36}$/.test(id)) return id;
+  }
+  const id = randomUUID();
+  writeFileSync(file, `${id}\n`, { mode: 0o600 });
+  return id;
+}
+
 export default async function serverCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === 'rotate-key') return rotateKeyCommand(rest);
@@ -81,7 +97,7 @@ export default async function serverCommand(args: string[]): Promise<number> {
   try {
     v = parseArgs({
       args: rest,
-      options: { data: { type: 'string' }, database: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'log-level': { type: 'string' }, 'no-bundles': { type: 'boolean' } },
+      options: { data: { type: 'string' }, database: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'log-level': { type: 'string' }, 'no-bundles': { type: 'boolean' }, 'webhook-allow': { type: 'string' } },
       strict: true,
     }).values;
   } catch (e) {
@@ -114,7 +130,14 @@ export default async function serverCommand(args: string[]): Promise<number> {
   }
 
   const evaluator = new WasmPolicyEvaluator(() => compileFleetPolicy());
-  const app = await buildServer({ store, evaluator, logger: { level: v['log-level'] ?? 'info' } });
+  const allow = (v['webhook-allow'] ?? process.env.WARDEN_WEBHOOK_ALLOW ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '');
+  const allowProblems = allowListProblems(allow);
+  if (allowProblems.length > 0) {
+    process.stderr.write(`warden server: --webhook-allow: ${allowProblems.join('; ')}\n`);
+    await store.close();
+    return 2;
+  }
+  const app = await buildServer({ store, evaluator, logger: { level: v['log-level'] ?? 'info' }, integrations: { allow, nodeId: nodeId(dataDir) } });
   if (!v['no-bundles']) {
     // Signed bundles and push (server/src/bundle-distribution.ts), compiled with warden's compiler.
     const { installBundleDistribution } = await import('../bundle-distribution.ts');

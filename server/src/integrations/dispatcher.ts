@@ -28,6 +28,9 @@ export interface DispatcherOptions {
   /** Fallback poll for due webhooks (default 1 s); appends also wake the dispatcher at once. */
   pollMs?: number;
   timeoutMs?: number;
+  /** This node's lasting id (warden server start keeps it in the data folder): a restarted node takes
+   * its webhooks back at once instead of waiting for its old leases to run out. */
+  nodeId?: string;
   now?: () => number;
   log?: { warn: (obj: object, msg: string) => void };
 }
@@ -39,11 +42,14 @@ export interface SendResult {
   ms: number;
 }
 
-const LEASE_MS = 60_000;
+// A node delivering a webhook holds it this long, renewed as it goes; a node that died frees it when it
+// runs out (PostgreSQL, several nodes). The embedded database has one server, which frees all at start.
+const LEASE_MS = 15_000;
+const RENEW_MS = 5_000;
 const BATCH = 100;
 
 export class WebhookDispatcher {
-  readonly owner = randomUUID();
+  readonly owner: string;
   private readonly retry: RetryPolicy;
   private readonly now: () => number;
   private readonly agents: { http: http.Agent; https: https.Agent };
@@ -60,6 +66,7 @@ export class WebhookDispatcher {
     private readonly subscribe: (fn: () => void) => () => void,
     private readonly opts: DispatcherOptions,
   ) {
+    this.owner = opts.nodeId ?? randomUUID();
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.now = opts.now ?? Date.now;
     const lookup = opts.guard.lookup();
@@ -67,6 +74,7 @@ export class WebhookDispatcher {
   }
 
   async start(): Promise<void> {
+    if (this.store.db.dialect === 'sqlite') await this.store.releaseAll();
     this.unsubscribe = this.subscribe(() => this.kick());
     this.timer = setInterval(() => this.kick(), this.opts.pollMs ?? 1000);
     this.timer.unref();
@@ -113,6 +121,7 @@ export class WebhookDispatcher {
   private async run(initial: Webhook): Promise<void> {
     let w = initial;
     if (!(await this.store.lease(w.id, this.owner, this.now(), LEASE_MS))) return;
+    let leased = this.now();
     try {
       for (;;) {
         const events = await this.store.pending(w, BATCH);
@@ -124,6 +133,10 @@ export class WebhookDispatcher {
           if (r.ok) {
             if (!(await this.store.delivered(w.id, this.owner, w.cursor, e.seq, r.status ?? 0, at))) return; // lease lost or settings changed
             w = { ...w, cursor: e.seq, attempts: 0 };
+            if (at - leased > RENEW_MS) {
+              if (!(await this.store.lease(w.id, this.owner, at, LEASE_MS))) return;
+              leased = at;
+            }
             continue;
           }
           const dead = w.attempts + 1 >= this.retry.maxAttempts;
@@ -136,7 +149,8 @@ export class WebhookDispatcher {
           }
           return;
         }
-        await this.store.lease(w.id, this.owner, this.now(), LEASE_MS);
+        if (!(await this.store.lease(w.id, this.owner, this.now(), LEASE_MS))) return;
+        leased = this.now();
         const fresh = await this.store.get(w.id);
         if (!fresh?.enabled) return;
         w = fresh;

@@ -16,6 +16,8 @@ export interface IntegrationOptions {
   timeoutMs?: number;
   /** false: this node delivers no webhooks (another node does); default true. */
   deliver?: boolean;
+  /** This node's lasting id (see DispatcherOptions.nodeId). */
+  nodeId?: string;
 }
 
 export class Integrations {
@@ -30,7 +32,7 @@ export class Integrations {
     this.webhooks = new WebhookStore(driver);
     this.guard = new TargetGuard({ allow: opts.allow ?? [] });
     this.dispatcher = opts.deliver === false ? null : new WebhookDispatcher(this.webhooks, (fn) => this.onAppend(fn), {
-      guard: this.guard, now, ...(opts.retry ? { retry: opts.retry } : {}), ...(opts.pollMs ? { pollMs: opts.pollMs } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), ...(log ? { log } : {}),
+      guard: this.guard, now, ...(opts.retry ? { retry: opts.retry } : {}), ...(opts.pollMs ? { pollMs: opts.pollMs } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.nodeId ? { nodeId: opts.nodeId } : {}), ...(log ? { log } : {}),
     });
   }
 

@@ -140,6 +140,10 @@ export class WebhookStore {
   async lease(id: string, owner: string, now: number, ms: number): Promise<boolean> {
     return (await this.db.run('UPDATE webhooks SET lease_owner = ?, lease_until = ? WHERE id = ? AND (lease_until < ? OR lease_owner = ?)', [owner, now + ms, id, now, owner])) > 0;
   }
+  /** Frees every lease (the embedded database: this process is the only server). */
+  async releaseAll(): Promise<void> {
+    await this.db.run('UPDATE webhooks SET lease_until = 0');
+  }
   async release(id: string, owner: string): Promise<void> {
     await this.db.run('UPDATE webhooks SET lease_until = 0 WHERE id = ? AND lease_owner = ?', [id, owner]);
   }
