@@ -151,3 +151,67 @@ test('state icons: PNGs in the state colour, transparent corners, a white mark',
     assert.ok(marks.length > 20, `${state}: a white mark`);
   }
 });
+
+/** Runs the bundled main under plain node with Electron's API recorded (fake-electron/), until `done` holds. */
+async function runMain(env: NodeJS.ProcessEnv, done: (calls: { call: string; args: unknown[] }[]) => boolean): Promise<{ calls: { call: string; args: unknown[] }[]; stop: () => void }> {
+  const child = spawn(process.execPath, ['--import', join(import.meta.dirname, 'fake-electron', 'register.mjs'), join(OUT, 'main.mjs')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const calls: { call: string; args: unknown[] }[] = [];
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  await new Promise<void>((ok, fail) => {
+    let buf = '';
+    const timer = setTimeout(() => fail(new Error(`main.mjs did not get there in 10 s: ${JSON.stringify(calls)} ${err}`)), 10_000);
+    child.stdout.on('data', (c: Buffer) => {
+      buf += c.toString();
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        calls.push(JSON.parse(buf.slice(0, i)) as { call: string; args: unknown[] });
+        buf = buf.slice(i + 1);
+      }
+      if (done(calls)) {
+        clearTimeout(timer);
+        ok();
+      }
+    });
+    child.on('exit', (code) => fail(new Error(`main.mjs exited ${code}: ${err}`)));
+  });
+  return { calls, stop: () => child.kill('SIGKILL') };
+}
+
+test('the bundled Electron main, with Electronʼs API recorded: blocked icon and tooltip, the notice in the menu, one notification, the window on its page server', async () => {
+  const { recordNotice } = await import('../../agent/src/enforce/notices.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'warden-tray-main-'));
+  try {
+    const key = String(process.getuid?.() ?? 0);
+    const now = new Date();
+    recordNotice(join(dir, 'agent', 'public', 'users', key, 'notices.json'), { finding: 'claude-code:npm:alice', tool: 'claude-code', action: 'block', reason: 'r', message: 'Claude Code is not approved', alternative: 'Qoder', rule: 'ban', grace_until: null, monitor: false, settings: null }, 'rev-1', now, {
+      tool_id: 'claude-code', name: 'Claude Code (CLI)', vendor: 'Anthropic', vendor_country: null, category: 'agentic-cli', version: '2.0.22', channel: 'npm', user: 'alice', paths: [], evidence: [], confidence: 'high', running: [],
+    });
+    const env = { WARDEN_STATE_DIR: join(dir, 'agent'), XDG_STATE_HOME: join(dir, 'xdg'), HOME: join(dir, 'home'), FAKE_ELECTRON_CLICK: '1' };
+    const first = await runMain(env, (c) => c.some((x) => x.call === 'BrowserWindow.loadURL') && c.some((x) => x.call === 'Tray.setContextMenu'));
+    try {
+      const of = (name: string) => first.calls.filter((c) => c.call === name).map((c) => c.args);
+      assert.equal(of('Tray.setImage').length, 1, 'the icon switched once: compliant → blocked');
+      assert.deepEqual(of('Tray.setToolTip').at(-1), ['warden: Claude Code (CLI) is blocked on this computer']);
+      const menu = of('Menu.buildFromTemplate').at(-1) as string[];
+      assert.deepEqual(menu, ['(disabled) Claude Code (CLI) is blocked on this computer', '---', `• Blocked: Claude Code (CLI) (${now.toISOString().slice(0, 10)})`, '---', 'Open warden', 'My exception requests', 'What warden checks', '---', 'Quit']);
+      const shown = of('Notification.show') as [{ title: string; body: string; urgency: string; timeoutType: string }][];
+      assert.deepEqual(shown.map(([n]) => [n.title, n.body, n.urgency, n.timeoutType]), [['Claude Code (CLI) was blocked', 'Claude Code is not approved. Use Qoder instead.', 'critical', 'never']]);
+      // The window opens the tray's own page server, which serves this employee's notice.
+      const [url] = of('BrowserWindow.loadURL').at(-1) as [string];
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+&view=notices$/);
+      const token = new URLSearchParams(new URL(url).hash.slice(1)).get('token')!;
+      const view = (await (await fetch(new URL('/api/view', url), { headers: { 'x-warden-tray-token': token } })).json()) as { notices: { tool: string }[] };
+      assert.deepEqual(view.notices.map((n) => n.tool), ['claude-code']);
+      assert.ok((await (await fetch(new URL('/app.js', url))).text()).includes('request-form'), 'the pages come from build/tray/web');
+    } finally {
+      first.stop();
+    }
+    // Started again (next login): the notification is not repeated.
+    const second = await runMain({ ...env, FAKE_ELECTRON_CLICK: '' }, (c) => c.some((x) => x.call === 'Tray.setContextMenu'));
+    second.stop();
+    assert.equal(second.calls.filter((c) => c.call === 'Notification.show').length, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -31,6 +31,7 @@ export interface TrayStatus {
  */
 export function trayStatus(report: ViewReport | null, notices: ViewNotice[], now: Date = new Date()): TrayStatus {
   const names = toolNames(report);
+  for (const n of notices) if (n.name && !names.has(n.tool)) names.set(n.tool, n.name);
   const live = report
     ? report.decisions.filter((d) => !d.monitor).map((d) => ({ tool: d.tool, action: d.action, grace_until: d.grace_until }))
     : notices.filter((n) => n.day === now.toISOString().slice(0, 10)).map((n) => ({ tool: n.tool, action: n.action, grace_until: n.grace_until }));

@@ -1,0 +1,5 @@
+// Module resolution hook: 'electron' → the recording stand-in beside this file.
+export async function resolve(specifier, context, next) {
+  if (specifier === 'electron') return { url: new URL('./fake-electron.mjs', import.meta.url).href, shortCircuit: true };
+  return next(specifier, context);
+}
