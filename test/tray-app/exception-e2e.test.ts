@@ -154,7 +154,7 @@ test('block → notice → exception request → server → admin approves → a
   const cells = await row.locator('td').allTextContents();
   assert.equal(cells[0], 'Claude Code (CLI)');
   assert.equal(cells[1], '2.0.22');
-  assert.equal(cells[4], 'Allowed');
+  assert.equal(cells[4], 'Allowed by an exception');
   assert.ok(cells[3]?.includes(f.home), cells[3]);
   assert.ok((await page.locator('#never').textContent())?.includes('Command-line arguments of running programs'));
   await shot(page, '07-what-warden-checks');

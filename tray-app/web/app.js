@@ -324,7 +324,8 @@ function reportRows(report) {
     // Same id the agent's policy input gives a finding: tool:channel:user ('-' for machine-wide).
     const d = decisions.get(`${f.tool_id}:${f.channel}:${f.user ?? '-'}`);
     const where = f.paths.length ? f.paths.join('\n') : '—';
-    for (const v of [f.name, f.version ?? 'unknown', f.channel, where, d ? (LABEL[d.action] ?? d.action) : 'Allowed']) tr.append(el('td', '', String(v)));
+    const decided = !d ? 'Allowed' : d.action === 'allow' && d.reason.startsWith('exception ') ? 'Allowed by an exception' : (LABEL[d.action] ?? d.action);
+    for (const v of [f.name, f.version ?? 'unknown', f.channel, where, decided]) tr.append(el('td', '', String(v)));
     return tr;
   });
 }
@@ -338,7 +339,7 @@ function renderChecks() {
     for (const [k, v] of [
       ['Computer', r.host.hostname],
       ['System', `${os.platform} ${os.distro ?? ''} ${os.release ?? ''} (${os.arch})`.replace(/\s+/g, ' ')],
-      ['Serial number', r.host.serial ?? 'not collected'],
+      ['Serial number', r.host.serial ?? 'unknown'],
       ['Last checked', new Date(r.scanned_at).toLocaleString()],
       ['Policy revision', r.bundle_revision],
     ]) host.append(el('dt', '', k), el('dd', '', v));
