@@ -179,7 +179,7 @@ test('exceptions: a request an agent sent is approved with an expiry; the databa
   const sent = await fetch(`${fleet.url}/api/v1/agent/exceptions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${agent.client.credential}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ tool: 'cursor', reason: 'I maintain the Cursor integration of our SDK', local_user: 'bob' }),
+    body: JSON.stringify({ tool: 'cursor', reason: 'I maintain the Cursor integration of our SDK', local_user: 'bob', duration_days: 7 }),
   });
   assert.equal(sent.status, 201, await sent.clone().text());
   const req = (await sent.json()) as { id: string };
@@ -190,8 +190,11 @@ test('exceptions: a request an agent sent is approved with an expiry; the databa
   // The requester is the device the credential proves; 'bob' is only what the device says.
   assert.match(await row.textContent() ?? '', new RegExp(`device:${agent.deviceId}.*bob`));
   await shot(page, '05-exceptions-pending');
+  // How long the employee asked for (from their tray) is shown and is the expiry the form proposes.
+  assert.match(await row.textContent() ?? '', /7 days/);
   await row.getByRole('button', { name: /^Approve/ }).click();
   const expires = new Date(Date.now() + 7 * 86400_000).toISOString().slice(0, 10);
+  assert.equal(await row.getByLabel(/^Expires/).inputValue(), expires);
   await row.getByLabel(/^Expires/).fill(expires);
   await row.getByLabel('Note').fill('until the SDK release');
   await row.getByRole('button', { name: 'Approve', exact: true }).click();
