@@ -57,11 +57,14 @@ function appFinding(tool: string, name: string, user: string | null, channel: Fi
 test('macOS: a running .app is killed, the whole bundle moves with its links, modes and xattrs, the CLI link becomes a notice; restore is identical', async (ctx) => {
   const t = tempRoot('layout-macos');
   let child: ChildProcess | null = null;
+  let helper: ChildProcess | null = null;
   try {
     const app = join(t.root, 'Applications', 'Cursor.app');
     const c = join(app, 'Contents');
     file(join(c, 'Info.plist'), '<?xml version="1.0"?><plist version="1.0"><dict><key>CFBundleShortVersionString</key><string>1.4.0</string></dict></plist>\n', 0o644);
     file(join(c, 'MacOS', 'Cursor'), readFileSync('/usr/bin/sleep'), 0o755);
+    const helperExe = join(c, 'Frameworks', 'Cursor Helper.app', 'Contents', 'MacOS', 'Cursor Helper');
+    file(helperExe, readFileSync('/usr/bin/sleep'), 0o755);
     file(join(c, 'Resources', 'app', 'bin', 'code'), '#!/bin/sh\nexec "$(dirname "$0")/../../../MacOS/Cursor" "$@"\n', 0o755);
     file(join(c, '_CodeSignature', 'CodeResources'), Buffer.from([0xfa, 0xde, 0x0c, 0x02, 0, 1, 2, 3]), 0o600);
     const fw = join(c, 'Frameworks', 'Electron Framework.framework');
@@ -77,14 +80,18 @@ test('macOS: a running .app is killed, the whole bundle moves with its links, mo
 
     const run = await runFrom(join(c, 'MacOS', 'Cursor'));
     child = run.child;
+    // A helper started after the scan: not in the finding, but it runs from the bundle about to move.
+    helper = (await runFrom(helperExe)).child;
     const f = appFinding('cursor', 'Cursor', null, 'app', [{ signal: 'app_bundle', path: app, version: '1.4.0', strong: true }, { signal: 'path_binary', path: cli, strong: true }], [run.running]);
     const d = decision(f, 'quarantine', { message: 'Cursor is not approved here.', alternative: 'VS Code' });
     const report = await enforceDecisions([d], inventory(t.root, [f]), { stateDir: t.state, root: t.root, os: 'darwin', bundleRevision: 'r1', termTimeoutMs: 1000 });
     await gone(child);
+    await gone(helper);
 
     const state = enforceState(t.state);
     const events = readEvents(state.outbox);
-    assert.deepEqual(events.map((e) => [e.kind, e.result]), [['notice', 'ok'], ['kill', 'ok'], ['quarantine', 'ok']], JSON.stringify(report.actions[0]!.steps));
+    assert.deepEqual(events.map((e) => [e.kind, e.result]), [['notice', 'ok'], ['kill', 'ok'], ['kill', 'ok'], ['quarantine', 'ok']], JSON.stringify(report.actions[0]!.steps));
+    assert.deepEqual(events[2]!.pids, [helper.pid]); // killed before the move, though the inventory never saw it
     assert.equal(existsSync(app), false);
     assert.ok(lstatSync(cli).isFile());
     const shim = spawnSync(cli, [], { encoding: 'utf8' });
@@ -108,6 +115,7 @@ test('macOS: a running .app is killed, the whole bundle moves with its links, mo
     }
   } finally {
     child?.kill('SIGKILL');
+    helper?.kill('SIGKILL');
     t.cleanup();
   }
 });

@@ -10,7 +10,8 @@ import type { Finding, Inventory } from '../../../wire/src/inventory.ts';
 import { loadCatalog } from '../catalog/load.ts';
 import { findingIds } from '../policy/input.ts';
 import { homeEndpoint, InstallProver } from '../proof/install-proof.ts';
-import { attribute } from '../process/attribute.ts';
+import { attribute, runningFiles } from '../process/attribute.ts';
+import type { ProcFacts } from '../process/types.ts';
 import { processSource, procfsSource } from '../process/source.ts';
 import type { Os } from './configure.ts';
 import { configureStage } from './configure-step.ts';
@@ -159,6 +160,7 @@ export async function enforceDecisions(decisions: Decision[], inventory: Invento
         report.steps.push(`process watch: kill ${d.tool} if started again from ${paths.join(', ')}`);
       }
     }
+    if (d.action === 'quarantine' && !dry && targets.paths.length) await killInside(targets.paths, opts, rec, report, base);
     const vaultId = d.action === 'quarantine' ? quarantineStep(d, f, targets, opts, state, rec, report, base, dry, now) : null;
     // What happened to the files and processes, for the employee's notice ("copy details").
     if (noticed) recordOutcome(state.notices, noticeId(d.tool, f.user, now), d.finding, { stopped, quarantine_id: vaultId });
@@ -224,6 +226,34 @@ async function killStep(f: Finding, prover: InstallProver, opts: EnforceOptions,
   const result = failed.length ? 'failed' : refused.length === results.length ? 'refused' : 'ok';
   rec.record(report, { ...base, kind: 'kill', result, detail, pids });
   return { stopped: results.filter((r) => r.outcome === 'terminated' || r.outcome === 'killed').length, installs: [...installs] };
+}
+
+/**
+ * Right before a quarantine: processes still running a file inside the paths about to move (a helper
+ * started after the scan, a second window) are terminated first — Windows cannot move a running
+ * executable, and elsewhere it would keep running from the vault. The paths are proven installs;
+ * each pid is re-checked before its signal like any kill.
+ */
+async function killInside(paths: string[], opts: EnforceOptions, rec: Recorder, report: ActionReport, base: Base): Promise<void> {
+  const source = opts.procRoot ? procfsSource(opts.procRoot) : processSource();
+  const ns = source.namespace();
+  const inside = (p: ProcFacts): string | null => runningFiles(p, ns).find((r) => paths.some((t) => r.path === t || r.path.startsWith(`${t}/`)))?.path ?? null;
+  let procs: ProcFacts[];
+  try {
+    procs = await source.list();
+  } catch (e) {
+    report.steps.push(`could not list processes before moving: ${(e as Error).message}`);
+    return;
+  }
+  const running = procs.filter((p) => p.pid !== process.pid && inside(p) !== null);
+  if (running.length === 0) return;
+  const results = await terminateAll(
+    running.map((p) => ({ pid: p.pid, start: p.start })),
+    { source, recheck: (now) => (inside(now) ? null : 'no longer runs a file of the install'), ...(opts.termTimeoutMs !== undefined ? { termTimeoutMs: opts.termTimeoutMs } : {}) },
+  );
+  const detail = `before moving: ${results.map((r) => `${r.pid} ${r.outcome.replace('_', ' ')}${r.error ? ` (${r.error})` : ''}`).join('; ')}`;
+  report.steps.push(`terminate ${detail}`);
+  rec.record(report, { ...base, kind: 'kill', result: results.some((r) => r.outcome === 'failed') ? 'failed' : 'ok', detail, pids: results.map((r) => r.pid) });
 }
 
 /** Each target the agent could not prove becomes an event with the reason (once a day), and nothing happens to it. */
