@@ -157,3 +157,36 @@ test('when the agent cannot reach the server, the page says so (and nothing when
   assert.equal(await page.locator('#sync').isHidden(), true);
   await page.close();
 });
+
+test('notice detail: a quarantine says where the files went and that IT can restore them; a warning can be silenced on the desktop, a block cannot', async () => {
+  const at = '2026-11-24T13:00:00.000Z';
+  writeFileSync(join(machineDir, 'notices.json'), JSON.stringify({
+    notices: [{
+      id: 'gemini-cli:2026-11-24', tool: 'gemini-cli', day: '2026-11-24', action: 'quarantine', message: 'Gemini CLI is not approved.', alternative: 'Qoder', grace_until: null, rule: 'no-gemini',
+      bundle_revision: 'rev-2', first_seen: at, last_seen: at, count: 1, read: false, user: null, name: 'Gemini CLI',
+      installs: [{ finding: 'gemini-cli:npm:-', channel: 'npm', version: '0.9.0', paths: ['/usr/lib/node_modules/@google/gemini-cli'], quarantine_id: 'q-20261124-0001', stopped: 2 }],
+    }],
+  }));
+  const page = await browser.newPage();
+  await page.goto(server.url);
+  await page.getByRole('button', { name: 'Details about Gemini CLI' }).click();
+  await page.locator('#view-notice').waitFor();
+  const facts = async () => Object.fromEntries(await page.locator('#notice-facts dt').evaluateAll((dts) => dts.map((dt) => [dt.textContent, dt.nextElementSibling?.textContent]))) as Record<string, string>;
+  let f = await facts();
+  assert.equal(f['What happened to the files'], 'Moved to the quarantine vault on this computer (q-20261124-0001). Nothing was deleted: IT can restore them exactly as they were.');
+  assert.equal(f.Where, '/usr/lib/node_modules/@google/gemini-cli');
+  assert.equal(f.Version, '0.9.0');
+  assert.equal(await page.locator('#silence').isHidden(), true, 'a quarantine always notifies');
+  await page.screenshot({ path: join(import.meta.dirname, '..', '..', 'test-artifacts', 'tray', '08-notice-quarantined.png'), fullPage: true });
+  // The cursor warning: silencing its desktop warnings is a toggle, kept in the employee's own file.
+  await page.getByRole('button', { name: 'Back to notices' }).click();
+  await page.locator('li.notice[data-action="warn"] button.details').click();
+  f = await facts();
+  assert.match(f['What happened to the files'] ?? '', /^Nothing yet\. It keeps working until .*, then it will be blocked\.$/);
+  const silence = page.getByRole('button', { name: 'Silence desktop warnings about cursor' });
+  await silence.click();
+  await page.getByRole('button', { name: 'Show desktop warnings again about cursor' }).waitFor();
+  assert.equal(await page.locator('#silence').getAttribute('aria-pressed'), 'true');
+  assert.deepEqual(JSON.parse(readFileSync(join(trayStateDir, 'notifications.json'), 'utf8')).silenced, ['cursor']);
+  await page.close();
+});
