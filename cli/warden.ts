@@ -8,6 +8,7 @@ const commands: Record<string, () => Promise<Command>> = {
   server: async () => (await import('../server/src/cli/server.ts')).default,
   bans: async () => (await import('../server/src/cli/bans.ts')).default,
   report: async () => (await import('../server/src/cli/report.ts')).default,
+  gitops: async () => (await import('../server/src/cli/gitops.ts')).default,
 };
 
 export function usage(): string {

@@ -121,6 +121,8 @@ const MATRIX: Record<string, Who[]> = {
   'POST /api/v1/webhooks/:id/dead-letters/:seq/redeliver': ADMIN,
   'GET /api/v1/events/stream': STREAM,
   'GET /api/v1/audit/stream': STREAM,
+  'POST /api/v1/gitops/plan': READ,
+  'POST /api/v1/gitops/apply': EDIT,
 };
 
 // The bundle content does not matter for authorization; the policy is compiled elsewhere.

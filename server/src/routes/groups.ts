@@ -19,7 +19,7 @@ import type { Device } from '../store/types.ts';
 import type { RouteContext } from './context.ts';
 
 const GroupName = Type.String({ minLength: 1, maxLength: 256, pattern: '^[^\\u0000-\\u001f\\u007f]+$' });
-const GroupDraft = Type.Object(
+export const GroupDraft = Type.Object(
   {
     kind: Type.Union([Type.Literal('user'), Type.Literal('device')]),
     name: GroupName,
@@ -37,7 +37,7 @@ const GroupDraft = Type.Object(
   },
   Strict,
 );
-type GroupDraft = Static<typeof GroupDraft>;
+export type GroupDraft = Static<typeof GroupDraft>;
 const GroupBody = Type.Object({ group: GroupDraft, why: Why, expect_version: Type.Optional(Type.Integer({ minimum: 1 })) }, Strict);
 type GroupBody = Static<typeof GroupBody>;
 const PreviewBody = Type.Object({ group: GroupDraft }, Strict);

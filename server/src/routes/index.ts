@@ -14,6 +14,7 @@ import { SCIM_PREFIX, scimRoutes } from './scim.ts';
 import { sessionRoutes } from './session.ts';
 import { fleetRoutes } from './fleet.ts';
 import { integrationRoutes } from './integrations.ts';
+import { gitopsRoutes } from './gitops.ts';
 
 export async function coreRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
   // Inside this plugin only: a core route that declares no query parameters refuses any it is sent.
@@ -21,7 +22,7 @@ export async function coreRoutes(app: FastifyInstance, ctx: RouteContext): Promi
     r.schema ??= {};
     r.schema.querystring ??= NoQuery;
   });
-  for (const routes of [enrollRoutes, agentRoutes, accessRoutes, sessionRoutes, deviceRoutes, banRoutes, exceptionRoutes, reportRoutes, groupRoutes, fleetRoutes, integrationRoutes]) {
+  for (const routes of [enrollRoutes, agentRoutes, accessRoutes, sessionRoutes, deviceRoutes, banRoutes, exceptionRoutes, reportRoutes, groupRoutes, fleetRoutes, integrationRoutes, gitopsRoutes]) {
     await routes(app, ctx);
   }
   // Its own context: SCIM's content type, error documents and not-found answers stay under its prefix.
