@@ -3,6 +3,7 @@
 import { isUniqueViolation, type SqlDriver, type SqlExecutor, type SqlValue } from './sql-driver.ts';
 import { MIGRATIONS, migrationSql } from './migrations.ts';
 import { InventoryRollupCache } from './inventory-rollup.ts';
+import { GroupCommit } from './group-commit.ts';
 import { complianceHistory, fleetSummary, inventoryWhere, listFleetDevices, sampleCompliance } from './fleet-sql.ts';
 import { EVENTS_CHANNEL, appendIntegrationEvents, type NewIntegrationEvent } from '../integrations/event-log.ts';
 import { auditEvent, enforcementEvents, healthChange, inventoryChange, type ItemFacts } from '../integrations/derive.ts';
@@ -101,8 +102,11 @@ const itemValues = (deviceId: string, it: InventoryRow, at: number): SqlValue[] 
 
 export class SqlRepository implements Repository {
   private readonly rollup: InventoryRollupCache;
+  /** Check-ins' status writes, committed together (group commit): one transaction per batch, not per check-in. */
+  private readonly statusWrites: GroupCommit;
   constructor(private readonly db: SqlDriver) {
     this.rollup = new InventoryRollupCache(db);
+    this.statusWrites = new GroupCommit(db);
   }
 
   get dialect() {
@@ -328,7 +332,8 @@ export class SqlRepository implements Repository {
       sets.push('compliance = ?', 'strictest_action = ?', 'banned_tools = ?');
       vals.push(verdict.compliance, verdict.strictestAction, verdict.bannedTools.join(' '));
     }
-    const appended = await this.db.transaction(async (tx) => {
+    // committed together with other check-ins arriving at the same time (group-commit.ts)
+    const appended = await this.statusWrites.run(async (tx) => {
       const prev = await tx.get<Row>(`SELECT hostname, compliance, strictest_action, banned_tools, bundle_revision, status_json FROM devices WHERE id = ?${this.forUpdate}`, [id]);
       await tx.run(`UPDATE devices SET ${sets.join(', ')} WHERE id = ?`, [...vals, id]);
       if (!prev) return false;

@@ -21,10 +21,23 @@ export class SqliteDriver implements SqlDriver {
     this.db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;');
     this.bus.setMaxListeners(0);
     const db = this.db;
+    // Prepared statements are reused: preparing cost about as much CPU as running a check-in's
+    // UPDATE (bench/fleet.ts prints the server's CPU per check-in). Statements run one at a time
+    // under the lock, so sharing one is safe; the cache is emptied when full (IN lists vary).
+    const cache = new Map<string, ReturnType<Db['prepare']>>();
+    const prepare = (sql: string): ReturnType<Db['prepare']> => {
+      let st = cache.get(sql);
+      if (!st) {
+        if (cache.size >= 500) cache.clear();
+        st = db.prepare(sql);
+        cache.set(sql, st);
+      }
+      return st;
+    };
     this.direct = {
-      all: async <T>(sql: string, params: SqlValue[] = []) => db.prepare(sql).all(...params) as T[],
-      get: async <T>(sql: string, params: SqlValue[] = []) => db.prepare(sql).get(...params) as T | undefined,
-      run: async (sql: string, params: SqlValue[] = []) => db.prepare(sql).run(...params).changes,
+      all: async <T>(sql: string, params: SqlValue[] = []) => prepare(sql).all(...params) as T[],
+      get: async <T>(sql: string, params: SqlValue[] = []) => prepare(sql).get(...params) as T | undefined,
+      run: async (sql: string, params: SqlValue[] = []) => prepare(sql).run(...params).changes,
       exec: async (script: string) => {
         db.exec(script);
       },
