@@ -3,6 +3,7 @@
 // other requests' statements: every statement and transaction goes through one FIFO lock.
 import { EventEmitter } from 'node:events';
 import Database from 'libsql';
+import type Libsql from 'libsql';
 import type { SqlDriver, SqlExecutor, SqlValue } from './sql-driver.ts';
 
 type Db = InstanceType<typeof Database>;
@@ -24,12 +25,12 @@ export class SqliteDriver implements SqlDriver {
     // Prepared statements are reused: preparing cost about as much CPU as running a check-in's
     // UPDATE (bench/fleet.ts prints the server's CPU per check-in). Statements run one at a time
     // under the lock, so sharing one is safe; the cache is emptied when full (IN lists vary).
-    const cache = new Map<string, ReturnType<Db['prepare']>>();
-    const prepare = (sql: string): ReturnType<Db['prepare']> => {
+    const cache = new Map<string, Libsql.Statement<unknown[]>>();
+    const prepare = (sql: string): Libsql.Statement<unknown[]> => {
       let st = cache.get(sql);
       if (!st) {
         if (cache.size >= 500) cache.clear();
-        st = db.prepare(sql);
+        st = db.prepare<unknown[]>(sql);
         cache.set(sql, st);
       }
       return st;
