@@ -2,7 +2,7 @@
 // JS or in a URL), the CSRF header on every state change, JSON in and out, errors as ApiError.
 import { signal } from '@preact/signals';
 
-export type Role = 'admin' | 'policy-editor' | 'auditor';
+export type Role = 'admin' | 'policy-editor' | 'auditor' | 'siem';
 
 export interface Session {
   username: string;

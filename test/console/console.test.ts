@@ -331,3 +331,40 @@ test('roles: an auditor sees everything and can change nothing; a policy editor 
   assert.equal(await editor.page.evaluate(async () => (await fetch('/api/v1/users')).status), 403);
   await editor.ctx.close();
 });
+
+test('integrations: an admin adds a webhook (its secret shown once), a signed test reaches a real receiver; an auditor sees the status, no buttons', async () => {
+  const { Receiver } = await import('../server/receiver.ts');
+  const rx = await new Receiver().start();
+  try {
+    const { ctx, page, problems } = await signedIn('ada');
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Integrations' }).click();
+    await page.getByRole('heading', { name: 'Integrations' }).waitFor();
+    await page.getByLabel('Name').fill('soc');
+    await page.getByLabel('URL').fill(`${rx.url}/hook`);
+    await page.getByLabel('Why').fill('SOC feed (SEC-18)');
+    await page.getByRole('button', { name: 'Add webhook' }).click();
+    const secret = (await page.locator('#webhook-secret').textContent()) ?? '';
+    assert.match(secret, /^whsec_/);
+    rx.secrets = [secret];
+    await page.locator('#webhooks tbody tr', { hasText: 'soc' }).waitFor();
+    await page.getByRole('button', { name: 'Send test to soc' }).click();
+    await page.getByRole('status').filter({ hasText: 'soc: test delivered (HTTP 204' }).waitFor();
+    await rx.waitFor((g) => g.some((x) => x.type === 'webhook.test'));
+    assert.ok(rx.got.find((x) => x.type === 'webhook.test')!.valid, 'the test delivery is validly signed');
+    await shot(page, '20-integrations');
+    assert.deepEqual(problems, []);
+    await ctx.close();
+
+    const aud = await signedIn('audrey');
+    await aud.page.goto(`${fleet.url}/console/integrations`);
+    const row = aud.page.locator('#webhooks tbody tr', { hasText: 'soc' });
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', /enforcement\.\*, agent\.health, audit\.\* \(json\)/);
+    assert.ok(!((await aud.page.content()).includes(secret.slice(6))), 'the secret is never shown again');
+    assert.equal(await aud.page.getByRole('button', { name: /Send test|Add webhook/ }).count(), 0);
+    assert.deepEqual(aud.problems, []);
+    await aud.ctx.close();
+  } finally {
+    await rx.close();
+  }
+});

@@ -50,7 +50,8 @@ export async function startConsoleFleet(layouts: LayoutOs[]): Promise<ConsoleFle
   const store = (await openStore({ dataDir: join(dir, 'server') })) as SqlRepository;
   let wasm: Promise<Buffer> | null = null;
   const policyWasm = (): Promise<Buffer> => (wasm ??= compileFleetPolicy());
-  const app = await buildServer({ store, evaluator: new WasmPolicyEvaluator(policyWasm), exceptionSweepMs: 0, complianceSampleMs: 250 });
+  // Webhooks may reach the test's receiver on loopback (the integrations page).
+  const app = await buildServer({ store, evaluator: new WasmPolicyEvaluator(policyWasm), exceptionSweepMs: 0, complianceSampleMs: 250, integrations: { allow: ['127.0.0.1/32'], pollMs: 200 } });
   const dist = await installBundleDistribution(app, { dataDir: join(dir, 'server'), compile: compilerBundle(defaultPolicySources(), policyWasm), jitterPerAgentMs: 0 });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const agents: SyncAgent[] = [];

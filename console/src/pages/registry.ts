@@ -13,6 +13,7 @@ import { ComplianceSummary } from './compliance-summary.tsx';
 import { Audit } from './audit.tsx';
 import { Users } from './users.tsx';
 import { Groups } from './groups.tsx';
+import { Integrations } from './integrations.tsx';
 
 export interface PageDef {
   /** Path under the console (preact-iso pattern, e.g. /console/devices/:id). */
@@ -32,6 +33,7 @@ export const PAGES: PageDef[] = [
   { path: '/console/devices/:id', component: Device as AnyComponent },
   { path: '/console/reports', nav: 'Reports', component: Reports },
   { path: '/console/reports/compliance-summary', component: ComplianceSummary },
+  { path: '/console/integrations', nav: 'Integrations', component: Integrations },
   { path: '/console/audit', nav: 'Audit log', roles: ['admin', 'auditor'], component: Audit },
   { path: '/console/users', nav: 'Users', roles: ['admin'], component: Users },
 ];

@@ -7,7 +7,8 @@ import { Table } from '../components/table.tsx';
 import { when } from '../format.ts';
 import type { UserItem } from '../types.ts';
 
-const ROLES: Role[] = ['admin', 'policy-editor', 'auditor'];
+// siem: a SIEM forwarder's account, reads the event stream and audit export only (it cannot sign in here).
+const ROLES: Role[] = ['admin', 'policy-editor', 'auditor', 'siem'];
 
 export function Users() {
   const users = useLoad(() => get<{ users: UserItem[] }>('/api/v1/users'), []);
