@@ -6,7 +6,8 @@ import { InventoryRollupCache } from './inventory-rollup.ts';
 import { GroupCommit } from './group-commit.ts';
 import { complianceHistory, fleetSummary, inventoryWhere, listFleetDevices, sampleCompliance } from './fleet-sql.ts';
 import { EVENTS_CHANNEL, appendIntegrationEvents, type NewIntegrationEvent } from '../integrations/event-log.ts';
-import { auditEvent, enforcementEvents, healthChange, inventoryChange, type ItemFacts } from '../integrations/derive.ts';
+import { auditEvent, healthChange, inventoryChange, type ItemFacts } from '../integrations/derive.ts';
+import { insertEventBatch } from './events-sql.ts';
 import type {
   ApiToken, AuditEntry, BanChange, BanEntryRecord, BanOp, BanVersion, ComplianceSample, CountRow, Device, DeviceInventoryRow,
   DeviceVerdict, EnrollToken, EventFilter, EventRow, ExceptionRecord, ExceptionState, FleetDeviceFilter, FleetSummary,
@@ -451,36 +452,9 @@ export class SqlRepository implements Repository {
 
   // ---- events
   async insertEvents(deviceId: string, batchId: string, events: EventRow[], at: number): Promise<{ stored: number; duplicate: boolean }> {
-    const out = await this.db.transaction(async (tx) => {
-      const fresh = await tx.run('INSERT INTO event_batches (device_id, batch_id, received_at, stored) VALUES (?, ?, ?, 0) ON CONFLICT (device_id, batch_id) DO NOTHING', [deviceId, batchId, at]);
-      if (fresh === 0) {
-        const prev = await tx.get<Row>('SELECT stored FROM event_batches WHERE device_id = ? AND batch_id = ?', [deviceId, batchId]);
-        return { stored: num(prev?.stored ?? 0), duplicate: true };
-      }
-      // RETURNING names the events stored now (not ones an earlier batch already carried): each
-      // becomes one integration event, in the order the agent sent them.
-      const storedIds = new Set<string>();
-      for (let i = 0; i < events.length; i += 50) {
-        const chunk = events.slice(i, i + 50);
-        const rows = await tx.all<Row>(
-          `INSERT INTO events (device_id, event_id, at, kind, tool_id, action, detail_json, received_at) VALUES ${chunk.map(() => '(?,?,?,?,?,?,?,?)').join(',')} ON CONFLICT (device_id, event_id) DO NOTHING RETURNING event_id`,
-          chunk.flatMap((e) => [deviceId, e.eventId, e.at, e.kind, e.toolId, e.action, JSON.stringify(e.detail), at]),
-        );
-        for (const r of rows) storedIds.add(str(r.event_id));
-      }
-      const stored = storedIds.size;
-      await tx.run('UPDATE event_batches SET stored = ? WHERE device_id = ? AND batch_id = ?', [stored, deviceId, batchId]);
-      await tx.run('UPDATE devices SET last_seen_at = ? WHERE id = ?', [at, deviceId]);
-      const host = stored > 0 ? str((await tx.get<Row>('SELECT hostname FROM devices WHERE id = ?', [deviceId]))?.hostname) : '';
-      const seen = new Set<string>();
-      const newRows = events.filter((e) => storedIds.has(e.eventId) && !seen.has(e.eventId) && seen.add(e.eventId));
-      return { stored, duplicate: false, appended: await this.emit(tx, enforcementEvents(deviceId, host, newRows)) };
-    });
-    if ('appended' in out && out.appended !== undefined) {
-      this.announce(out.appended);
-      return { stored: out.stored, duplicate: false };
-    }
-    return out;
+    const out = await this.db.transaction((tx) => insertEventBatch(tx, deviceId, batchId, events, at));
+    this.announce(out.appended);
+    return { stored: out.stored, duplicate: out.duplicate };
   }
 
   async queryEvents(f: EventFilter): Promise<StoredEvent[]> {
