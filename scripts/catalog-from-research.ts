@@ -229,8 +229,18 @@ function convertSignature(t: ResearchTool, os: string, rs: ResearchSig): Signatu
       continue;
     }
     out.push(sig({ ...base, kind, detector: 'path', path: p, channel, strong }));
+    // A per-user Windows install (electron-builder / Squirrel: %LOCALAPPDATA%\Programs\<app>\<App>.exe)
+    // is the whole folder: quarantine moves it, not the .exe alone.
+    const perUser = os === 'windows' && strong && channel === 'app' ? /^(~\/AppData\/Local\/Programs\/[^/<*]+)\/[^/]+\.exe$/i.exec(p) : null;
+    if (perUser && !list(t, os).some((x) => x.path === perUser[1])) {
+      out.push(sig({ kind: 'install_dir', note: `per-user install folder of ${p.split('/').pop()!}`, detector: 'path', path: perUser[1]!, channel, strong: true }));
+    }
   }
   return out;
+}
+
+function list(t: ResearchTool, os: string): ResearchSig[] {
+  return (t.signatures as Record<string, ResearchSig[]>)[os] ?? [];
 }
 
 function cleanIds(ids: string[]): string[] {

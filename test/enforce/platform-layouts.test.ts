@@ -17,8 +17,8 @@ import { enforceState } from '../../agent/src/enforce/state.ts';
 import { describeTree, diffTrees } from '../../agent/src/enforce/tree.ts';
 import { listQuarantine, restore } from '../../agent/src/enforce/vault.ts';
 import { processSource } from '../../agent/src/process/source.ts';
-import type { Finding, RunningProcess } from '../../wire/src/inventory.ts';
-import { decision, inventory, tempRoot } from './fixtures.ts';
+import { scanInventory } from '../../agent/src/inventory/scan.ts';
+import { decision, tempRoot } from './fixtures.ts';
 
 function file(path: string, text: string | Buffer, mode: number): void {
   mkdirSync(dirname(path), { recursive: true });
@@ -36,12 +36,12 @@ function xattr(path: string, set?: Record<string, string>): Record<string, strin
   return set ? set : (JSON.parse(r.stdout) as Record<string, string>);
 }
 
-async function runFrom(exe: string): Promise<{ child: ChildProcess; running: RunningProcess }> {
+async function runFrom(exe: string): Promise<{ child: ChildProcess }> {
   const child = spawn(exe, ['60'], { stdio: 'ignore' });
   const src = processSource();
   for (let i = 0; i < 400; i++) {
     const f = await src.read(child.pid!);
-    if (f?.exe === exe) return { child, running: { pid: child.pid!, name: f.name, matched: exe, start: f.start! } };
+    if (f?.exe === exe) return { child };
     await new Promise((r) => setTimeout(r, 20));
   }
   child.kill('SIGKILL');
@@ -49,10 +49,6 @@ async function runFrom(exe: string): Promise<{ child: ChildProcess; running: Run
 }
 
 const gone = (c: ChildProcess): Promise<void> => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', () => r())) : Promise.resolve());
-
-function appFinding(tool: string, name: string, user: string | null, channel: Finding['channel'], evidence: Finding['evidence'], running: RunningProcess[]): Finding {
-  return { tool_id: tool, name, vendor: 'Vendor', vendor_country: 'US', category: 'ai-ide', version: '1.4.0', channel, user, paths: [evidence[0]!.path], evidence, confidence: 'high', running };
-}
 
 test('macOS: a running .app is killed, the whole bundle moves with its links, modes and xattrs, the CLI link becomes a notice; restore is identical', async (ctx) => {
   const t = tempRoot('layout-macos');
@@ -71,42 +67,56 @@ test('macOS: a running .app is killed, the whole bundle moves with its links, mo
     file(join(fw, 'Versions', 'A', 'Electron Framework'), Buffer.alloc(3000, 7), 0o755);
     symlinkSync('A', join(fw, 'Versions', 'Current'));
     symlinkSync('Versions/Current/Electron Framework', join(fw, 'Electron Framework'));
-    // The CLI Cursor installs: /usr/local/bin/cursor → the bundle's script (an absolute link, as on a Mac).
+    // The CLI Cursor installs: /usr/local/bin/cursor → the bundle's script (relative here, so it resolves under the temp root as on a Mac).
     const cli = join(t.root, 'usr', 'local', 'bin', 'cursor');
     mkdirSync(dirname(cli), { recursive: true });
-    symlinkSync('/Applications/Cursor.app/Contents/Resources/app/bin/code', cli);
+    symlinkSync('../../../Applications/Cursor.app/Contents/Resources/app/bin/code', cli);
     const attrs = xattr(app, { 'user.com.apple.quarantine': '0083;675f1c2a;Safari;' }) && xattr(join(c, 'MacOS', 'Cursor'), { 'user.com.apple.provenance': 'x1' });
     const before = describeTree(app);
 
     const run = await runFrom(join(c, 'MacOS', 'Cursor'));
     child = run.child;
+    // The real scan of the root with the darwin layout, this host's processes attributed by their executable.
+    const inv = await scanInventory({ root: t.root, os: 'darwin', processes: true, liveHost: false });
+    // Two findings: the app (with its running process) and the CLI on PATH (a link into the bundle).
+    const found = inv.findings.filter((x) => x.tool_id === 'cursor');
+    const appF = found.find((x) => x.channel === 'app')!;
+    const cliF = found.find((x) => x.channel === 'path_binary')!;
+    assert.equal(found.length, 2);
+    assert.deepEqual(appF.evidence.map((e) => [e.signal, e.path]).sort(), [['app_bundle', app], ['process', app]].sort());
+    assert.deepEqual(appF.running.map((r) => [r.pid, r.matched]), [[child.pid, join(c, 'MacOS', 'Cursor')]]);
+    assert.deepEqual(cliF.evidence.map((e) => [e.signal, e.path]), [['path_binary', cli]]);
     // A helper started after the scan: not in the finding, but it runs from the bundle about to move.
     helper = (await runFrom(helperExe)).child;
-    const f = appFinding('cursor', 'Cursor', null, 'app', [{ signal: 'app_bundle', path: app, version: '1.4.0', strong: true }, { signal: 'path_binary', path: cli, strong: true }], [run.running]);
-    const d = decision(f, 'quarantine', { message: 'Cursor is not approved here.', alternative: 'VS Code' });
-    const report = await enforceDecisions([d], inventory(t.root, [f]), { stateDir: t.state, root: t.root, os: 'darwin', bundleRevision: 'r1', termTimeoutMs: 1000 });
+    const ds = found.map((f) => decision(f, 'quarantine', { message: 'Cursor is not approved here.', alternative: 'VS Code' }));
+    const report = await enforceDecisions(ds, inv, { stateDir: t.state, root: t.root, os: 'darwin', bundleRevision: 'r1', termTimeoutMs: 1000 });
     await gone(child);
     await gone(helper);
 
     const state = enforceState(t.state);
     const events = readEvents(state.outbox);
-    assert.deepEqual(events.map((e) => [e.kind, e.result]), [['notice', 'ok'], ['kill', 'ok'], ['kill', 'ok'], ['quarantine', 'ok']], JSON.stringify(report.actions[0]!.steps));
-    assert.deepEqual(events[2]!.pids, [helper.pid]); // killed before the move, though the inventory never saw it
+    const steps = JSON.stringify(report.actions.map((a) => a.steps));
+    const kinds = events.map((e) => `${e.kind}:${e.result}`);
+    assert.deepEqual(kinds.filter((k) => k.startsWith('kill')), ['kill:ok', 'kill:ok'], steps);
+    assert.deepEqual(kinds.filter((k) => k.startsWith('quarantine')), ['quarantine:ok', 'quarantine:ok'], steps);
+    // The helper is killed before the move, though the inventory never saw it.
+    const before2 = events.find((e) => e.kind === 'kill' && e.detail.startsWith('before moving'))!;
+    assert.deepEqual(before2.pids, [helper.pid]);
+    assert.ok(events.indexOf(before2) < events.findIndex((e) => e.kind === 'quarantine' && e.finding === ds.find((d) => d.finding.includes(':app:'))!.finding));
     assert.equal(existsSync(app), false);
     assert.ok(lstatSync(cli).isFile());
     const shim = spawnSync(cli, [], { encoding: 'utf8' });
     assert.equal(shim.status, SHIM_EXIT);
     assert.match(shim.stderr, /Cursor is not approved here\./);
-    const m = listQuarantine(state)[0]!;
-    assert.deepEqual(m.items.map((i) => i.original).sort(), [app, cli].sort());
+    const entries = listQuarantine(state);
+    assert.deepEqual(entries.flatMap((m) => m.items.map((i) => i.original)).sort(), [app, cli].sort());
     // The bundle moved as one item, links inside it kept as links.
-    const tree = m.items.find((i) => i.original === app)!.tree;
+    const tree = entries.flatMap((m) => m.items).find((i) => i.original === app)!.tree;
     assert.equal(tree.find((e) => e.rel === 'Contents/Frameworks/Electron Framework.framework/Versions/Current')?.target, 'A');
 
-    const r = restore(state, m.id);
-    assert.deepEqual(r.problems, []);
+    for (const m of entries) assert.deepEqual(restore(state, m.id).problems, []);
     assert.deepEqual(diffTrees(before, describeTree(app)), []);
-    assert.equal(readlinkSync(cli), '/Applications/Cursor.app/Contents/Resources/app/bin/code');
+    assert.equal(readlinkSync(cli), '../../../Applications/Cursor.app/Contents/Resources/app/bin/code');
     if (attrs) {
       assert.deepEqual(xattr(app), { 'user.com.apple.quarantine': '0083;675f1c2a;Safari;' });
       assert.deepEqual(xattr(join(c, 'MacOS', 'Cursor')), { 'user.com.apple.provenance': 'x1' });
@@ -135,23 +145,28 @@ test("Windows: a per-user %LOCALAPPDATA% install is killed first, then moved; np
     // npm on Windows writes command files, not links: claude.cmd, claude.ps1 and a sh script.
     const cmd = join(npm, 'claude.cmd');
     file(cmd, '@ECHO off\r\nGOTO start\r\n:find_dp0\r\nSET dp0=%~dp0\r\nEXIT /b\r\n:start\r\nSETLOCAL\r\nCALL :find_dp0\r\n"%_prog%"  "%dp0%\\node_modules\\@anthropic-ai\\claude-code\\cli.js" %*\r\n', 0o644);
-    const beforeExe = describeTree(exe);
+    const programs = dirname(exe); // %LOCALAPPDATA%\Programs\cursor: the per-user install folder
+    const beforeApp = describeTree(programs);
     const beforePkg = describeTree(pkg);
     const beforeCmd = describeTree(cmd);
 
     const run = await runFrom(exe);
     child = run.child;
-    const cursor = appFinding('cursor', 'Cursor', 'alice', 'app', [{ signal: 'binary', path: exe, strong: true }], [run.running]);
-    const claude = appFinding('claude-code', 'Claude Code', 'alice', 'npm', [{ signal: 'npm_package', path: pkg, version: '2.0.1', strong: true }, { signal: 'path_binary', path: cmd, strong: true }], []);
+    const inv = await scanInventory({ root: t.root, os: 'win32', processes: true, liveHost: false });
+    const cursor = inv.findings.find((x) => x.tool_id === 'cursor')!;
+    const claude = inv.findings.find((x) => x.tool_id === 'claude-code')!;
+    assert.deepEqual(cursor.evidence.filter((e) => e.signal !== 'process').map((e) => [e.signal, e.path]).sort(), [['binary', exe], ['install_dir', programs]].sort());
+    assert.deepEqual([cursor.user, cursor.running.map((r) => r.pid)], ['alice', [child.pid]]);
+    assert.deepEqual(claude.evidence.map((e) => [e.signal, e.path]), [['npm_package', pkg], ['npm_shim', cmd]]);
     const opts = { stateDir: t.state, root: t.root, os: 'win32' as const, bundleRevision: 'r1', termTimeoutMs: 1000 };
-    const report = await enforceDecisions([decision(cursor, 'quarantine'), decision(claude, 'quarantine', { message: 'Claude Code is banned.' })], inventory(t.root, [cursor, claude]), opts);
+    const report = await enforceDecisions([decision(cursor, 'quarantine'), decision(claude, 'quarantine', { message: 'Claude Code is banned.' })], inv, opts);
     await gone(child);
 
     const state = enforceState(t.state);
     const cursorEvents = readEvents(state.outbox).filter((e) => e.tool === 'cursor');
     assert.deepEqual(cursorEvents.map((e) => [e.kind, e.result]), [['notice', 'ok'], ['kill', 'ok'], ['quarantine', 'ok']], JSON.stringify(report.actions.map((a) => a.steps)));
-    assert.equal(existsSync(exe), false);
-    assert.ok(existsSync(join(dirname(exe), 'resources', 'app.asar')), 'only what the catalog names (Cursor.exe) moves');
+    assert.equal(existsSync(programs), false, 'the whole per-user folder moves, not the .exe alone');
+    assert.ok(existsSync(join(home, 'AppData', 'Local', 'Programs')), 'the shared Programs folder stays');
     assert.equal(existsSync(pkg), false);
     const notice = readFileSync(cmd, 'utf8');
     assert.match(notice, /^@echo off\r\n/);
@@ -160,9 +175,9 @@ test("Windows: a per-user %LOCALAPPDATA% install is killed first, then moved; np
 
     const entries = listQuarantine(state);
     assert.equal(entries.length, 2);
-    assert.equal(entries.find((m) => m.tool === 'cursor')!.items[0]!.shim, false); // an .exe cannot be a text notice
+    assert.deepEqual(entries.find((m) => m.tool === 'cursor')!.items.map((i) => [i.original, i.shim]), [[programs, false]]);
     for (const m of entries) assert.deepEqual(restore(state, m.id).problems, []);
-    assert.deepEqual(diffTrees(beforeExe, describeTree(exe)), []);
+    assert.deepEqual(diffTrees(beforeApp, describeTree(programs)), []);
     assert.deepEqual(diffTrees(beforePkg, describeTree(pkg)), []);
     assert.deepEqual(diffTrees(beforeCmd, describeTree(cmd)), []);
   } finally {
