@@ -13,6 +13,7 @@ import { buildConsole } from '../../scripts/build-console.js';
 import { PASSWORD, startConsoleFleet, type ConsoleFleet } from './fleet.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const PG_URL = process.env.WARDEN_TEST_PG_URL;
 const SHOTS = join('test-artifacts', 'console');
 let fleet: ConsoleFleet;
 let browser: Browser;
@@ -33,7 +34,7 @@ after(async () => {
 });
 
 /** A fresh browser profile signed in as `user`; fails the test on any console error or CSP report. */
-async function signedIn(user: string, viewport = { width: 1280, height: 800 }): Promise<{ ctx: BrowserContext; page: Page; problems: string[] }> {
+async function signedIn(user: string, viewport = { width: 1280, height: 800 }, base = fleet.url): Promise<{ ctx: BrowserContext; page: Page; problems: string[] }> {
   const ctx = await browser.newContext({ viewport, acceptDownloads: true });
   const page = await ctx.newPage();
   const problems: string[] = [];
@@ -42,7 +43,7 @@ async function signedIn(user: string, viewport = { width: 1280, height: 800 }): 
     if (m.type() === 'error' && !/status of 401/.test(m.text())) problems.push(m.text());
   });
   page.on('pageerror', (e) => problems.push(e.message));
-  await page.goto(`${fleet.url}/console/`);
+  await page.goto(`${base}/console/`);
   await page.getByLabel('Username').fill(user);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -298,6 +299,108 @@ test('groups: a device group by platform picks exactly the darwin agent (preview
   await aud.ctx.close();
 });
 
+/** The inventory rows (device id, item key) the database holds for a WHERE over inventory_items i JOIN devices d. */
+async function dbInventory(where: string, params: string[] = []): Promise<string[][]> {
+  const rows = await fleet.store.driver.all<{ device_id: string; item_key: string }>(`SELECT i.device_id, i.item_key FROM inventory_items i JOIN devices d ON d.id = i.device_id WHERE d.state = 'active' AND ${where}`, params);
+  return rows.map((r) => [r.device_id, r.item_key]).sort();
+}
+
+test('inventory explorer by group: a user group (SCIM person + a login kept by hand) and a device group by rule, shown and exported = the database', async () => {
+  const admin = { authorization: `Bearer ${fleet.adminToken}`, 'content-type': 'application/json' };
+  // A user group kept by hand, its login spelled in another case than the agents report it.
+  const made = await fetch(`${fleet.url}/api/v1/groups`, { method: 'POST', headers: admin, body: JSON.stringify({ group: { kind: 'user', name: 'reviewers', members: { logins: ['BOB'] } }, why: 'test: code reviewers' }) });
+  assert.equal(made.status, 201, await made.clone().text());
+  const bad = await fetch(`${fleet.url}/api/v1/inventory?group=no-such-group`, { headers: admin });
+  assert.deepEqual([bad.status, ((await bad.json()) as { error: string }).error], [400, 'unknown_group']);
+
+  const { ctx, page, problems } = await signedIn('ada');
+  await page.getByRole('link', { name: 'Inventory' }).click();
+  const pager = page.getByRole('navigation', { name: 'Inventory pages' });
+  const showTotal = async (): Promise<number> => Number(/of (\d+)/.exec((await pager.textContent()) ?? '')?.[1] ?? NaN);
+  const filterBy = async (group: string, want: number): Promise<void> => {
+    await page.getByLabel('Group', { exact: true }).selectOption({ label: group });
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await pager.getByText(new RegExp(`of ${want}$`)).waitFor();
+  };
+
+  // contractors (from the identity provider) holds alice@corp.example, whose login is alice.
+  const alice = await dbInventory("LOWER(i.user_name) = 'alice'");
+  assert.ok(alice.length >= 2, `the demo roots give alice installs: ${alice.length}`);
+  await filterBy('contractors', alice.length);
+  const users = await page.locator('#inventory tbody tr td:nth-child(7)').allTextContents();
+  assert.equal(users.length, Math.min(alice.length, 50));
+  assert.ok(users.every((u) => u === 'alice'), users.join());
+  await shot(page, '14-inventory-user-group');
+
+  const bob = await dbInventory("LOWER(i.user_name) = 'bob'");
+  assert.ok(bob.length >= 1);
+  await filterBy('reviewers', bob.length);
+  assert.equal(await showTotal(), bob.length);
+
+  // macs: the device group by rule (platform darwin) made in the groups test; its CSV is filtered too.
+  const macs = await dbInventory("d.platform = 'darwin'");
+  assert.ok(macs.length >= 3);
+  await filterBy('macs', macs.length);
+  assert.match(page.url(), /[?&]group=/, 'the filter is in the address (shareable, survives reload)');
+  const { readFileSync } = await import('node:fs');
+  const fetchDownload = async (format: string): Promise<string> => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator(`.downloads a[data-format="${format}"]`).click()]);
+    return readFileSync((await download.path()) as string, 'utf8');
+  };
+  const json = JSON.parse(await fetchDownload('json')) as { rows: { device_id: string; key: string }[] };
+  assert.deepEqual(json.rows.map((r) => [r.device_id, r.key]).sort(), macs);
+  // The CSV holds the same rows: one line each, every one on the Mac (device_id is the first column).
+  const mac = macs[0]![0]!;
+  const lines = (await fetchDownload('csv')).trimEnd().split('\r\n').slice(1);
+  assert.equal(lines.length, macs.length);
+  assert.ok(lines.every((l) => l.startsWith(`${mac},`)), lines.join('\n'));
+  assert.deepEqual(problems, []);
+  await ctx.close();
+});
+
+test('device page: events newest first, a page at a time; "Load older events" by keyboard reaches every event the database holds', async () => {
+  // The device uploads 230 more events with its own credential (the agent's upload endpoint).
+  const agent = fleet.agents[0]!;
+  const base = Date.now() - 3600_000;
+  const events = Array.from({ length: 230 }, (_, i) => ({
+    id: crypto.randomUUID(), time: new Date(base + i * 1000).toISOString(), kind: 'decision', tool: 'claude-code', finding: '', action: 'observe',
+    rule: 'observe-claude-code', reason: '', bundle_revision: '', result: 'ok', detail: `paging test ${i}`,
+  }));
+  const up = await fetch(`${fleet.url}/api/v1/agent/events`, { method: 'POST', headers: { authorization: `Bearer ${agent.client.credential}`, 'content-type': 'application/json' }, body: JSON.stringify({ batch_id: 'console-paging', events }) });
+  assert.equal(up.status, 200, await up.clone().text());
+  const stored = async (): Promise<string[]> =>
+    (await fleet.store.driver.all<{ detail_json: string }>('SELECT detail_json FROM events WHERE device_id = ? ORDER BY seq DESC', [agent.deviceId ?? ''])).map((r) => (JSON.parse(r.detail_json) as { detail: string }).detail);
+  const before = (await stored()).length;
+  assert.ok(before > 230, `${before} events`);
+
+  const { ctx, page, problems } = await signedIn('ada');
+  await page.goto(`${fleet.url}/console/devices/${agent.deviceId ?? ''}`);
+  const rows = page.locator('#device-events tbody tr');
+  await rows.nth(99).waitFor();
+  assert.equal(await rows.count(), 100, 'one page at first');
+  const all = page.locator('#device-events-count', { hasText: 'all of them' });
+  const more = page.getByRole('button', { name: /^Load 100 older events$/ });
+  let pages = 1;
+  while ((await all.count()) === 0) {
+    const n = await rows.count();
+    await more.focus();
+    await page.keyboard.press('Enter');
+    await rows.nth(n).or(all).first().waitFor();
+    pages += 1;
+  }
+  assert.equal(await more.count(), 0, 'no button once every event is shown');
+  assert.ok(pages >= 3, `${pages} pages`);
+  // Every event the database held when the page opened, newest first, none twice or missing (an agent
+  // may have sent more since: those are newer than the first page, so the list is the oldest part).
+  const shown = await page.locator('#device-events tbody tr td:nth-child(6)').allTextContents();
+  const now = await stored();
+  assert.ok(shown.length >= before, `${shown.length} shown, ${before} stored`);
+  assert.deepEqual(shown, now.slice(now.length - shown.length));
+  await shot(page, '15-device-events-paged');
+  assert.deepEqual(problems, []);
+  await ctx.close();
+});
+
 test('roles: an auditor sees everything and can change nothing; a policy editor cannot manage users', async () => {
   const { ctx, page, problems } = await signedIn('audrey');
   const nav = page.getByRole('navigation', { name: 'Console' });
@@ -366,5 +469,48 @@ test('integrations: an admin adds a webhook (its secret shown once), a signed te
     await aud.ctx.close();
   } finally {
     await rx.close();
+  }
+});
+
+// The same console over PostgreSQL, lean: one agent, the queries whose SQL differs by database (the
+// group filter's bound list) and an export; the full walk-through above runs on SQLite.
+test('PostgreSQL: sign in, overview, inventory filtered by a device group and a user group, CSV export = the database', { skip: PG_URL ? false : 'set WARDEN_TEST_PG_URL to run it' }, async () => {
+  const pg = await startConsoleFleet(['linux'], { pgUrl: PG_URL ?? '' });
+  try {
+    const admin = { authorization: `Bearer ${pg.adminToken}`, 'content-type': 'application/json' };
+    const group = async (g: unknown): Promise<string> => {
+      const r = await fetch(`${pg.url}/api/v1/groups`, { method: 'POST', headers: admin, body: JSON.stringify({ group: g, why: 'test: PostgreSQL smoke' }) });
+      assert.equal(r.status, 201, await r.clone().text());
+      return ((await r.json()) as { group: { id: string } }).group.id;
+    };
+    await group({ kind: 'device', name: 'linux-boxes', rule: { platforms: ['linux'] } });
+    const carol = await group({ kind: 'user', name: 'carols', members: { logins: ['Carol'] } });
+    const count = async (where: string): Promise<number> => Number((await pg.store.driver.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM inventory_items i JOIN devices d ON d.id = i.device_id WHERE d.state = 'active' AND ${where}`))?.n);
+    const carolRows = await count("LOWER(i.user_name) = 'carol'");
+    assert.ok(carolRows >= 1);
+    const api = (await (await fetch(`${pg.url}/api/v1/inventory?group=${carol}&limit=5`, { headers: admin })).json()) as { total: number; items: { user: string }[] };
+    assert.equal(api.total, carolRows);
+    assert.ok(api.items.every((x) => x.user === 'carol'));
+    const macs = await group({ kind: 'device', name: 'macs', rule: { platforms: ['darwin'] } });
+    assert.equal(((await (await fetch(`${pg.url}/api/v1/inventory?group=${macs}`, { headers: admin })).json()) as { total: number }).total, 0, 'a group the Linux agent is not in keeps nothing');
+
+    const { ctx, page, problems } = await signedIn('ada', undefined, pg.url);
+    assert.equal(await page.locator('[data-kpi="active"]').textContent(), '1');
+    await page.getByRole('link', { name: 'Inventory' }).click();
+    const all = await count('1 = 1');
+    await page.getByLabel('Group', { exact: true }).selectOption({ label: 'linux-boxes' });
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByRole('navigation', { name: 'Inventory pages' }).getByText(new RegExp(`of ${all}$`)).waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('.downloads a[data-format="csv"]').click()]);
+    const { readFileSync } = await import('node:fs');
+    const lines = readFileSync((await download.path()) as string, 'utf8').trimEnd().split('\r\n').slice(1);
+    const id = pg.agents[0]!.deviceId ?? '';
+    assert.equal(lines.length, all);
+    assert.ok(lines.every((l) => l.startsWith(`${id},`)));
+    await shot(page, '16-postgres-inventory-group');
+    assert.deepEqual(problems, []);
+    await ctx.close();
+  } finally {
+    await pg.close();
   }
 });

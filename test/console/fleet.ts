@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../server/src/app.ts';
+import { randomBytes } from 'node:crypto';
 import { openStore } from '../../server/src/store/open.ts';
+import { PostgresDriver } from '../../server/src/store/postgres-driver.ts';
 import type { SqlRepository } from '../../server/src/store/sql-repository.ts';
 import { installBundleDistribution, type BundleDistribution } from '../../server/src/bundle-distribution.ts';
 import { compilerBundle, defaultPolicySources } from '../../server/src/bundle-compile.ts';
@@ -45,11 +47,15 @@ export const START_LIST: BanList = {
   exceptions: [],
 };
 
-export async function startConsoleFleet(layouts: LayoutOs[]): Promise<ConsoleFleet> {
+// Every fleet in the process serves the same policy sources: compiled once (a compile costs seconds).
+let wasm: Promise<Buffer> | null = null;
+const policyWasm = (): Promise<Buffer> => (wasm ??= compileFleetPolicy());
+
+/** With pgUrl the server's data lives in a fresh PostgreSQL schema of its own, dropped at close. */
+export async function startConsoleFleet(layouts: LayoutOs[], opts: { pgUrl?: string } = {}): Promise<ConsoleFleet> {
   const dir = mkdtempSync(join(tmpdir(), 'warden-console-test-'));
-  const store = (await openStore({ dataDir: join(dir, 'server') })) as SqlRepository;
-  let wasm: Promise<Buffer> | null = null;
-  const policyWasm = (): Promise<Buffer> => (wasm ??= compileFleetPolicy());
+  const pgSchema = opts.pgUrl ? `console_${randomBytes(6).toString('hex')}` : null;
+  const store = (opts.pgUrl && pgSchema ? await openStore({ database: opts.pgUrl, pgSchema }) : await openStore({ dataDir: join(dir, 'server') })) as SqlRepository;
   // Webhooks may reach the test's receiver on loopback (the integrations page).
   const app = await buildServer({ store, evaluator: new WasmPolicyEvaluator(policyWasm), exceptionSweepMs: 0, complianceSampleMs: 250, integrations: { allow: ['127.0.0.1/32'], pollMs: 200 } });
   const dist = await installBundleDistribution(app, { dataDir: join(dir, 'server'), compile: compilerBundle(defaultPolicySources(), policyWasm), jitterPerAgentMs: 0 });
@@ -59,6 +65,10 @@ export async function startConsoleFleet(layouts: LayoutOs[]): Promise<ConsoleFle
     await Promise.all(agents.map((a) => a.stop()));
     await app.close();
     await store.close();
+    if (opts.pgUrl && pgSchema) {
+      const drop = new PostgresDriver({ url: opts.pgUrl, schema: pgSchema });
+      await drop.dropSchema().finally(() => drop.close());
+    }
     rmSync(dir, { recursive: true, force: true });
   };
   try {

@@ -1,7 +1,8 @@
 // One device: what it is and when it checked in, its inventory, the decisions its agent made, the
 // events timeline and the quarantine vault (metadata the agent reports; restore happens on the device).
+import { useEffect, useState } from 'preact/hooks';
 import { get } from '../api.ts';
-import { useLoad, Show } from '../components/data.tsx';
+import { useLoad, Show, ErrorNote } from '../components/data.tsx';
 import { ActionBadge } from '../components/badges.tsx';
 import { Downloads, Table } from '../components/table.tsx';
 import { ago, when } from '../format.ts';
@@ -18,10 +19,32 @@ interface Finding {
   running: unknown[];
 }
 
+const EVENTS_PAGE = 100;
+type EventsPage = { events: StoredEvent[]; next_before: number | null };
+
+/** The device's events newest first, a page at a time: "Load older events" asks the server for the next page (a seq cursor). */
+function useEventPages(device: string) {
+  const first = useLoad(() => get<EventsPage>('/api/v1/events', { device, order: 'desc', limit: EVENTS_PAGE }), [device]);
+  const [more, setMore] = useState<{ events: StoredEvent[]; next: number | null; loading: boolean; error: string | null } | null>(null);
+  useEffect(() => setMore(null), [first.data]);
+  const events = [...(first.data?.events ?? []), ...(more?.events ?? [])];
+  const next = more ? more.next : (first.data?.next_before ?? null);
+  const loadMore = () => {
+    if (next === null || more?.loading) return;
+    const have = more ?? { events: [], next, loading: false, error: null };
+    setMore({ ...have, loading: true, error: null });
+    get<EventsPage>('/api/v1/events', { device, order: 'desc', limit: EVENTS_PAGE, before: next }).then(
+      (p) => setMore({ events: [...have.events, ...p.events], next: p.next_before, loading: false, error: null }),
+      (e: unknown) => setMore({ ...have, loading: false, error: e instanceof Error ? e.message : String(e) }),
+    );
+  };
+  return { first, events, next, loadMore, loading: more?.loading ?? false, error: more?.error ?? null };
+}
+
 export function Device({ params }: { params: { id: string } }) {
   const id = params.id;
   const dev = useLoad(() => get<{ device: DeviceDetail; findings: Finding[] }>(`/api/v1/devices/${encodeURIComponent(id)}/inventory`), [id]);
-  const events = useLoad(() => get<{ events: StoredEvent[] }>('/api/v1/events', { device: id, limit: 500 }), [id]);
+  const events = useEventPages(id);
   const exceptions = useLoad(() => get<{ exceptions: ExceptionItem[] }>('/api/v1/exceptions', { device: id, limit: 200 }), [id]);
   return (
     <Show state={dev}>
@@ -130,13 +153,13 @@ export function Device({ params }: { params: { id: string } }) {
           </section>
           <section aria-labelledby="ev-h">
             <h2 id="ev-h">Events</h2>
-            <Show state={events}>
-              {(e) => (
+            <Show state={events.first}>
+              {() => (
                 <>
                   <Table
                     id="device-events"
-                    caption="What the agent did, newest first"
-                    rows={[...e.events].reverse()}
+                    caption={`What the agent did, newest first (${events.events.length} shown${events.next !== null ? ', older ones on request' : ''})`}
+                    rows={events.events}
                     rowKey={(x) => String(x.seq)}
                     empty="No events."
                     columns={[
@@ -148,6 +171,17 @@ export function Device({ params }: { params: { id: string } }) {
                       { key: 'detail', label: 'detail', render: (x) => x.event.detail },
                     ]}
                   />
+                  <ErrorNote error={events.error} />
+                  {events.next !== null && (
+                    <p class="no-print">
+                      <button type="button" onClick={events.loadMore} disabled={events.loading} aria-describedby="device-events-count">
+                        {events.loading ? 'Loading older events…' : `Load ${EVENTS_PAGE} older events`}
+                      </button>
+                    </p>
+                  )}
+                  <p id="device-events-count" class="muted" aria-live="polite">
+                    {events.events.length} events shown{events.next === null ? ' — all of them' : ''}.
+                  </p>
                   <Downloads path="/api/v1/events" query={{ device: d.id }} what="these events" />
                 </>
               )}

@@ -1,11 +1,12 @@
 // Inventory explorer: every installed AI tool across the fleet, filtered by tool, version, vendor,
-// vendor country, category, user and device; paged by the server; the filtered view downloadable.
+// vendor country, category, user, device and group (a device group's devices, or the installs a user
+// group's people own — resolved by the server); paged by the server; the filtered view downloadable.
 import { useState } from 'preact/hooks';
 import { get } from '../api.ts';
 import { useLoad, Show } from '../components/data.tsx';
 import { Downloads, Pager, Table } from '../components/table.tsx';
 import { ago } from '../format.ts';
-import type { InventoryItem } from '../types.ts';
+import type { GroupItem, InventoryItem } from '../types.ts';
 
 const FILTERS = [
   ['tool', 'Tool id'],
@@ -16,11 +17,13 @@ const FILTERS = [
   ['user', 'User'],
   ['hostname', 'Device name contains'],
 ] as const;
-type FilterKey = (typeof FILTERS)[number][0];
+type FilterKey = (typeof FILTERS)[number][0] | 'group';
 const PAGE = 50;
 
 export function Inventory() {
-  const initial = Object.fromEntries(FILTERS.map(([k]) => [k, new URLSearchParams(location.search).get(k) ?? ''])) as Record<FilterKey, string>;
+  const initial = Object.fromEntries([...FILTERS.map(([k]) => k), 'group'].map((k) => [k, new URLSearchParams(location.search).get(k) ?? ''])) as Record<FilterKey, string>;
+  const groups = useLoad(() => get<{ groups: GroupItem[] }>('/api/v1/groups'), []);
+  const ofKind = (kind: GroupItem['kind']) => (groups.data?.groups ?? []).filter((g) => g.kind === kind);
   const [form, setForm] = useState(initial);
   const [applied, setApplied] = useState(initial);
   const [offset, setOffset] = useState(0);
@@ -44,12 +47,27 @@ export function Inventory() {
             </div>
           ))}
           <div>
+            <label for="f-group">Group</label>
+            <select id="f-group" value={form.group} onChange={(e) => setForm({ ...form, group: e.currentTarget.value })}>
+              <option value="">(any)</option>
+              {(['user', 'device'] as const).map((kind) => (
+                <optgroup key={kind} label={kind === 'user' ? 'User groups (installs their people own)' : 'Device groups'}>
+                  {ofKind(kind).map((g) => (
+                    <option key={g.id} value={g.id}>
+                      {g.name}
+                    </option>
+                  ))}
+                </optgroup>
+              ))}
+            </select>
+          </div>
+          <div>
             <button type="submit" class="primary">
               Filter
             </button>
           </div>
         </div>
-        <p class="hint">Exact matches, except the device name. User and device groups come with directory sync.</p>
+        <p class="hint">Exact matches, except the device name. A device group holds the devices its labels or rule match; a user group, the installs its people's OS logins own.</p>
       </form>
       <Show state={items}>
         {(d) => (

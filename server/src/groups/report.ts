@@ -4,21 +4,13 @@
 import type { Repository, Device } from '../store/types.ts';
 import type { Cell } from '../reports/csv.ts';
 import { MembershipResolver } from './memberships.ts';
+import { activeDevices } from './scope.ts';
 import { nameKey, type GroupStore } from './store.ts';
 
 export const GROUP_REPORT_COLUMNS = {
   groups: ['kind', 'group', 'source', 'rule', 'people', 'devices'],
   'group-members': ['kind', 'group', 'member_type', 'member_id', 'name', 'login', 'active', 'devices'],
 } as const;
-
-async function activeDevices(store: Repository): Promise<Device[]> {
-  const out: Device[] = [];
-  for (let offset = 0; ; offset += 1000) {
-    const page = await store.listDevices({ limit: 1000, offset });
-    out.push(...page.filter((d) => d.state === 'active'));
-    if (page.length < 1000) return out;
-  }
-}
 
 /** login (lower-cased) → the active devices where it owns an install. */
 async function devicesByLogin(store: Repository, devices: Device[]): Promise<Map<string, Set<Device>>> {

@@ -2,11 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { ADMIN_ROLES, READ_ROLES } from '../auth/principal.ts';
-import { conflict, notFound } from '../http-error.ts';
+import { badRequest, conflict, notFound } from '../http-error.ts';
 import { IdParam, PageQuery, Strict, type IdParam as Id } from '../schemas/api.ts';
 import { deviceDto } from './dto.ts';
 import { ExportFormat, sendExport } from '../reports/export.ts';
 import type { DeviceInventoryRow, InventoryFilter, StoredEvent } from '../store/types.ts';
+import { groupScope } from '../groups/scope.ts';
 import type { RouteContext } from './context.ts';
 
 const PageOnly = Type.Object({ ...PageQuery }, Strict);
@@ -20,12 +21,24 @@ const InventoryQuery = Type.Object(
     device: Type.Optional(Type.String({ maxLength: 200 })),
     user: Type.Optional(Type.String({ maxLength: 200 })),
     hostname: Type.Optional(Type.String({ maxLength: 255, description: 'substring of the hostname' })),
+    group: Type.Optional(Type.String({ maxLength: 200, description: "a group's id: a device group keeps the devices its labels or rule hold, a user group the installs its people's OS logins own" })),
     ...PageQuery,
     ...ExportFormat,
   },
   Strict,
 );
-const EventsQuery = Type.Object({ device: Type.Optional(Type.String({ maxLength: 200 })), kind: Type.Optional(Type.String({ maxLength: 50 })), since: Type.Optional(Type.String({ format: 'date-time' })), ...PageQuery, ...ExportFormat }, Strict);
+const EventsQuery = Type.Object(
+  {
+    device: Type.Optional(Type.String({ maxLength: 200 })),
+    kind: Type.Optional(Type.String({ maxLength: 50 })),
+    since: Type.Optional(Type.String({ format: 'date-time' })),
+    order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')], { description: 'asc (default): oldest first; desc: newest first' })),
+    before: Type.Optional(Type.Integer({ minimum: 1, description: 'only events with a seq below this (the next_before of the previous page, paging newest first)' })),
+    ...PageQuery,
+    ...ExportFormat,
+  },
+  Strict,
+);
 const INVENTORY_COLUMNS = ['device_id', 'hostname', 'tool', 'name', 'vendor', 'vendor_country', 'category', 'version', 'channel', 'user', 'key', 'updated_at'] as const;
 const EVENT_COLUMNS = ['seq', 'device_id', 'received_at', 'time', 'kind', 'tool', 'action', 'rule', 'result', 'detail', 'bundle_revision'] as const;
 
@@ -87,6 +100,12 @@ export async function deviceRoutes(app: FastifyInstance, { core }: RouteContext)
       ...(q.user !== undefined ? { user: q.user } : {}),
       ...(q.hostname !== undefined ? { hostname: q.hostname } : {}),
     };
+    if (q.group !== undefined) {
+      const scope = await groupScope(store, core.groups, q.group);
+      if (scope === null) throw badRequest(`no group ${q.group}`, 'unknown_group');
+      if (scope.kind === 'device') f.deviceIds = scope.deviceIds;
+      else f.logins = scope.logins;
+    }
     if (q.format) return sendExport(core, req, reply, q.format, { name: 'inventory', columns: INVENTORY_COLUMNS, page: async (limit, offset) => (await store.queryInventory({ ...f, limit, offset })).map(inventoryItemDto) });
     const [rows, total] = await Promise.all([
       store.queryInventory({ ...f, ...(q.limit !== undefined ? { limit: q.limit } : {}), ...(q.offset !== undefined ? { offset: q.offset } : {}) }),
@@ -102,9 +121,14 @@ export async function deviceRoutes(app: FastifyInstance, { core }: RouteContext)
       ...(q.device !== undefined ? { deviceId: q.device } : {}),
       ...(q.kind !== undefined ? { kind: q.kind } : {}),
       ...(since !== undefined && Number.isFinite(since) ? { since } : {}),
+      ...(q.before !== undefined ? { beforeSeq: q.before } : {}),
+      ...(q.order === 'desc' ? { newestFirst: true } : {}),
     };
     if (q.format) return sendExport(core, req, reply, q.format, { name: 'events', columns: EVENT_COLUMNS, page: async (limit, offset) => (await store.queryEvents({ ...f, limit, offset })).map(eventRow) });
-    const rows = await store.queryEvents({ ...f, ...(q.limit !== undefined ? { limit: q.limit } : {}), ...(q.offset !== undefined ? { offset: q.offset } : {}) });
-    return { events: rows.map(eventDto) };
+    const limit = q.limit ?? 1000;
+    const rows = await store.queryEvents({ ...f, limit, ...(q.offset !== undefined ? { offset: q.offset } : {}) });
+    // Newest first, a full page may have older events: next_before is the cursor for them.
+    const last = rows.at(-1);
+    return { events: rows.map(eventDto), next_before: q.order === 'desc' && rows.length === limit && last !== undefined ? last.seq : null };
   });
 }

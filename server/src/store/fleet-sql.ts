@@ -1,7 +1,7 @@
 // The console's fleet queries, kept apart from the core repository (sql-repository.ts) and written in
 // the same portable SQL. Everything a console page lists is filtered, counted and paged here, so a
 // page stays fast at 10,000 devices and 100,000 inventory rows.
-import type { SqlExecutor, SqlValue } from './sql-driver.ts';
+import type { Dialect, SqlExecutor, SqlValue } from './sql-driver.ts';
 import type { ComplianceSample, FleetDeviceFilter, FleetSummary, InventoryFilter } from './types.ts';
 
 type Row = Record<string, unknown>;
@@ -12,8 +12,16 @@ export function containsPattern(s: string): string {
   return `%${s.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/**
+ * `IN` over a list bound as one JSON-array parameter: no parameter limit and no chunking, so a group
+ * of 10,000 devices filters, counts and pages in one query on either database.
+ */
+export function inJsonList(dialect: Dialect): string {
+  return dialect === 'postgres' ? 'IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb)))' : 'IN (SELECT value FROM json_each(?))';
+}
+
 /** WHERE clause (over inventory_items i JOIN devices d) for an inventory filter. */
-export function inventoryWhere(f: InventoryFilter): { sql: string; vals: SqlValue[] } {
+export function inventoryWhere(f: InventoryFilter, dialect: Dialect): { sql: string; vals: SqlValue[] } {
   const where: string[] = ["d.state = 'active'"];
   const vals: SqlValue[] = [];
   const eq: [keyof InventoryFilter, string][] = [
@@ -30,6 +38,14 @@ export function inventoryWhere(f: InventoryFilter): { sql: string; vals: SqlValu
   if (f.hostname !== undefined) {
     where.push("LOWER(d.hostname) LIKE ? ESCAPE '\\'");
     vals.push(containsPattern(f.hostname));
+  }
+  if (f.deviceIds !== undefined) {
+    where.push(`i.device_id ${inJsonList(dialect)}`);
+    vals.push(JSON.stringify(f.deviceIds));
+  }
+  if (f.logins !== undefined) {
+    where.push(`LOWER(i.user_name) ${inJsonList(dialect)}`);
+    vals.push(JSON.stringify(f.logins));
   }
   return { sql: where.join(' AND '), vals };
 }

@@ -418,7 +418,7 @@ export class SqlRepository implements Repository {
   }
 
   async queryInventory(f: InventoryFilter): Promise<DeviceInventoryRow[]> {
-    const w = inventoryWhere(f);
+    const w = inventoryWhere(f, this.db.dialect);
     const [limit, offset] = page(f, MAX_PAGE);
     const rows = await this.db.all<Row>(
       `SELECT i.*, d.hostname FROM inventory_items i JOIN devices d ON d.id = i.device_id WHERE ${w.sql} ORDER BY d.hostname, i.device_id, i.tool_id, i.item_key LIMIT ? OFFSET ?`,
@@ -427,7 +427,7 @@ export class SqlRepository implements Repository {
     return rows.map((r) => ({ ...toItem(r), deviceId: str(r.device_id), hostname: str(r.hostname), updatedAt: num(r.updated_at) }));
   }
   async countInventory(f: InventoryFilter): Promise<number> {
-    const w = inventoryWhere(f);
+    const w = inventoryWhere(f, this.db.dialect);
     return num((await this.db.get<Row>(`SELECT COUNT(*) AS n FROM inventory_items i JOIN devices d ON d.id = i.device_id WHERE ${w.sql}`, w.vals))?.n ?? 0);
   }
 
@@ -472,8 +472,13 @@ export class SqlRepository implements Repository {
       where.push('at >= ?');
       vals.push(f.since);
     }
+    if (f.beforeSeq !== undefined) {
+      where.push('seq < ?');
+      vals.push(f.beforeSeq);
+    }
     const [limit, offset] = page(f, MAX_PAGE);
-    return (await this.db.all<Row>(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ? OFFSET ?`, [...vals, limit, offset])).map(toEvent);
+    const order = f.newestFirst === true ? 'seq DESC' : 'seq';
+    return (await this.db.all<Row>(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ? OFFSET ?`, [...vals, limit, offset])).map(toEvent);
   }
   async countEvents(): Promise<number> {
     return num((await this.db.get<Row>('SELECT COUNT(*) AS n FROM events'))?.n ?? 0);

@@ -194,6 +194,10 @@ export interface InventoryFilter extends Partial<Page> {
   user?: string;
   /** Substring of the hostname (case-insensitive). */
   hostname?: string;
+  /** Only these devices (a device group, groups/scope.ts); bound as one parameter, any size. */
+  deviceIds?: string[];
+  /** Only installs these OS logins own (lower-cased; a user group, groups/scope.ts). */
+  logins?: string[];
 }
 
 export interface FleetDeviceFilter extends Partial<Page> {
@@ -231,6 +235,10 @@ export interface EventFilter extends Partial<Page> {
   deviceId?: string;
   kind?: string;
   since?: number;
+  /** Only events stored before this seq (a cursor for paging newest first). */
+  beforeSeq?: number;
+  /** Newest first (seq descending); the default is oldest first. */
+  newestFirst?: boolean;
 }
 
 export interface CountRow {
