@@ -172,6 +172,26 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(re.body, { ok: true, status: 200, error: null });
       assert.equal(bad.got.at(-1)!.id, bad.got[0]!.id, 'redelivered with the same idempotency id');
 
+      // SSE follows live and resumes from Last-Event-ID.
+      const abort = new AbortController();
+      const res = await fetch(`${f.url}/api/v1/events/stream?types=enforcement.kill,enforcement.quarantine,enforcement.notice`, { headers: { authorization: `Bearer ${f.tokens.siem}`, accept: 'text/event-stream', 'last-event-id': String(cursor) }, signal: abort.signal });
+      assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
+      const reader = res.body!.getReader();
+      let sse = '';
+      const liveEvent = event('cursor', 'notice', { action: 'notify' });
+      let posted = false;
+      while ((sse.match(/^id: /gm) ?? []).length < 4) {
+        const { value } = await reader.read();
+        sse += Buffer.from(value!).toString();
+        if (!posted && (sse.match(/^id: /gm) ?? []).length === 3) {
+          posted = true;
+          await upload(f, dev.credential, [liveEvent], 'sse');
+        }
+      }
+      abort.abort();
+      const ids = [...sse.matchAll(/^data: (.*)$/gm)].map((m) => (JSON.parse(m[1]!) as { data: { event: { id: string } } }).data.event.id);
+      assert.deepEqual(ids, [...evs.slice(3).map((e) => e.id), late.id, liveEvent.id], 'resumed after the cursor, then followed live');
+      assert.match(sse, /^event: enforcement\.notice$/m);
       for (const [m, p] of [['GET', '/api/v1/devices'], ['GET', '/api/v1/webhooks'], ['GET', '/api/v1/audit']] as const) assert.equal((await http(f.url, m, p, { token: f.tokens.siem })).status, 403, p);
       assert.equal((await http(f.url, 'GET', '/api/v1/events/stream', { token: f.tokens['policy-editor'] })).status, 403);
 
