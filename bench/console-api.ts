@@ -35,6 +35,15 @@ const { token } = await issueApiToken(store, uid, 'bench', null, now);
 const app = await buildServer({ store, complianceSampleMs: 0, exceptionSweepMs: 0 });
 const url = await app.listen({ host: '127.0.0.1', port: 0 });
 
+// Two groups for the inventory explorer's group filter: a device group by rule (a third of the fleet,
+// evaluated over every device per request) and a user group of one login (an indexed column).
+const newGroup = async (group: unknown): Promise<string> => {
+  const r = await fetch(`${url}/api/v1/groups`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ group, why: 'bench' }) });
+  if (r.status !== 201) throw new Error(`creating a group: HTTP ${r.status} ${await r.text()}`);
+  return ((await r.json()) as { group: { id: string } }).group.id;
+};
+const linuxGroup = await newGroup({ kind: 'device', name: 'linux', rule: { platforms: ['linux'] } });
+const bobGroup = await newGroup({ kind: 'user', name: 'bobs', members: { logins: ['bob'] } });
 const soon = new Date(now + 14 * 86400_000).toISOString();
 const mid = `dev${String(Math.floor(DEVICES / 2)).padStart(6, '0')}`;
 // What each console page requests when it opens (console/src/pages/*.tsx).
@@ -43,8 +52,10 @@ const PAGES: [string, string[]][] = [
   ['exceptions', ['/api/v1/exceptions?state=pending&limit=500', `/api/v1/exceptions?state=approved&expires_before=${soon}&limit=500`, '/api/v1/exceptions?limit=200']],
   ['inventory', ['/api/v1/inventory?limit=50&offset=0']],
   ['inventory, filtered (tool=cursor, user=bob)', ['/api/v1/inventory?tool=cursor&user=bob&limit=50&offset=0']],
+  ['inventory by device group (rule, 1/3 of the fleet)', [`/api/v1/inventory?group=${linuxGroup}&limit=50&offset=0`]],
+  ['inventory by user group (login bob)', [`/api/v1/inventory?group=${bobGroup}&limit=50&offset=0`]],
   ['compliance summary', ['/api/v1/fleet/summary', '/api/v1/bans', '/api/v1/fleet/devices?compliance=noncompliant&limit=1000', '/api/v1/exceptions?state=approved&limit=1000']],
-  ['device', [`/api/v1/devices/${mid}`, `/api/v1/events?device=${mid}&limit=100`]],
+  ['device', [`/api/v1/devices/${mid}`, `/api/v1/events?device=${mid}&order=desc&limit=100`]],
   ['audit log', ['/api/v1/audit?limit=100']],
 ];
 const slow: Record<string, number> = {};
