@@ -67,6 +67,7 @@ export async function installBundleDistribution(app: FastifyInstance, opts: Bund
     bundles,
     authenticateDevice,
     hub,
+    listen: (channel, onMessage) => driver.listen(channel, onMessage),
     ...(opts.jitterPerAgentMs !== undefined ? { jitterPerAgentMs: opts.jitterPerAgentMs } : {}),
     ...(opts.maxJitterMs !== undefined ? { maxJitterMs: opts.maxJitterMs } : {}),
   });

@@ -1,7 +1,8 @@
 // The other ways a ban reaches an agent: OPA-style long polling on the bundle route (the fallback for
 // agents without a WebSocket), a WebSocket refused without a device credential, and — with
 // PostgreSQL — a ban made on one server node reaching an agent connected to another node
-// (LISTEN/NOTIFY), the bundle served byte-identical by both nodes.
+// (LISTEN/NOTIFY), the bundle served byte-identical by both nodes; and an exception denied on node A
+// nudging that agent (on node B) to check in, and no other device.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { scanInventory } from '../../agent/src/inventory/scan.ts';
 import { openSignedBundle } from '../../wire/src/bundle-signing.ts';
 import { generateSigningKey } from '../../wire/src/bundle-signing.ts';
 import { PostgresDriver } from '../../server/src/store/postgres-driver.ts';
+import { createUser, issueApiToken } from '../../server/src/routes/access.ts';
 import type { BanList } from '../../wire/src/banlist.ts';
 import { agentConfig, applyBanList, eventually, pgSchema, pgUrl, startServer, tempDir, transportCompile } from './helpers.ts';
 
@@ -85,7 +87,7 @@ test('long polling: Prefer: wait holds the request until a new bundle exists, el
 });
 
 const pg = pgUrl();
-test('two server nodes on one PostgreSQL: a ban on node A reaches an agent connected to node B', { skip: pg ? false : 'WARDEN_TEST_PG_URL not set (.ci/run sets it)' }, async () => {
+test('two server nodes on one PostgreSQL: a ban on node A reaches an agent connected to node B; a denial on A nudges it', { skip: pg ? false : 'WARDEN_TEST_PG_URL not set (.ci/run sets it)' }, async () => {
   const t = tempDir('multinode');
   const schema = pgSchema();
   const key = generateSigningKey(); // the nodes share the fleet's signing key
@@ -94,6 +96,7 @@ test('two server nodes on one PostgreSQL: a ban on node A reaches an agent conne
   const root = join(t.dir, 'root');
   mkdirSync(root);
   let agent: SyncAgent | null = null;
+  let other: WebSocket | null = null;
   try {
     const applied: string[] = [];
     agent = new SyncAgent(
@@ -121,7 +124,44 @@ test('two server nodes on one PostgreSQL: a ban on node A reaches an agent conne
     assert.equal(onB.etag, onA?.etag, 'byte-identical bundle on both nodes');
     assert.equal(r.bundle?.revision, onA?.revision);
     assert.equal(applied.at(-1), onA?.revision);
+
+    // A second device holds a raw push socket to node B and records what it is sent.
+    const second = new SyncAgent(agentConfig(b, join(t.dir, 'agent2'), { push: false }), { scan: () => Promise.reject(new Error('unused')), decideAndEnforce: () => Promise.reject(new Error('unused')) }, () => undefined);
+    await second.ensureEnrolled();
+    const received: string[] = [];
+    other = new WebSocket(`${b.url.replace('http', 'ws')}/api/v1/agent/push`, { headers: { authorization: `Bearer ${second.client.credential}` } });
+    other.on('message', (m) => received.push(m.toString()));
+    await eventually(async () => received.length === 1 && b.dist.hub.connected === 2, 'the second device holds a socket to node B');
+
+    // IT denies the first agent's request on node A: a denial changes no bundle, so only the nudge
+    // (NOTIFY from A → node B's LISTEN → that device's socket) can start this check-in.
+    const token = (await issueApiToken(a.store, await createUser(a.store, 'it-admin', 'admin', 'a long enough password', Date.now()), 'test', null, Date.now())).token;
+    const api = async (path: string, body: unknown) => {
+      const res = await fetch(`${a.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      assert.ok(res.ok, `${path}: ${res.status} ${await res.clone().text()}`);
+      return (await res.json()) as { id: string };
+    };
+    const deviceId = agent.deviceId as string;
+    const mine = await api('/api/v1/exceptions', { device_id: deviceId, tool: 'claude-code', reason: 'migration sprint' });
+    const nudged = agent.waitFor((c) => c.trigger === 'push:nudge', 20_000);
+    await api(`/api/v1/exceptions/${mine.id}/deny`, { note: 'use Qoder' });
+    const c = await nudged;
+    assert.equal(c.error, null);
+    assert.equal(c.bundle?.changed, false, 'nothing new to fetch: the nudge alone started this check-in');
+    assert.equal(a.dist.hub.nudged, 0, 'node A holds no socket of that device');
+    assert.equal(b.dist.hub.nudged, 1);
+
+    // The second device is nudged for its own decision only: its nudge arrives after the first
+    // device's (same LISTEN connection, in order), and it is the only one it got.
+    const theirs = await api('/api/v1/exceptions', { device_id: second.deviceId as string, tool: 'cursor', reason: 'pairing session' });
+    await api(`/api/v1/exceptions/${theirs.id}/deny`, { note: 'not now' });
+    await eventually(async () => received.length === 2, 'the second device is nudged');
+    assert.equal(JSON.parse(received[0] as string).type, 'hello');
+    assert.equal(received[1], '{"type":"nudge"}', 'a nudge carries no data');
+    assert.equal(b.dist.hub.nudged, 2);
+    await second.stop();
   } finally {
+    other?.terminate();
     await agent?.stop();
     await b.close();
     const d = a.store.driver;

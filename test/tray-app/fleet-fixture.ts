@@ -3,6 +3,8 @@
 // Claude Code with the company's message, Qoder as the approved alternative and the company's
 // branding; a real agent (SyncAgent + the real pipeline) scanning a temp root where alice has Claude
 // Code installed; the tray's page server over that agent's public state for alice; Debian's Chromium.
+// The agent runs as in production (started: push channel held, cycles on push and nudges) but its
+// schedule is once a year, so no update the tests see can come from the cron cycle.
 import { mkdirSync, writeFileSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
@@ -15,7 +17,7 @@ import { compileFleetPolicy } from '../../server/src/policy/fleet-policy.ts';
 import { createUser, issueApiToken } from '../../server/src/routes/access.ts';
 import type { BanList } from '../../wire/src/banlist.ts';
 import { startTrayServer, type TrayServer } from '../../tray-app/src/server.ts';
-import { agentConfig, applyBanList, startServer, tempDir, type TestServer } from '../sync/helpers.ts';
+import { agentConfig, applyBanList, eventually, startServer, tempDir, type TestServer } from '../sync/helpers.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SHOTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'tray');
@@ -80,9 +82,14 @@ export async function startTrayFleet(): Promise<TrayFleet> {
   mkdirSync(join(home, '.config/claude'), { recursive: true });
 
   const stateDir = join(t.dir, 'agent');
-  const config = agentConfig(server, stateDir, { root, os: 'linux', push: false });
+  const config = agentConfig(server, stateDir, { root, os: 'linux', push: true, check_in_cron: '0 0 1 1 *' });
   const agent = new SyncAgent(config, await createPipeline(config), () => undefined);
   await agent.ensureEnrolled();
+  // One cycle first, so the push channel's hello (naming the bundle the agent now has) starts none:
+  // every later cycle is one a test asked for or one the server's push explains.
+  await agent.trigger('fixture');
+  await agent.start();
+  await eventually(async () => server.dist.hub.connected === 1, 'the agent holds its push connection');
 
   const state = enforceState(stateDir);
   // The employee's folder is keyed by the uid owning her home (kernel facts, not names).

@@ -1,14 +1,11 @@
 // Holds the push WebSocket to the agent's server and reconnects with backoff. Messages only say "a
-// new bundle exists"; the agent then fetches and verifies it the normal way, so nothing arriving here
-// is ever executed or trusted as policy.
+// new bundle exists" or, per device, "check in soon" (a nudge: IT decided one of this device's
+// exception requests); the agent then checks in, fetches and verifies the normal way, so nothing
+// arriving here is ever executed or trusted as policy or state. Anything else is dropped unread.
 import WebSocket from 'ws';
 import { Backoff, sleep } from './backoff.ts';
 
-export interface PushNotice {
-  type: 'hello' | 'bundle';
-  revision: string | null;
-  etag: string | null;
-}
+export type PushNotice = { type: 'hello' | 'bundle'; revision: string | null; etag: string | null } | { type: 'nudge' };
 
 export interface PushClientOptions {
   url: string;
@@ -19,11 +16,16 @@ export interface PushClientOptions {
   backoffMaxMs: number;
 }
 
-function parseNotice(data: WebSocket.RawData): PushNotice | null {
+/** Text frames only; exported for tests. A nudge carries nothing: any other field it has is not read. */
+export function parseNotice(data: WebSocket.RawData, isBinary = false): PushNotice | null {
+  if (isBinary) return null;
   try {
-    const v = JSON.parse(data.toString()) as Partial<PushNotice>;
-    if ((v.type === 'hello' || v.type === 'bundle') && (typeof v.etag === 'string' || v.etag === null)) {
-      return { type: v.type, revision: typeof v.revision === 'string' ? v.revision : null, etag: v.etag ?? null };
+    const v: unknown = JSON.parse(data.toString());
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+    const o = v as Record<string, unknown>;
+    if (o.type === 'nudge') return { type: 'nudge' };
+    if ((o.type === 'hello' || o.type === 'bundle') && (typeof o.etag === 'string' || o.etag === null)) {
+      return { type: o.type, revision: typeof o.revision === 'string' ? o.revision : null, etag: o.etag };
     }
   } catch {
     // ignore anything that is not a notice
@@ -73,8 +75,8 @@ export class PushClient {
         this.backoff.reset();
         this.opts.onState?.(true);
       });
-      ws.on('message', (data) => {
-        const n = parseNotice(data);
+      ws.on('message', (data, isBinary) => {
+        const n = parseNotice(data, isBinary);
         if (n) this.opts.onNotice(n);
       });
       ws.on('unexpected-response', (_req, res) => {

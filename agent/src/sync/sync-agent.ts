@@ -29,6 +29,7 @@ import { DurableQueue } from './queue.ts';
 import { Backoff, sleep } from './backoff.ts';
 import { hardwareId, loadCredential, saveCredential, type StoredCredential } from './credential.ts';
 import { PushClient, type PushNotice } from './push-client.ts';
+import { NudgeGate, NUDGE_DEFAULTS } from './nudge-gate.ts';
 import { readJsonFile, writeFileAtomic } from './state-files.ts';
 import { MembershipCache, accountsOf, type DeviceMemberships } from './memberships.ts';
 import type { ExceptionApi } from './exception-desk.ts';
@@ -108,6 +109,8 @@ export class SyncAgent {
   private readonly pendingInventoryPath: string;
   private readonly sentInventoryPath: string;
   private push: PushClient | null = null;
+  /** Push nudges (IT decided an exception request) → a jittered, rate-limited check-in. */
+  private nudges: NudgeGate | null = null;
   private task: ScheduledTask | null = null;
   private running: Promise<CycleReport> | null = null;
   private pendingTrigger: string | null = null;
@@ -284,6 +287,7 @@ export class SyncAgent {
       { noOverlap: true },
     );
     if (this.config.push) {
+      this.nudges = new NudgeGate({ ...NUDGE_DEFAULTS, run: () => void this.trigger('push:nudge') });
       this.push = new PushClient({
         url: this.client.pushUrl(),
         credential: () => this.cred?.credential ?? null,
@@ -303,12 +307,18 @@ export class SyncAgent {
     this.task = null;
     this.push?.stop();
     this.push = null;
+    this.nudges?.stop();
+    this.nudges = null;
     this.pipeline.close?.();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.running?.catch(() => undefined);
   }
 
   private onPush(n: PushNotice): void {
+    if (n.type === 'nudge') {
+      this.nudges?.nudge();
+      return;
+    }
     const active = this.cache?.current();
     if (n.etag && n.etag !== active?.etag) void this.trigger(`push:${n.type}`);
   }

@@ -8,6 +8,7 @@ import { AdminExceptionRequest, ApproveBody, DenyBody, IdParam, PageQuery, Stric
 import { actorName } from '../auth/principal.ts';
 import { newId } from '../auth/secrets.ts';
 import { exceptionDto } from './dto.ts';
+import { nudgeDevice } from '../device-nudge.ts';
 import { ExportFormat, sendExport } from '../reports/export.ts';
 
 const EXCEPTION_COLUMNS = ['id', 'device_id', 'hostname', 'tool', 'state', 'reason', 'requested_by', 'requested_at', 'decided_by', 'decided_at', 'decision_note', 'expires_at'] as const;
@@ -58,6 +59,7 @@ export async function exceptionRoutes(app: FastifyInstance, { core }: RouteConte
     await store.bumpCounter('exception_revision');
     await core.audit(req, 'exception.approve', `exception:${e.id}`, { device: e.deviceId, tool: e.toolId, expires_at: new Date(exp).toISOString(), note: req.body.note });
     const { bundle } = await banlist.changed(actorName(req.principal!));
+    await nudgeDevice(store, e.deviceId, (err) => req.log.warn({ err }, 'device nudge not sent; the agent learns the decision at its next check-in'));
     return { ...exceptionDto((await store.getException(e.id))!), bundle };
   });
 
@@ -66,6 +68,8 @@ export async function exceptionRoutes(app: FastifyInstance, { core }: RouteConte
     if (!e) throw notFound(`no exception ${req.params.id}`);
     if (!(await store.decideException(e.id, 'denied', actorName(req.principal!), now(), req.body.note, null))) throw conflict(`exception ${e.id} is ${e.state}, not pending`);
     await core.audit(req, 'exception.deny', `exception:${e.id}`, { device: e.deviceId, tool: e.toolId, note: req.body.note });
+    // A denial changes no bundle (nothing is pushed): the nudge brings it to the employee's tray now.
+    await nudgeDevice(store, e.deviceId, (err) => req.log.warn({ err }, 'device nudge not sent; the agent learns the decision at its next check-in'));
     return exceptionDto((await store.getException(e.id))!);
   });
 }

@@ -1,6 +1,8 @@
 // Push: agents hold a WebSocket to GET /api/v1/agent/push (device credential in the Authorization header).
 // The server never sends commands over it, only "a new signed bundle exists" ({type:"bundle", revision,
-// etag}); the agent then checks in and downloads the bundle through the normal, verified path.
+// etag}); the agent then checks in and downloads the bundle through the normal, verified path. The one
+// other message is a per-device nudge ({type:"nudge"}, no other field) when IT decides one of that
+// device's exception requests (device-nudge.ts): "check in soon", which the agent does the normal way.
 // Large fleets: notifications are spread over a jitter window that grows with the number of connected
 // agents (capped), like Santa's jittered tag pushes, so 10,000 agents do not download at the same
 // millisecond. Agents that cannot hold a WebSocket long-poll the bundle route instead (bundles.ts).
@@ -12,14 +14,13 @@ import websocket from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import type { BundleService, SignedBundle } from '../bundle-builder.ts';
 import type { DeviceAuthenticator } from './bundles.ts';
+import { DEVICE_NUDGE_CHANNEL, parseNudge } from '../device-nudge.ts';
 
 export const PUSH_PATH = '/api/v1/agent/push';
 
-export interface PushMessage {
-  type: 'hello' | 'bundle';
-  revision: string | null;
-  etag: string | null;
-}
+export type PushMessage = { type: 'hello' | 'bundle'; revision: string | null; etag: string | null } | { type: 'nudge' };
+
+const NUDGE: string = JSON.stringify({ type: 'nudge' } satisfies PushMessage);
 
 export interface PushOptions {
   bundles: BundleService;
@@ -29,12 +30,16 @@ export interface PushOptions {
   maxJitterMs?: number;
   /** Ping interval; agents that miss a pong are dropped. */
   pingIntervalMs?: number;
+  /** Cross-node messages (the SQL driver's LISTEN): device nudges made on any node reach the device's socket here. */
+  listen?: (channel: string, onMessage: (payload: string) => void) => Promise<() => Promise<void>>;
 }
 
 /** Connected agents, for metrics and tests. */
 export class PushHub {
   readonly sockets = new Map<WebSocket, string>();
   notified = 0;
+  /** Nudges sent to sockets (one per open socket of the nudged device). */
+  nudged = 0;
 
   get connected(): number {
     return this.sockets.size;
@@ -45,7 +50,7 @@ export class PushHub {
   }
 }
 
-function message(type: PushMessage['type'], b: SignedBundle | null): string {
+function message(type: 'hello' | 'bundle', b: SignedBundle | null): string {
   const m: PushMessage = { type, revision: b?.revision ?? null, etag: b?.etag ?? null };
   return JSON.stringify(m);
 }
@@ -85,6 +90,18 @@ export async function pushRoutes(app: FastifyInstance, opts: PushOptions & { hub
   };
   opts.bundles.on('bundle', onBundle);
 
+  // A nudge goes only to the named device's own sockets, at once (one device: no herd to spread).
+  const onNudge = (payload: string): void => {
+    const device = parseNudge(payload);
+    if (!device) return;
+    for (const [ws, id] of hub.sockets) {
+      if (id !== device || ws.readyState !== ws.OPEN) continue;
+      ws.send(NUDGE);
+      hub.nudged += 1;
+    }
+  };
+  const unlisten = opts.listen ? await opts.listen(DEVICE_NUDGE_CHANNEL, onNudge) : null;
+
   const alive = new WeakSet<WebSocket>();
   const pinger = setInterval(() => {
     for (const ws of hub.sockets.keys()) {
@@ -100,6 +117,7 @@ export async function pushRoutes(app: FastifyInstance, opts: PushOptions & { hub
 
   app.addHook('onClose', async () => {
     opts.bundles.off('bundle', onBundle);
+    await unlisten?.();
     clearInterval(pinger);
     for (const t of timers) clearTimeout(t);
     for (const ws of hub.sockets.keys()) ws.close(1001, 'server shutting down');
@@ -110,7 +128,7 @@ export async function pushRoutes(app: FastifyInstance, opts: PushOptions & { hub
     {
       websocket: true,
       config: { auth: 'device' },
-      schema: { description: 'WebSocket: the server announces new signed bundles; nothing else is ever sent', tags: ['agent'] },
+      schema: { description: 'WebSocket: the server announces new signed bundles and nudges a device to check in when IT decides its exception requests; nothing else is ever sent', tags: ['agent'] },
       // A refused upgrade (401 from the auth hook) is answered on a socket that @fastify/websocket
       // took out of the HTTP server's bookkeeping: nothing would ever close it, leaking one file
       // descriptor per refused attempt and blocking server.close(). End it once the answer is out.
