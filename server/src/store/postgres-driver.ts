@@ -74,6 +74,13 @@ export class PostgresDriver implements SqlDriver {
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // A checked-out client whose connection dies emits 'error' besides failing its query; without a
+    // listener that event would crash the process (the pool listens only while a client is idle).
+    let broken: Error | undefined;
+    const onError = (err: Error): void => {
+      broken = err;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const out = await fn(executor(client));
@@ -81,9 +88,12 @@ export class PostgresDriver implements SqlDriver {
       return out;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
+      broken ??= err instanceof Error && /Connection terminated|ECONNRESET/.test(err.message) ? err : undefined;
       throw err;
     } finally {
-      client.release();
+      client.off('error', onError);
+      // A broken connection is discarded, not handed to the next caller.
+      client.release(broken);
     }
   }
 
