@@ -75,24 +75,14 @@ function run(b: Bench): Promise<void> {
 }
 
 const started = new Date();
-for (const b of BENCHES) {
-  if (only && !only.has(b.id)) continue;
-  if (b.needsPg && !pg) {
-    notes.push(`skipped (no WARDEN_TEST_PG_URL): node --import tsx ${b.args.join(' ')}`);
-    continue;
-  }
-  if (b.slow && v.quick) {
-    notes.push(`skipped (--quick): node --import tsx ${b.args.join(' ')}`);
-    continue;
-  }
-  await run(b);
-}
-
+/** Writes bench/RESULTS.json and .md with what was measured so far (after every bench: an interrupted run keeps its rows). */
+function write(final: boolean): void {
+  const mine = [...rows];
 // --append: rows of commands not run this time stay, in their order, before this run's.
-const ran = new Set(rows.map((r) => r.command));
-rows.unshift(...earlier.rows.filter((r) => !ran.has(r.command)));
-notes.unshift(...earlier.notes.filter((n) => ![...ran].some((c) => n.includes(c))));
-writeFileSync(jsonOut, `${JSON.stringify({ rows, notes }, null, 1)}\n`);
+const ran = new Set(mine.map((r) => r.command));
+const all = [...earlier.rows.filter((r) => !ran.has(r.command)), ...mine];
+const allNotes = [...earlier.notes.filter((n) => ![...ran].some((c) => n.includes(c))), ...notes];
+writeFileSync(jsonOut, `${JSON.stringify({ rows: all, notes: allNotes }, null, 1)}\n`);
 const cores = cpus().length;
 const fmt = (x: number): string => x.toLocaleString('en-US');
 const met = (r: Row): string => {
@@ -105,7 +95,7 @@ const met = (r: Row): string => {
 const table = [
   '| figure | measured | goal | | load (1 min) | how | command, time (UTC) |',
   '|---|---:|---|---|---:|---|---|',
-  ...rows.map((r) => `| ${r.name} | ${fmt(r.value)} ${r.unit} | ${r.goal ? `${r.goal.op === '<=' ? '≤' : '≥'} ${fmt(r.goal.value)} ${r.unit}` : ''} | ${met(r)} | ${r.load1.toFixed(1)}${r.load1 > cores ? ' ⚠' : ''} | ${r.how} | \`${r.command}\` ${r.at.slice(11, 16)} |`),
+  ...all.map((r) => `| ${r.name} | ${fmt(r.value)} ${r.unit} | ${r.goal ? `${r.goal.op === '<=' ? '≤' : '≥'} ${fmt(r.goal.value)} ${r.unit}` : ''} | ${met(r)} | ${r.load1.toFixed(1)}${r.load1 > cores ? ' ⚠' : ''} | ${r.how} | \`${r.command}\` ${r.at.slice(11, 16)} |`),
 ].join('\n');
 const doc = `# Benchmark results
 
@@ -117,6 +107,24 @@ CPU-bound work) and the memory figures are not. Re-run on a quiet machine for fi
 At the end: ${loadLine()}.
 
 ${table}
-${notes.length ? `\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}`;
-writeFileSync(v.out, doc);
-process.stdout.write(`\n${doc}\nwritten to ${v.out}\n`);
+${allNotes.length ? `\n${allNotes.map((n) => `- ${n}`).join('\n')}\n` : ''}`;
+  writeFileSync(v.out, doc);
+  if (final) process.stdout.write(`\n${doc}\nwritten to ${v.out}\n`);
+}
+
+for (const b of BENCHES) {
+  if (only && !only.has(b.id)) continue;
+  if (b.needsPg && !pg) {
+    notes.push(`skipped (no WARDEN_TEST_PG_URL): node --import tsx ${b.args.join(' ')}`);
+    continue;
+  }
+  if (b.slow && v.quick) {
+    notes.push(`skipped (--quick): node --import tsx ${b.args.join(' ')}`);
+    continue;
+  }
+  await run(b);
+  write(false);
+}
+write(true);
+
+
