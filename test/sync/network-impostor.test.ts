@@ -9,13 +9,13 @@
 // the credential gone, as an earlier release left it — start and enforce; so does `warden-agent run --once`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { compilerBundle } from '../../server/src/bundle-compile.ts';
 import { createDemoRoot } from '../../agent/src/demo-root.ts';
-import { SyncAgent, type CycleReport, type LogFn } from '../../agent/src/sync/sync-agent.ts';
+import { SyncAgent, type LogFn } from '../../agent/src/sync/sync-agent.ts';
 import { createPipeline } from '../../agent/src/sync/pipeline.ts';
 import { packBundle, unpackBundle } from '../../wire/src/bundle-archive.ts';
 import { SIGNATURES_FILE, generateSigningKey, keyIdOf, signBundle } from '../../wire/src/bundle-signing.ts';
@@ -49,9 +49,6 @@ async function impostor(port: number): Promise<{ seen: Seen[]; set(h: Handler): 
       void Promise.resolve(handler(req, body, res)).catch(() => res.writeHead(500).end());
     });
   });
-  // idle keep-alive sockets stay open across the test's pauses (a server closing one just as the
-  // agent reuses it is a reset, which says nothing about trust)
-  srv.keepAliveTimeout = 120_000;
   await new Promise<void>((ok, fail) => {
     srv.once('error', fail);
     srv.listen(port, '127.0.0.1', () => ok());
@@ -76,10 +73,20 @@ function reinstall(root: string): void {
 
 const read = (p: string): string => readFileSync(p, 'utf8');
 
-/** One cycle; a transport reset (the real server's closed keep-alive socket) is retried once. */
-async function cycle(agent: SyncAgent, name: string): Promise<CycleReport> {
-  const r = await agent.trigger(name);
-  return /ECONNRESET|socket hang up/.test(r.error ?? '') ? agent.trigger(`${name}-again`) : r;
+/**
+ * A real agent process, run without blocking this one: the impostor answers from this process's
+ * event loop (a spawnSync here froze it, and with it the keep-alive timers of both ends).
+ */
+function runAgent(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((ok, fail) => {
+    const p = spawn(process.execPath, ['bin/warden-agent.js', ...args], { env, timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    p.once('error', fail);
+    p.once('close', (status) => ok({ status, stdout, stderr }));
+  });
 }
 
 test('network impostor: 401s, a foreign key, foreign bundles and a relay cannot take the agent; enforcement never stops', { timeout: 300_000 }, async () => {
@@ -108,7 +115,7 @@ test('network impostor: 401s, a foreign key, foreign bundles and a relay cannot 
     await applyBanList(real, banClaude);
     const good = await eventually(async () => real?.dist.bundles.current()?.revision.startsWith('1.') && real.dist.bundles.current(), 'compiled bundle', 120_000);
     const agent = await newAgent(base());
-    const first = await cycle(agent, 'first');
+    const first = await agent.trigger('first');
     assert.equal(first.error, null, first.error ?? '');
     assert.equal(first.bundle?.revision, good.revision);
     assert.ok(first.decisions.some((d) => d.tool === 'claude-code' && d.action === 'quarantine'));
@@ -131,7 +138,7 @@ test('network impostor: 401s, a foreign key, foreign bundles and a relay cannot 
     fake = await impostor(port);
     fake.set(answer401);
     reinstall(root);
-    const r401 = await cycle(agent, 'after-401');
+    const r401 = await agent.trigger('after-401');
     assert.match(r401.error ?? '', /401/);
     assert.equal(read(pinFile), pin0, 'pinned key kept');
     assert.equal(read(credFile), cred0, 'credential kept (never deleted on a 401)');
@@ -145,7 +152,7 @@ test('network impostor: 401s, a foreign key, foreign bundles and a relay cannot 
     assert.equal(status.bundle_revision, good.revision);
     assert.ok(logs.some((l) => /credential refused by the server/.test(l)));
     // The next cycle tries a sealed re-enrollment: the 401 to the challenge ends it; no secret sent.
-    await cycle(agent, 'retry-401');
+    await agent.trigger('retry-401');
     assert.ok(fake.seen.some((s) => s.url === '/api/v1/enroll/challenge'));
 
     // --- 2. the impostor proves its own key, not the pinned one
@@ -157,7 +164,7 @@ test('network impostor: 401s, a foreign key, foreign bundles and a relay cannot 
       return answer401(req, body, res);
     });
     reinstall(root);
-    const rEvil = await cycle(agent, 'impostor-challenge');
+    const rEvil = await agent.trigger('impostor-challenge');
     assert.match(rEvil.error ?? '', /did not prove the pinned bundle key/);
     assert.ok(!fake.seen.some((s) => s.url === '/api/v1/enroll/sealed' || s.url === '/api/v1/enroll'), 'no enrollment request went to a server that did not prove the pinned key');
     assert.equal(read(pinFile), pin0);
@@ -189,10 +196,10 @@ test('network impostor: 401s, a foreign key, foreign bundles and a relay cannot 
     const restarted = await newAgent(noSecret);
     await restarted.start(); // no secret, no server it can trust: starts on the last good bundle
     reinstall(root);
-    const rA = await cycle(restarted, 'impostor-bundle');
+    const rA = await restarted.trigger('impostor-bundle');
     assert.match(rA.bundle?.error ?? '', /signed with key 'ed25519:[0-9a-f]+', not the pinned key/);
     reinstall(root);
-    const rB = await cycle(restarted, 'impostor-rotation');
+    const rB = await restarted.trigger('impostor-rotation');
     assert.match(rB.bundle?.error ?? '', /not the pinned key/);
     assert.equal(restarted.activeBundle()?.revision, good.revision, 'the impostor bundles were never applied');
     assert.ok(rB.decisions.some((d) => d.tool === 'claude-code' && d.action === 'quarantine'));
@@ -208,7 +215,7 @@ test('network impostor: 401s, a foreign key, foreign bundles and a relay cannot 
     reinstall(root);
     const env = { ...process.env };
     delete env.WARDEN_ENROLL_SECRET;
-    const once = spawnSync(process.execPath, ['bin/warden-agent.js', 'run', '--server', `http://127.0.0.1:${port}`, '--state', state, '--root', root, '--os', 'linux', '--no-push', '--once'], { encoding: 'utf8', env, timeout: 120_000 });
+    const once = await runAgent(['run', '--server', `http://127.0.0.1:${port}`, '--state', state, '--root', root, '--os', 'linux', '--no-push', '--once'], env);
     assert.equal(once.status, 1, `exit 1: the server part failed\n${once.stderr}`);
     const out = JSON.parse(once.stdout) as { bundle: { revision: string }; decisions: { tool: string; action: string }[]; error: string };
     assert.equal(out.bundle.revision, good.revision);
@@ -239,7 +246,7 @@ test('network impostor: 401s, a foreign key, foreign bundles and a relay cannot 
     });
     const relayed = await newAgent(base());
     reinstall(root);
-    const rR = await cycle(relayed, 'relay');
+    const rR = await relayed.trigger('relay');
     assert.match(rR.error ?? '', /does not authenticate/);
     assert.ok(sealed, 'the agent sealed its request to the proven key');
     const captured = sealed as SealedMessage;
@@ -248,7 +255,7 @@ test('network impostor: 401s, a foreign key, foreign bundles and a relay cannot 
     assert.ok(!existsSync(credFile), 'no credential from a made-up answer');
     assert.ok(!existsSync(join(root, NPM_CLAUDE)), 'still enforcing during the relay');
     forwardSealed = true;
-    const rOk = await cycle(relayed, 'relay-forwarded');
+    const rOk = await relayed.trigger('relay-forwarded');
     assert.ok(existsSync(credFile), `re-enrolled through the relay with the real server (${rOk.error ?? ''})`);
     const cred = JSON.parse(read(credFile)) as { credential: string; device_id: string };
     assert.ok(!fake.seen.some((s) => s.body.includes(secret) || s.body.includes(cred.credential)), 'neither the secret nor the new credential crossed the relay in the clear');

@@ -1,6 +1,7 @@
 // HTTP client for the agent's one configured server (axios). Relative paths only, absolute URLs and
 // redirects refused: the agent cannot be steered to another host. Every call returns the parsed
 // answer or throws a ServerError that says whether retrying can help.
+import type { ClientRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
 import { ENROLL_CHALLENGE_PATH, ENROLL_SEALED_PATH, EnrollSealError, checkChallenge, newEnrollNonce, openReply, sealRequest } from '../../../wire/src/enroll-seal.ts';
@@ -77,6 +78,21 @@ function describe(res: AxiosResponse): string {
   return res.statusText || 'error';
 }
 
+/** Each pooled socket that turns out closed costs one attempt; a fresh connection's failure ends it. */
+const MAX_STALE_RETRIES = 3;
+
+/**
+ * A reset of a keep-alive socket the pool reused: the server or a load balancer closed it while idle,
+ * just as the request went out (a server restart closes idle connections; so does a proxy's idle
+ * timeout that sends no Keep-Alive hint). Such a request met a closed connection, so sending it again
+ * on another one is what HTTP clients do for requests that are safe to repeat. A reset of a fresh
+ * connection says the server is gone or refuses: that is reported.
+ */
+function staleSocket(e: AxiosError): boolean {
+  const req = e.request as ClientRequest | undefined;
+  return (e.code === 'ECONNRESET' || e.code === 'EPIPE') && req?.reusedSocket === true;
+}
+
 export class AgentClient {
   private readonly http: AxiosInstance;
   credential: string | null = null;
@@ -106,24 +122,34 @@ export class AgentClient {
     return { authorization: `Bearer ${this.credential}` };
   }
 
-  private async call(method: 'get' | 'post', path: string, opts: { body?: unknown; headers?: Record<string, string>; binary?: boolean } = {}): Promise<AxiosResponse> {
+  /**
+   * One request. `idempotent`: sending it twice does what sending it once does (reads, the check-in
+   * status, event batches deduplicated by batch_id, the stateless enroll challenge), so a reset of a
+   * reused keep-alive socket is retried (see staleSocket). Enrollment, inventory uploads and exception
+   * requests are not: their reset is reported and the cycle's own retry decides.
+   */
+  private async call(method: 'get' | 'post', path: string, opts: { body?: unknown; headers?: Record<string, string>; binary?: boolean; idempotent?: boolean } = {}): Promise<AxiosResponse> {
+    let data: unknown = opts.body;
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.body !== undefined) {
+      const json = Buffer.from(JSON.stringify(opts.body));
+      headers['content-type'] = 'application/json';
+      // Big uploads (event batches, full inventories) go gzipped, as OPA's decision logs do.
+      if (json.length > 16 * 1024) {
+        data = gzipSync(json);
+        headers['content-encoding'] = 'gzip';
+      } else data = json;
+    }
     let res: AxiosResponse;
-    try {
-      let data: unknown = opts.body;
-      const headers: Record<string, string> = { ...opts.headers };
-      if (opts.body !== undefined) {
-        const json = Buffer.from(JSON.stringify(opts.body));
-        headers['content-type'] = 'application/json';
-        // Big uploads (event batches, full inventories) go gzipped, as OPA's decision logs do.
-        if (json.length > 16 * 1024) {
-          data = gzipSync(json);
-          headers['content-encoding'] = 'gzip';
-        } else data = json;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        res = await this.http.request({ method, url: path, data, headers, responseType: opts.binary ? 'arraybuffer' : 'json' });
+        break;
+      } catch (e) {
+        const ae = e as AxiosError;
+        if (opts.idempotent && attempt < MAX_STALE_RETRIES && staleSocket(ae)) continue;
+        throw new ServerError(`cannot reach ${this.server}: ${ae.code ?? ''} ${ae.message}`.trim(), 0, true);
       }
-      res = await this.http.request({ method, url: path, data, headers, responseType: opts.binary ? 'arraybuffer' : 'json' });
-    } catch (e) {
-      const ae = e as AxiosError;
-      throw new ServerError(`cannot reach ${this.server}: ${ae.code ?? ''} ${ae.message}`.trim(), 0, true);
     }
     if (res.status >= 200 && res.status < 300) return res;
     if (res.status === 304) return res;
@@ -148,7 +174,7 @@ export class AgentClient {
    */
   async enrollSealed(req: EnrollRequest, pinnedPem: string | null): Promise<SealedEnrollAnswer> {
     const nonce = newEnrollNonce();
-    const challenge = await this.call('post', ENROLL_CHALLENGE_PATH, { body: { nonce } });
+    const challenge = await this.call('post', ENROLL_CHALLENGE_PATH, { body: { nonce }, idempotent: true });
     const { sealKey, provenKeyPem } = checkChallenge(challenge.data, nonce, pinnedPem);
     const { message, key } = sealRequest(sealKey, nonce, { ...req });
     const res = await this.call('post', ENROLL_SEALED_PATH, { body: message });
@@ -158,12 +184,12 @@ export class AgentClient {
   }
 
   async bundlePublicKey(): Promise<string> {
-    const res = await this.call('get', AGENT_API.bundleKey, { headers: this.auth(), binary: true });
+    const res = await this.call('get', AGENT_API.bundleKey, { headers: this.auth(), binary: true, idempotent: true });
     return Buffer.from(res.data as ArrayBuffer).toString('utf8');
   }
 
   async checkIn(status: Record<string, unknown>): Promise<CheckInAnswer> {
-    const res = await this.call('post', AGENT_API.checkIn, { body: status, headers: this.auth() });
+    const res = await this.call('post', AGENT_API.checkIn, { body: status, headers: this.auth(), idempotent: true });
     const d = (res.data ?? {}) as Record<string, unknown>;
     return {
       bundle_revision: typeof d.bundle_revision === 'string' ? d.bundle_revision : null,
@@ -173,7 +199,7 @@ export class AgentClient {
 
   /** The signed group memberships of this device and the given OS accounts (verified by the caller). */
   async memberships(body: { nonce: string; users: string[] }): Promise<unknown> {
-    return (await this.call('post', AGENT_API.memberships, { body, headers: this.auth() })).data as unknown;
+    return (await this.call('post', AGENT_API.memberships, { body, headers: this.auth(), idempotent: true })).data as unknown;
   }
 
   /** Forwards an employee's exception request; the answer is validated by the caller (exception-desk.ts). */
@@ -183,7 +209,7 @@ export class AgentClient {
 
   /** This device's exception requests and their state (validated by the caller). */
   async listExceptions(): Promise<unknown> {
-    return (await this.call('get', AGENT_API.exceptions, { headers: this.auth() })).data as unknown;
+    return (await this.call('get', AGENT_API.exceptions, { headers: this.auth(), idempotent: true })).data as unknown;
   }
 
   async uploadInventory(body: unknown): Promise<void> {
@@ -191,7 +217,7 @@ export class AgentClient {
   }
 
   async uploadEvents(body: unknown): Promise<void> {
-    await this.call('post', AGENT_API.events, { body, headers: this.auth() });
+    await this.call('post', AGENT_API.events, { body, headers: this.auth(), idempotent: true });
   }
 
   /** Downloads the bundle unless `etag` is still current (→ null). */
@@ -199,7 +225,7 @@ export class AgentClient {
     const headers = this.auth();
     if (etag) headers['if-none-match'] = etag;
     if (this.pinnedKeyId) headers['x-warden-bundle-key'] = this.pinnedKeyId;
-    const res = await this.call('get', AGENT_API.bundle, { headers, binary: true });
+    const res = await this.call('get', AGENT_API.bundle, { headers, binary: true, idempotent: true });
     if (res.status === 304) return null;
     return {
       archive: Buffer.from(res.data as ArrayBuffer),
