@@ -201,6 +201,12 @@ export interface Head {
   assign: boolean;
   /** Multi-value (partial set) rule: `p contains x` or v0 `p[x] { … }` without a value. */
   contains: boolean;
+  /**
+   * Set by the checks for a function declared without arguments (`f() := …`): it is planned as a
+   * value rule (args null) so `f` and `f()` both give its value, but like any function it is not
+   * part of its package's document.
+   */
+  zeroArgFunction?: boolean;
   location: Location;
 }
 

@@ -23,6 +23,11 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}:${d.row}:${d.col}: ${d.message}`;
 }
 
+/** `file:line:col: code: message` (the CLI's form, with OPA's error code). */
+export function formatDiagnosticWithCode(d: Diagnostic): string {
+  return `${d.file}:${d.row}:${d.col}: ${d.code}: ${d.message}`;
+}
+
 export function diagnostic(
   code: DiagnosticCode,
   location: { file: string; row: number; col: number },

@@ -8,7 +8,7 @@ import type { Policy } from './ir/types.ts';
 import { planPolicy, queryVars, type QuerySpec } from './planner/index.ts';
 
 export type { Diagnostic } from './diagnostics.ts';
-export { formatDiagnostic } from './diagnostics.ts';
+export { formatDiagnostic, formatDiagnosticWithCode } from './diagnostics.ts';
 
 export interface SourceFile {
   file: string;
@@ -28,6 +28,17 @@ export interface CompileOptions {
   entrypoints: string[];
   /** Arbitrary queries; each result is an object of the query's variable bindings. */
   queries?: QueryInput[];
+  /**
+   * 'opa' (default): a failing builtin call is undefined, like OPA without
+   * --strict-builtin-errors. 'strict': it halts the evaluation with its error code.
+   */
+  builtinErrors?: 'opa' | 'strict';
+  /** 'generated' (default) optimises the policy's functions; 'none' skips binaryen's optimiser (tests). */
+  optimize?: 'generated' | 'none';
+  /** Builtins the host supplies to loadPolicy (e.g. time.now_ns); called through the SDK. */
+  externalBuiltins?: string[];
+  /** Keep print() and trace() calls; their lines go to the SDK's opa_println (console.log). */
+  print?: boolean;
 }
 
 export interface PlanOutput {
@@ -89,7 +100,7 @@ export function planSources(opts: CompileOptions): PlanOutput {
     const names = queryNames[i] ?? [];
     queries.push({ name: q.name, body: rule.body, vars: names.map((name, j) => ({ name, term: terms[j] })).filter((v): v is { name: string; term: Term } => v.term !== undefined) });
   }
-  const planned = planPolicy(modules, { entrypoints: opts.entrypoints, queries });
+  const planned = planPolicy(modules, { entrypoints: opts.entrypoints, queries, print: opts.print });
   return planned;
 }
 
@@ -118,16 +129,26 @@ function checkQueriesWithModules(parsed: Module[], queryFiles: string[]): { modu
 export async function compile(opts: CompileOptions): Promise<CompileOutput> {
   const planned = planSources(opts);
   if (!planned.policy) return { diagnostics: planned.diagnostics };
+  // The emitter loads binaryen (slow to import): only when a wasm module is really wanted.
+  const emitter = await import('./emit/index.ts');
+  const missing = await emitter.missingBuiltins(planned.policy, opts.externalBuiltins ?? []);
+  if (missing.length > 0) {
+    return {
+      policy: planned.policy,
+      diagnostics: missing.map((m) => diagnostic('rego_type_error', m.location ?? { file: opts.modules[0]?.file ?? '<policy>', row: 1, col: 1 },
+        `builtin ${m.name} is not implemented by the WASM runtime`)),
+    };
+  }
   try {
-    // The emitter loads binaryen (slow to import): only when a wasm module is really wanted.
-    const emitter = await import('./emit/index.ts');
-    const wasm = await emitter.emitWasm(planned.policy);
+    const wasm = await emitter.emitWasm(planned.policy, { builtinErrors: opts.builtinErrors, optimize: opts.optimize, externalBuiltins: opts.externalBuiltins });
     return { wasm, policy: planned.policy, diagnostics: [] };
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
+    const at = e instanceof emitter.EmitError ? e.location : undefined;
     return {
       policy: planned.policy,
-      diagnostics: [diagnostic('rego_compile_error', { file: opts.modules[0]?.file ?? '<policy>', row: 1, col: 1 }, `wasm emit failed: ${message}`)],
+      diagnostics: [diagnostic('rego_compile_error', at ?? { file: opts.modules[0]?.file ?? '<policy>', row: 1, col: 1 },
+        `wasm emit failed: ${e instanceof emitter.EmitError ? e.bare : message}`)],
     };
   }
 }

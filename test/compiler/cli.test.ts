@@ -101,4 +101,43 @@ describe('warden policy CLI', () => {
     assert.equal(u.code, 2);
     assert.match(u.stderr, /at least one entrypoint/);
   });
+
+  test('test keeps running what compiles, mounts data at its folder (JSON and YAML), runs parameterized tests, shows print output', () => {
+    const suite = join(dir, 'suite');
+    mkdirSync(join(suite, 'lib', 'k8s'), { recursive: true });
+    mkdirSync(join(suite, 'broken'));
+    writeFileSync(join(suite, 'lib', 'k8s', 'data.yaml'), 'allowed: [nginx, redis]\n');
+    writeFileSync(join(suite, 'lib', 'data.json'), JSON.stringify({ max: 3 }));
+    writeFileSync(join(suite, 'lib', 'k8s', 'policy.rego'), [
+      'package k8s',
+      'allowed_image(i) if i in data.lib.k8s.allowed',
+      'too_many(xs) if count(xs) > data.lib.max',
+    ].join('\n'));
+    writeFileSync(join(suite, 'lib', 'k8s', 'policy_test.rego'), [
+      'package k8s',
+      'test_nginx if allowed_image("nginx")',
+      'test_busybox if {',
+      '  print("checking", input.missing, "busybox")',
+      '  allowed_image("busybox")',
+      '}',
+      'cases := {"one": ["a"], "two": ["a", "b"]}',
+      'test_counts[name] if { some name, xs in cases; not too_many(xs) }',
+      'test_clock if time.now_ns() > 0',
+      'test_subset if object.subset({"a": 1, "b": {"c": {1, 2}}}, {"b": {"c": {1}}})',
+    ].join('\n'));
+    writeFileSync(join(suite, 'broken', 'b.rego'), 'package broken\np if { x := }\n');
+    writeFileSync(join(suite, 'broken', 'b_test.rego'), 'package broken_test\nimport data.broken\ntest_p if broken.p\n');
+    const r = warden(dir, 'test', '-v', '--timing', 'suite');
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    // The file that does not parse is reported with its code and location; the one importing it is left out.
+    assert.match(r.stderr, /suite\/broken\/b\.rego:2:\d+: rego_parse_error: /);
+    assert.match(r.stderr, /suite\/broken\/b_test\.rego: not compiled[^\n]*\n\s+.*imports data\.broken/);
+    // Every failure is located at its test rule; print() output is shown under it.
+    assert.match(r.stdout, /suite\/lib\/k8s\/policy_test\.rego:3: data\.k8s\.test_busybox: FAIL[^\n]*\n\s+checking <undefined> busybox\n/);
+    for (const name of ['test_nginx', 'test_counts\\["one"\\]', 'test_counts\\["two"\\]', 'test_clock', 'test_subset']) {
+      assert.match(r.stdout, new RegExp(`data\\.k8s\\.${name}: PASS`));
+    }
+    assert.match(r.stdout, /PASS: 5\/6\nFAIL: 1\/6\nNOT COMPILED: 2 file\(s\), 1 test rule\(s\) not run/);
+    assert.match(r.stdout, /timing compile: \d+ ms/);
+  });
 });

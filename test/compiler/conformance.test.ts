@@ -1,8 +1,10 @@
 // The conformance measure of the compiler: every case of ../shared/conformance/{regorus,opa} is
 // compiled by warden, loaded in the unmodified opa-wasm SDK and evaluated. Prints the pass rate
-// per folder and per corpus. Known failures live in conformance-known-failures.json and are
-// checked in both directions: an unlisted failure fails the test, and so does a listed case that
-// now passes (remove it from the list), so the list only shrinks.
+// per folder and per corpus. A case expecting an error passes only with that error (OPA: its code
+// and message; regorus: the OPA code of the problem its message names, see expect-error.ts).
+// Known failures live in conformance-known-failures.json with each case's reason, checked in both
+// directions: an unlisted failure fails the test, so does a listed case that now passes (remove
+// it from the list), and so does a listed case failing for another reason than recorded.
 //
 // Environment: WARDEN_CONFORMANCE_FILTER=substr runs only matching case ids (no list check for
 // the others); WARDEN_CONFORMANCE_WRITE=1 rewrites the list from this run (maintainers only).
@@ -32,6 +34,7 @@ function report(cases: Case[], results: Map<string, Outcome>): string[] {
   for (const corpus of ['regorus', 'opa'] as const) {
     const folders = new Map<string, { pass: number; counted: number; inexpressible: number; skipped: number }>();
     const total = { pass: 0, counted: 0, inexpressible: 0, skipped: 0 };
+    const errors = { pass: 0, counted: 0 };
     for (const c of cases) {
       if (c.corpus !== corpus) continue;
       const o = results.get(c.id);
@@ -46,11 +49,15 @@ function report(cases: Case[], results: Map<string, Outcome>): string[] {
           if (o.status === 'pass') x.pass++;
         }
       }
+      if (o.wantsError && (o.status === 'pass' || o.status === 'fail')) {
+        errors.counted++;
+        if (o.status === 'pass') errors.pass++;
+      }
     }
     for (const [name, f] of [...folders.entries()].sort()) {
       lines.push(`${corpus}/${name}: ${f.pass}/${f.counted} (${pct(f.pass, f.counted)})${f.inexpressible ? `, ${f.inexpressible} inexpressible` : ''}${f.skipped ? `, ${f.skipped} marked skip` : ''}`);
     }
-    lines.push(`TOTAL ${corpus}: ${total.pass}/${total.counted} passed (${pct(total.pass, total.counted)}); ${total.inexpressible} inexpressible; ${total.skipped} marked skip in the corpus`);
+    lines.push(`TOTAL ${corpus}: ${total.pass}/${total.counted} passed (${pct(total.pass, total.counted)}); ${total.inexpressible} inexpressible; ${total.skipped} marked skip in the corpus; expected errors matched (${corpus === 'opa' ? 'code and message' : 'code of the same problem'}): ${errors.pass}/${errors.counted}`);
   }
   return lines;
 }
@@ -92,9 +99,11 @@ test('conformance corpora compile and evaluate in the opa-wasm SDK', { timeout: 
   const unexpected = [...failing.keys()].filter((id) => !(id in known));
   const fixed = Object.keys(known).filter((id) => ran.has(id) && !failing.has(id));
   const stale = filter ? [] : Object.keys(known).filter((id) => !ran.has(id));
+  const changed = [...failing.entries()].filter(([id, why]) => id in known && known[id] !== why);
   const msg: string[] = [];
   if (unexpected.length) msg.push(`${unexpected.length} new failures:\n${unexpected.slice(0, 40).map((id) => `  ${id} ${failing.get(id) ?? ''}`).join('\n')}`);
   if (fixed.length) msg.push(`${fixed.length} listed known failures now pass; remove them from ${LIST}:\n${fixed.slice(0, 40).map((id) => `  ${id}`).join('\n')}`);
+  if (changed.length) msg.push(`${changed.length} listed cases fail for another reason than recorded (update the list):\n${changed.slice(0, 20).map(([id, why]) => `  ${id}\n    was: ${known[id] ?? ''}\n    now: ${why}`).join('\n')}`);
   if (stale.length) msg.push(`${stale.length} listed cases no longer exist:\n${stale.slice(0, 20).join('\n')}`);
   assert.equal(msg.length, 0, msg.join('\n'));
 });

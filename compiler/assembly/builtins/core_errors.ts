@@ -1,13 +1,13 @@
-// Operand type errors of the core builtins. OPA's evaluator halts on these (eval_type_error) whether
-// or not strict builtin errors are on, unlike other builtin errors (support/errors.ts: undefined
-// unless strict), so they always abort with
-// "eval_type_error: <name>: operand <i> must be <want> but got <type>".
+// Operand type errors of the core builtins. With strict builtin errors they abort with
+// "eval_type_error: <name>: operand <i> must be <want> but got <type>"; without (OPA's default,
+// the linker sets opa_rt_lenient_type_errors) the call is undefined, as in OPA's evaluator.
 import { opa_abort } from '../abi';
 import { malloc } from '../alloc';
 
 /**
- * 1 = operand type errors make the call undefined instead of halting (regorus's non-strict mode).
- * An exported global whose initial value the linker sets (emit option builtinErrors: 'lenient').
+ * 1 = operand type errors make the call undefined instead of halting (OPA's and regorus's
+ * non-strict mode). An exported global whose initial value the linker sets to 1 unless the emit
+ * option builtinErrors is 'strict'.
  */
 export let opa_rt_lenient_type_errors: i32 = 0;
 

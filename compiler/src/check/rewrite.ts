@@ -22,6 +22,7 @@ import {
 } from '../ast.ts';
 import { isBuiltin } from '../builtins/decls.ts';
 import { diagnostic, type Diagnostic } from '../diagnostics.ts';
+import { hoistFromNegation } from './negation.ts';
 
 export interface RewriteContext {
   /** name → ref term for rules of the package and imports (a rule wins over an import). */
@@ -74,7 +75,9 @@ export function rewriteRule(rule: Rule, ctx: RewriteContext): Rule {
     head: {
       ...head,
       ref,
-      args,
+      // A zero-argument function is the rule's value: `f` and `f()` are the same (as in OPA).
+      args: args && args.length === 0 ? null : args,
+      ...(args && args.length === 0 ? { zeroArgFunction: true } : {}),
       key: head.key ? resolveTerm(head.key, top, ctx) : null,
       value: head.value ? resolveTerm(head.value, top, ctx) : null,
     },
@@ -215,7 +218,9 @@ export function resolveTerm(t: Term, scope: Scope, ctx: RewriteContext): Term {
     }
     case 'call': {
       const args = v.args.map((a) => resolveTerm(a, scope, ctx));
-      return term({ type: 'call', operator: resolveOperator(v.operator, ctx), args }, t.location);
+      const operator = resolveOperator(v.operator, ctx);
+      if (args.length === 0 && isDataRef(operator)) return operator;
+      return term({ type: 'call', operator, args }, t.location);
     }
     case 'array':
       return term({ type: 'array', items: v.items.map((x) => resolveTerm(x, scope, ctx)) }, t.location);
@@ -246,6 +251,25 @@ export function resolveTerm(t: Term, scope: Scope, ctx: RewriteContext): Term {
     default:
       return t;
   }
+}
+
+/**
+ * `print(a, b)` → `internal.print([{x | x = a}, {y | y = b}])` (OPA's rewritePrintCalls): each
+ * argument becomes the set of its values, so an undefined argument prints as <undefined> instead
+ * of stopping the body.
+ */
+function printCall(t: Term[], ctx: RewriteContext): Term[] {
+  const loc = t[0]!.location;
+  const sets = t.slice(1).map((a): Term => {
+    const v = varTerm(`__print${ctx.counter.n++}__`, a.location);
+    const eq: Expr = { type: 'expr', terms: [refTerm('eq', a.location), v, a], negated: false, with: [], index: 0, location: a.location, generated: true };
+    return term({ type: 'setcomprehension', term: v, body: [eq] }, a.location);
+  });
+  return [refTerm('internal.print', loc), term({ type: 'array', items: sets }, loc)];
+}
+
+function isDataRef(t: Term): boolean {
+  return t.value.type === 'ref' && t.value.head.value.type === 'var' && t.value.head.value.name === 'data' && t.value.path.length > 0;
 }
 
 /** Call operators: a var/ref naming a rule or import resolves to its data ref; builtins stay as written. */
@@ -290,7 +314,7 @@ export function rewriteBody(body: Body, scope: Scope, ctx: RewriteContext): Body
   const out: Body = [];
   for (const e of body) {
     const r = rewriteExpr(e, scope, ctx);
-    if (r) out.push(r);
+    if (r) out.push(...hoistFromNegation(r, () => fresh(ctx, 'value')));
   }
   if (out.length === 0) {
     // e.g. a body that only declared `some x`
@@ -318,8 +342,14 @@ function rewriteExpr(e: Expr, scope: Scope, ctx: RewriteContext): Expr | null {
       const l = declarePattern(lhs, scope, ctx, 'assign');
       return { ...base, terms: [refTerm('eq', t[0]!.location), l, rhs], with: withs };
     }
+    if (name === 'print' && !ctx.callable.has('print')) {
+      return rewriteExpr({ ...e, terms: printCall(t, ctx), generated: true }, scope, ctx);
+    }
     const args = t.slice(1).map((a) => resolveTerm(a, scope, ctx));
-    return { ...base, terms: [resolveOperator(t[0]!, ctx), ...args], with: withs };
+    const operator = resolveOperator(t[0]!, ctx);
+    // `f()` of a zero-argument function is its rule's value (see rewriteRule).
+    if (args.length === 0 && isDataRef(operator)) return { ...base, terms: operator, with: withs };
+    return { ...base, terms: [operator, ...args], with: withs };
   }
   if (!('type' in t)) {
     const withs = e.with.map((w) => resolveWith(w, scope, ctx));

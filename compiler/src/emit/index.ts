@@ -20,12 +20,13 @@ export interface EmitOptions {
   /** Keep a name section (debugging). */
   debugNames?: boolean;
   /**
-   * How builtin errors behave. 'opa' (default, OPA's evaluator): operand type errors halt
-   * (eval_type_error), other builtin errors make the call undefined. 'strict' (opa
-   * --strict-builtin-errors, regorus's default): every builtin error halts. 'lenient' (regorus
-   * non-strict): no builtin error halts.
+   * How builtin errors behave. 'opa' (default, OPA's evaluator without strict builtin errors, and
+   * regorus's non-strict mode): a failing builtin call, operand type errors included
+   * (`count(null)`, `object.get(null, …)`), is undefined and evaluation carries on. 'strict' (opa
+   * --strict-builtin-errors, regorus's default): every builtin error halts the evaluation with
+   * its code (eval_type_error, eval_builtin_error).
    */
-  builtinErrors?: 'opa' | 'strict' | 'lenient';
+  builtinErrors?: 'opa' | 'strict';
   /** Same as builtinErrors: 'strict'. */
   strictBuiltinErrors?: boolean;
 }
@@ -77,21 +78,56 @@ function phase(name: string, since: number): number {
   return now;
 }
 
-/** Names of the builtins the runtime implements (exports `opa_builtin_*`), plus the SDK's. */
+/** Export names (`opa_builtin_*`) of the builtins the runtime implements, plus the SDK's (as `builtinExportName`). */
 export async function supportedBuiltins(): Promise<Set<string>> {
+  if (supportedCache) return new Set(supportedCache);
   const { binaryen, runtime } = await loadToolchain();
   const m = binaryen.readBinary(runtime);
   try {
-    const out = new Set<string>(SDK_BUILTINS);
+    const out = new Set<string>([...SDK_BUILTINS].map(builtinExportName));
     for (let i = 0; i < m.getNumExports(); i++) {
       const e = binaryen.getExportInfo(m.getExportByIndex(i));
-      if (e.name.startsWith('opa_builtin_')) out.add(e.name.slice('opa_builtin_'.length));
+      if (e.name.startsWith('opa_builtin_')) out.add(e.name);
     }
-    return out;
+    supportedCache = out;
+    return new Set(out);
   } finally {
     m.dispose();
   }
 }
+
+/**
+ * Every builtin the policy calls that neither the runtime nor the SDK (nor the host, through
+ * `externalBuiltins`) implements, each at the first place it is called, in source order.
+ */
+export async function missingBuiltins(policy: ir.Policy, externalBuiltins: string[] = []): Promise<{ name: string; location?: ir.Location }[]> {
+  const have = await supportedBuiltins();
+  for (const e of externalBuiltins) have.add(builtinExportName(e));
+  const funcs = new Set(policy.funcs.map((f) => f.name));
+  const first = new Map<string, ir.Location | undefined>();
+  const visit = (blocks: ir.Block[]): void => {
+    for (const blk of blocks) {
+      for (const s of blk.stmts) {
+        if (s.type === 'CallStmt' && !funcs.has(s.func) && !have.has(builtinExportName(s.func))) {
+          const cur = first.get(s.func);
+          if (!first.has(s.func) || (cur === undefined && s.location !== undefined) || (cur && s.location && before(s.location, cur))) first.set(s.func, s.location);
+        }
+        if (s.type === 'BlockStmt') visit(s.blocks);
+        else if (s.type === 'NotStmt' || s.type === 'ScanStmt' || s.type === 'WithStmt') visit([s.block]);
+      }
+    }
+  };
+  for (const p of policy.plans) visit(p.blocks);
+  for (const f of policy.funcs) visit(f.blocks);
+  return [...first.entries()].map(([name, location]) => ({ name, location }))
+    .sort((a, b) => (a.location && b.location ? (before(a.location, b.location) ? -1 : 1) : a.location ? -1 : 1));
+}
+
+function before(a: ir.Location, b: ir.Location): boolean {
+  return a.file !== b.file ? a.file < b.file : a.row !== b.row ? a.row < b.row : a.col < b.col;
+}
+
+let supportedCache: Set<string> | undefined;
 
 function link(b: Binaryen, m: Module, policy: ir.Policy, opts: EmitOptions): Uint8Array {
   const tLink = performance.now();
@@ -250,7 +286,7 @@ function link(b: Binaryen, m: Module, policy: ir.Policy, opts: EmitOptions): Uin
     m.addGlobal(g, b.i32, true, m.i32.const(1));
   };
   if (errorMode === 'strict') setFlag('opa_rt_strict_builtin_errors');
-  if (errorMode === 'lenient') setFlag('opa_rt_lenient_type_errors');
+  else setFlag('opa_rt_lenient_type_errors');
 
   // Drop every helper export so the optimiser may inline or remove them.
   for (const name of [...fnExports.keys(), ...globalExports.keys()]) {

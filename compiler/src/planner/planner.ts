@@ -54,6 +54,8 @@ export interface PlanOptions {
   /** Entrypoints `pkg/rule` (or `pkg.rule`); each plan adds `{"result": value}` to the result set. */
   entrypoints: string[];
   queries?: QuerySpec[];
+  /** Keep print/trace calls (their output goes to the host's opa_println); dropped otherwise, as OPA does. */
+  print?: boolean;
 }
 
 const INPUT = ir.LOCAL_INPUT;
@@ -102,12 +104,14 @@ export class Planner {
   /** Identifies the function being planned, so value mocks bound to locals stay at their site. */
   private site = 0;
   private siteCounter = 0;
+  private print = false;
 
   constructor(modules: Module[]) {
     this.root = buildRuleTree(modules);
   }
 
   plan(opts: PlanOptions): ir.Policy {
+    this.print = opts.print === true;
     for (const ep of opts.entrypoints) this.planEntrypoint(ep);
     for (const q of opts.queries ?? []) this.planQuerySpec(q);
     return {
@@ -322,7 +326,7 @@ export class Planner {
   /** Merges the values of the rules below node into obj, level by level. */
   private planMergeChildren(obj: ir.Local, node: RuleNode): void {
     for (const [cname, child] of node.visibleChildren()) {
-      if (child.isFunction()) continue;
+      if (child.outsideDocument()) continue;
       const block: ir.Block = { stmts: [] };
       const prev = this.curr;
       this.curr = block;
@@ -413,43 +417,61 @@ export class Planner {
     });
   }
 
-  /** `p[k] := v` inserts once into the object; `p[a][b] := v` builds nested objects. */
+  /**
+   * `p[k] := v` inserts once into the object; `p[a][b] := v` builds nested objects. The value and
+   * every key are evaluated first: if any is undefined nothing is created (OPA creates no key for
+   * `d[input.name] contains input.missing`).
+   */
   private planObjectRuleHead(ret: ir.Local, keys: Term[], value: Term | null, loc: Location, setLeaf: boolean): void {
     if (!value) fail(loc, 'object rule without a value');
-    const rec = (obj: ir.Local, i: number): void => {
-      const k = keys[i];
-      if (!k) return;
-      this.planTerm(k, () => {
-        const lk = this.ltarget;
-        if (i === keys.length - 1 && !setLeaf) {
-          this.planTerm(value, () => this.emit({ type: 'ObjectInsertOnceStmt', key: lk, value: this.ltarget, object: obj }));
-          return;
-        }
-        const last = i === keys.length - 1;
-        // Intermediate level: reuse the nested object if the key exists, else create it.
-        const lnested = this.newLocal();
-        this.emit({ type: 'ResetLocalStmt', target: lnested });
-        this.emit({ type: 'BlockStmt', blocks: [this.blockWith({ type: 'DotStmt', source: this.local(obj), key: lk, target: lnested })] });
-        this.emit({
-          type: 'BlockStmt',
-          blocks: [
-            {
-              stmts: [
-                this.located({ type: 'IsUndefinedStmt', source: lnested }),
-                this.located(last ? { type: 'MakeSetStmt', target: lnested } : { type: 'MakeObjectStmt', target: lnested }),
-                this.located({ type: 'ObjectInsertStmt', key: lk, value: this.local(lnested), object: obj }),
-              ],
-            },
-          ],
+    this.planTerm(value, () => {
+      const lv = this.ltarget;
+      const lkeys: ir.Operand[] = [];
+      const planKeys = (i: number): void => {
+        const k = keys[i];
+        if (!k) return this.planObjectInserts(ret, lkeys, lv, setLeaf);
+        this.planTerm(k, () => {
+          lkeys.push(this.ltarget);
+          planKeys(i + 1);
+          lkeys.pop();
         });
-        if (last) {
-          this.emit({ type: 'IsSetStmt', source: this.local(lnested) });
-          this.planTerm(value, () => this.emit({ type: 'SetAddStmt', value: this.ltarget, set: lnested }));
-          return;
-        }
-        this.emit({ type: 'IsObjectStmt', source: this.local(lnested) });
-        rec(lnested, i + 1);
+      };
+      planKeys(0);
+    });
+  }
+
+  private planObjectInserts(ret: ir.Local, keys: ir.Operand[], value: ir.Operand, setLeaf: boolean): void {
+    const rec = (obj: ir.Local, i: number): void => {
+      const lk = keys[i];
+      if (lk === undefined) return;
+      if (i === keys.length - 1 && !setLeaf) {
+        this.emit({ type: 'ObjectInsertOnceStmt', key: lk, value, object: obj });
+        return;
+      }
+      const last = i === keys.length - 1;
+      // Intermediate level: reuse the nested object if the key exists, else create it.
+      const lnested = this.newLocal();
+      this.emit({ type: 'ResetLocalStmt', target: lnested });
+      this.emit({ type: 'BlockStmt', blocks: [this.blockWith({ type: 'DotStmt', source: this.local(obj), key: lk, target: lnested })] });
+      this.emit({
+        type: 'BlockStmt',
+        blocks: [
+          {
+            stmts: [
+              this.located({ type: 'IsUndefinedStmt', source: lnested }),
+              this.located(last ? { type: 'MakeSetStmt', target: lnested } : { type: 'MakeObjectStmt', target: lnested }),
+              this.located({ type: 'ObjectInsertStmt', key: lk, value: this.local(lnested), object: obj }),
+            ],
+          },
+        ],
       });
+      if (last) {
+        this.emit({ type: 'IsSetStmt', source: this.local(lnested) });
+        this.emit({ type: 'SetAddStmt', value, set: lnested });
+        return;
+      }
+      this.emit({ type: 'IsObjectStmt', source: this.local(lnested) });
+      rec(lnested, i + 1);
     };
     rec(ret, 0);
   }
@@ -778,8 +800,11 @@ export class Planner {
         }
         break;
       case 'print':
-        // print() is a debugging aid with no effect on results; output is not wired to the SDK.
-        return iter();
+      case 'internal.print':
+      case 'trace':
+        // Debugging output with no effect on results: kept only when output is wanted.
+        if (!this.print || name === 'print') return iter();
+        break;
     }
     this.planCall(op, args, 'expr', iter);
   }
@@ -1389,7 +1414,7 @@ export class Planner {
       return this.planRefData(child, { local: base.local, path: [...base.path, key] }, ref, i + 1, iter);
     }
 
-    const children = node.visibleChildren().filter(([, c]) => !c.isFunction());
+    const children = node.visibleChildren().filter(([, c]) => !c.outsideDocument());
     if (children.length === 0) {
       this.ltarget = this.local(base.local);
       return this.planRefRec([...base.path, ...ref.slice(i)], 0, iter, true);
@@ -1431,7 +1456,7 @@ export class Planner {
     const vtarget = this.newLocal();
     this.emit({ type: 'MakeObjectStmt', target: vtarget });
     for (const [name, child] of node.visibleChildren()) {
-      if (child.isFunction()) continue;
+      if (child.outsideDocument()) continue;
       if (child.rules.length === 0) {
         this.planRefDataExtent(child, null, () => {
           this.emit({ type: 'ObjectInsertStmt', key: this.str(name), value: this.ltarget, object: vtarget });

@@ -46,6 +46,11 @@ export class RuleNode {
   isFunction(): boolean {
     return this.rules.length > 0 && this.rules[0]?.rule.head.args !== null;
   }
+
+  /** Functions, zero-argument ones included, are left out of their package's document. */
+  outsideDocument(): boolean {
+    return this.isFunction() || (this.rules.length > 0 && this.rules[0]?.rule.head.zeroArgFunction === true);
+  }
 }
 
 /** Package path of a module as strings, without the leading `data`. */

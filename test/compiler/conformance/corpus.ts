@@ -37,7 +37,7 @@ export interface Case {
   inexpressible?: string;
   /** Marked `skip: true` in the corpus itself. */
   skipped?: boolean;
-  /** OPA case run with strict builtin errors (`strict_error: true`): builtin errors fail the query. */
+  /** Run with strict builtin errors (OPA `strict_error: true`; regorus unless `strict: false`): builtin errors fail the query. */
   strictError?: boolean;
 }
 
@@ -104,6 +104,8 @@ export function loadRegorus(root = join(CORPUS_ROOT, 'regorus')): Case[] {
         expect,
         inexpressible,
         skipped: c.skip === true,
+        // regorus evaluates with strict builtin errors unless the case says `strict: false`.
+        strictError: c.strict !== false,
       });
     });
   }

@@ -5,12 +5,15 @@ import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { compile, formatDiagnostic } from '../../../compiler/src/index.ts';
 import { matchJson, matchRegorus, matchUnordered } from './compare.ts';
 import { VALUE_VAR, type Case } from './corpus.ts';
+import { mismatch, parseRuntimeError } from './expect-error.ts';
 
 export type Status = 'pass' | 'fail' | 'inexpressible' | 'skipped';
 
 export interface Outcome {
   status: Status;
   detail?: string;
+  /** The case expects an error (counted apart in the report). */
+  wantsError?: boolean;
 }
 
 /** Diagnostics that mean "the compiler could not handle this", not "the policy is wrong". */
@@ -21,6 +24,7 @@ function isCompilerLimitation(message: string): boolean {
 function errorText(e: unknown): string {
   if (typeof e === 'string') return e;
   if (e instanceof Error) return e.message;
+  if (typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string') return (e as { message: string }).message;
   return String(e);
 }
 
@@ -33,32 +37,36 @@ function regorusResult(rs: unknown[], mode: Case['mode']): unknown[] {
 }
 
 export async function runCase(c: Case): Promise<Outcome> {
+  const o = await runCaseInner(c);
+  return c.expect.kind === 'error' ? { ...o, wantsError: true } : o;
+}
+
+async function runCaseInner(c: Case): Promise<Outcome> {
   if (c.skipped) return { status: 'skipped' };
   if (c.inexpressible) return { status: 'inexpressible', detail: c.inexpressible };
   const wantError = c.expect.kind === 'error';
 
+  // OPA cases run like `opa eval` (builtin errors undefined) unless strict_error; regorus cases
+  // like regorus, whose default is strict (`strict: false` cases run like OPA's default).
   const out = await compile({
     modules: c.modules.map((source, i) => ({ file: `case_${i}.rego`, source })),
     entrypoints: [],
     queries: [{ name: 'eval', query: c.query }],
+    builtinErrors: c.strictError === true ? 'strict' : 'opa',
   });
   if (!out.wasm) {
     const msg = out.diagnostics.map(formatDiagnostic).join('; ');
-    if (wantError && !out.diagnostics.some((d) => isCompilerLimitation(d.message))) return { status: 'pass' };
+    if (wantError && !out.diagnostics.some((d) => isCompilerLimitation(d.message))) {
+      const why = out.diagnostics.map((d) => mismatch(c, { code: d.code, message: d.message }));
+      if (why.some((w) => w === null)) return { status: 'pass' };
+      return { status: 'fail', detail: `compile: ${why[0] ?? msg}` };
+    }
     return { status: 'fail', detail: `compile: ${msg}` };
-  }
-
-  let wasm = out.wasm;
-  if (c.strictError === true && out.policy) {
-    // strict_error cases run like `opa eval --strict-builtin-errors`: re-link with the runtime's
-    // strict flag set (the emitter is loaded lazily, as compile() does).
-    const emitter = (await import('../../../compiler/src/emit/index.ts')) as typeof import('../../../compiler/src/emit/index.ts');
-    wasm = await emitter.emitWasm(out.policy, { strictBuiltinErrors: true });
   }
 
   const results: unknown[] = [];
   try {
-    const policy = await loadPolicy(wasm);
+    const policy = await loadPolicy(out.wasm);
     policy.setData(c.data as object);
     for (const input of c.inputs) {
       const rs = policy.evaluate(input) as unknown;
@@ -67,8 +75,12 @@ export async function runCase(c: Case): Promise<Outcome> {
       else results.push(...rs);
     }
   } catch (e) {
-    if (wantError) return { status: 'pass' };
-    return { status: 'fail', detail: `eval: ${errorText(e).slice(0, 300)}` };
+    const text = errorText(e);
+    if (wantError) {
+      const why = mismatch(c, parseRuntimeError(text));
+      return why === null ? { status: 'pass' } : { status: 'fail', detail: `eval: ${why.slice(0, 300)}` };
+    }
+    return { status: 'fail', detail: `eval: ${text.slice(0, 300)}` };
   }
   if (c.expect.kind === 'error') return { status: 'fail', detail: `expected error ${c.expect.code ?? c.expect.message ?? ''}, got ${JSON.stringify(results).slice(0, 300)}` };
 

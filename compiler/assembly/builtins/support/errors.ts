@@ -1,6 +1,7 @@
 // Builtin errors. OPA (and its WASM target) makes a failing builtin call undefined by default; with
 // strict builtin errors (opa eval --strict-builtin-errors, the conformance cases' strict_error) the
-// evaluation fails with the message. Builtins build the message here and `return err_end()`.
+// evaluation fails with the message, which starts with OPA's code ("eval_builtin_error: …",
+// "eval_type_error: …"). Builtins build the message here and `return err_end()`.
 import { opa_abort } from '../../abi';
 import { malloc } from '../../alloc';
 
@@ -19,9 +20,12 @@ const MAX: usize = 480;
 let buf: usize = 0;
 let n: usize = 0;
 
-export function err_begin(): void {
+/** Starts a builtin error message; it carries OPA's code (eval_builtin_error unless told). */
+export function err_begin(code: string = 'eval_builtin_error'): void {
   buf = malloc(MAX + 1);
   n = 0;
+  err_str(code);
+  err_str(': ');
 }
 
 function put(c: i32): void {
@@ -79,7 +83,7 @@ export function builtin_error(name: string, msg: string): usize {
 
 /** "<name>: operand <i> must be <want> but got <type>" (OPA's type error wording). */
 export function type_error(name: string, operand: i32, want: string, got: usize): usize {
-  err_begin();
+  err_begin('eval_type_error');
   err_str(name);
   err_str(': operand ');
   err_int(operand);
