@@ -14,8 +14,13 @@ export class PolicyEvaluationError extends Error {
   }
 }
 
-/** Builtins the SDK lacks and the policy may import; pure functions, no I/O. */
+/**
+ * Builtins the SDK lacks and the policy may import; no I/O. time.now_ns is the host's clock: a
+ * sandboxed module cannot read it, so the compiled policy calls out for it (as `warden policy`
+ * does in the CLI).
+ */
 const CUSTOM_BUILTINS = {
+  'time.now_ns': (): number => Date.now() * 1e6,
   'semver.compare': (a: unknown, b: unknown): number => {
     if (typeof a !== 'string' || typeof b !== 'string') throw new Error('semver.compare: operands must be strings');
     return compareSemver(a, b);

@@ -4,7 +4,7 @@ import { operand_error, type_error_msg } from './core_errors';
 
 function int_arg(name: string, i: i32, v: usize): bool {
   if (vtype(v) != TYPE_NUMBER) { operand_error(name, i, 'number', v); return false; }
-  if (!num_is_int(v)) { type_error_msg(name, i == 1 ? 'operand 1 must be integer' : 'operand 2 must be integer'); return false; }
+  if (!num_is_int(v)) { type_error_msg(name, i == 1 ? 'operand 1 must be integer number but got floating-point number' : 'operand 2 must be integer number but got floating-point number'); return false; }
   return true;
 }
 
@@ -27,7 +27,7 @@ export function opa_builtin_bits_negate(a: usize): usize {
 export function opa_builtin_bits_lsh(a: usize, b: usize): usize {
   if (!big_int_arg('bits.lsh', 1, a) || !int_arg('bits.lsh', 2, b)) return 0;
   const s = num_to_i64(b);
-  if (s < 0) return type_error_msg('bits.lsh', 'operand 2 must be an unsigned integer number');
+  if (s < 0) return type_error_msg('bits.lsh', 'operand 2 must be an unsigned integer number but got a negative integer');
   if (num_is_int(a)) {
     const x = num_to_i64(a);
     if (s < 63 && (x == 0 || ((x << s) >> s) == x)) return opa_number_int(x << s);
@@ -41,13 +41,13 @@ export function opa_builtin_bits_lsh(a: usize, b: usize): usize {
 function big_int_arg(name: string, i: i32, v: usize): bool {
   if (vtype(v) != TYPE_NUMBER) { operand_error(name, i, 'number', v); return false; }
   const f = num_to_f64(v);
-  if (!num_is_int(v) && !(isFinite(f) && Math.floor(f) == f)) { type_error_msg(name, 'operand 1 must be integer'); return false; }
+  if (!num_is_int(v) && !(isFinite(f) && Math.floor(f) == f)) { type_error_msg(name, 'operand 1 must be integer number but got floating-point number'); return false; }
   return true;
 }
 export function opa_builtin_bits_rsh(a: usize, b: usize): usize {
   if (!int_arg('bits.rsh', 1, a) || !int_arg('bits.rsh', 2, b)) return 0;
   const s = num_to_i64(b);
-  if (s < 0) return type_error_msg('bits.rsh', 'operand 2 must be an unsigned integer number');
+  if (s < 0) return type_error_msg('bits.rsh', 'operand 2 must be an unsigned integer number but got a negative integer');
   const x = num_to_i64(a);
   return opa_number_int(s >= 63 ? (x < 0 ? -1 : 0) : x >> s);
 }

@@ -152,7 +152,7 @@ function key_set(k: usize): usize {
 export function opa_builtin_object_remove(o: usize, keys: usize): usize {
   if (vtype(o) != TYPE_OBJECT) return operand_error('object.remove', 1, 'object', o);
   const ks = key_set(keys);
-  if (ks == 0) return operand_error('object.remove', 2, 'one of {array, object, set}', keys);
+  if (ks == 0) return operand_error('object.remove', 2, 'one of {object, set, array}', keys);
   const r = opa_object();
   const n = coll_len(o);
   for (let i: u32 = 0; i < n; i++) {
@@ -165,7 +165,7 @@ export function opa_builtin_object_remove(o: usize, keys: usize): usize {
 export function opa_builtin_object_filter(o: usize, keys: usize): usize {
   if (vtype(o) != TYPE_OBJECT) return operand_error('object.filter', 1, 'object', o);
   const ks = key_set(keys);
-  if (ks == 0) return operand_error('object.filter', 2, 'one of {array, object, set}', keys);
+  if (ks == 0) return operand_error('object.filter', 2, 'one of {object, set, array}', keys);
   const r = opa_object();
   const n = coll_len(o);
   for (let i: u32 = 0; i < n; i++) {

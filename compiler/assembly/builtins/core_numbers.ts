@@ -37,6 +37,7 @@ export function opa_builtin_minus(a: usize, b: usize): usize {
     }
     return r;
   }
+  if (vtype(a) == TYPE_SET) return operand_error('minus', 2, 'set', b);
   if (!isnum(a)) return operand_error('minus', 1, 'one of {number, set}', a);
   if (!isnum(b)) return operand_error('minus', 2, 'number', b);
   if (num_is_int(a) && num_is_int(b)) {
@@ -113,8 +114,8 @@ export function opa_builtin_floor(a: usize): usize {
 export function opa_builtin_numbers_range(a: usize, b: usize): usize {
   if (!isnum(a)) return operand_error('numbers.range', 1, 'number', a);
   if (!isnum(b)) return operand_error('numbers.range', 2, 'number', b);
-  if (!num_is_int(a)) return type_error_msg('numbers.range', 'operand 1 must be integer');
-  if (!num_is_int(b)) return type_error_msg('numbers.range', 'operand 2 must be integer');
+  if (!num_is_int(a)) return type_error_msg('numbers.range', 'operand 1 must be integer number but got floating-point number');
+  if (!num_is_int(b)) return type_error_msg('numbers.range', 'operand 2 must be integer number but got floating-point number');
   const x = num_to_i64(a), y = num_to_i64(b);
   const n = x <= y ? y - x + 1 : x - y + 1;
   if (n > 100000000) return 0;
@@ -131,7 +132,7 @@ export function opa_builtin_numbers_range_step(a: usize, b: usize, s: usize): us
   if (!isnum(s)) return operand_error('numbers.range_step', 3, 'number', s);
   if (!num_is_int(a)) return type_error_msg('numbers.range_step', 'operand 1 must be integer');
   if (!num_is_int(b)) return type_error_msg('numbers.range_step', 'operand 2 must be integer');
-  if (num_to_f64(s) <= 0) return builtin_error('numbers.range_step', 'step must be a positive number above zero');
+  if (num_to_f64(s) <= 0) return builtin_error('numbers.range_step', 'step must be a positive integer');
   const x = num_to_i64(a), y = num_to_i64(b);
   // A step beyond i64 (e.g. 99999999999999999999) only ever yields the start.
   const st: i64 = num_is_int(s) ? num_to_i64(s) : i64.MAX_VALUE;

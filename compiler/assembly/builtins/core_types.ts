@@ -1,5 +1,5 @@
 // Type builtins and to_number.
-import { operand_error } from './core_errors';
+import { operand_error, type_error_msg } from './core_errors';
 import { builtin_error } from './support/errors';
 import {
   TYPE_NULL, TYPE_BOOLEAN, TYPE_NUMBER, TYPE_STRING, TYPE_ARRAY, TYPE_OBJECT, TYPE_SET, vtype, bool_get,
@@ -29,6 +29,21 @@ export function opa_builtin_type_name(v: usize): usize {
   return opa_string(NAMES + <usize>load<u8>(NAME_OFF + t), <u32>load<u8>(NAME_LEN + t));
 }
 
+function lower(c: u32): u32 {
+  return c >= 65 && c <= 90 ? c + 32 : c;
+}
+
+function word_at(p: usize, n: usize, w: string): bool {
+  if (n != <usize>w.length) return false;
+  for (let i: usize = 0; i < n; i++) if (lower(load<u8>(p + i)) != <u32>w.charCodeAt(<i32>i)) return false;
+  return true;
+}
+
+function is_non_finite_word(p: usize, n: usize): bool {
+  if (n > 0 && load<u8>(p) == 45) { p++; n--; }
+  return word_at(p, n, 'nan') || word_at(p, n, 'inf') || word_at(p, n, 'infinity');
+}
+
 /** to_number: numbers as is, null → 0, booleans → 0/1, numeric strings parsed; else undefined. */
 export function opa_builtin_to_number(v: usize): usize {
   const t = vtype(v);
@@ -40,7 +55,10 @@ export function opa_builtin_to_number(v: usize): usize {
     let n = str_len(v);
     if (n > 0 && load<u8>(p) == 43) { p++; n--; } // leading '+'
     const r = opa_number_parse(p, n);
-    return r != 0 ? r : builtin_error('to_number', 'invalid syntax');
+    if (r != 0) return r;
+    // Go parses "NaN"/"Inf"/"Infinity" as floats that are no JSON number: OPA reports a type error.
+    if (is_non_finite_word(p, n)) return type_error_msg('to_number', 'operand 1 must be a finite number string');
+    return builtin_error('to_number', 'invalid syntax');
   }
   return operand_error('to_number', 1, 'one of {null, boolean, number, string}', v);
 }

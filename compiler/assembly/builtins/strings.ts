@@ -159,12 +159,12 @@ export function opa_builtin_strings_replace_n(pats: usize, v: usize): usize {
   const n = coll_len(pats);
   for (let i: u32 = 0; i < n; i++) {
     if (!is_str(obj_key_at(pats, i))) {
-      err_begin();
+      err_begin('eval_type_error');
       err_str('strings.replace_n: operand 1 non-string key found in pattern object');
       return err_end();
     }
     if (!is_str(obj_val_at(pats, i))) {
-      err_begin();
+      err_begin('eval_type_error');
       err_str('strings.replace_n: operand 1 non-string value found in pattern object');
       return err_end();
     }

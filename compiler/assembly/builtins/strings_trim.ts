@@ -4,7 +4,7 @@ import { TYPE_NUMBER, vtype, opa_string, num_to_f64, num_is_int, num_to_i64 } fr
 import { malloc } from '../alloc';
 import { decode_rune, rune_width, is_space } from '../lib/utf8';
 import { is_str, has_prefix, has_suffix, sp, sl } from './support/text';
-import { type_error, builtin_error } from './support/errors';
+import { type_error, builtin_error, err_begin, err_str, err_end } from './support/errors';
 
 function in_cutset(r: i32, c: usize, cl: usize): bool {
   const end = c + cl;
@@ -95,7 +95,11 @@ export function opa_builtin_format_int(x: usize, base: usize): usize {
   if (vtype(x) != TYPE_NUMBER) return type_error('format_int', 1, 'number', x);
   if (vtype(base) != TYPE_NUMBER) return type_error('format_int', 2, 'number', base);
   const bf = num_to_f64(base);
-  if (bf != 2 && bf != 8 && bf != 10 && bf != 16) return builtin_error('format_int', 'operand 2 must be one of {2, 8, 10, 16}');
+  if (bf != 2 && bf != 8 && bf != 10 && bf != 16) {
+    err_begin('eval_type_error');
+    err_str('format_int: operand 2 must be one of {2, 8, 10, 16}');
+    return err_end();
+  }
   const b = <u64>bf;
   let neg = false;
   let mag: u64;
