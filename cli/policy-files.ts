@@ -1,10 +1,11 @@
-// Files for `warden policy`: .rego modules and data documents found under the paths given, the
-// way OPA's loader finds them. A data file (.json, .yaml, .yml) given by name is merged at the
-// root of data; one found inside a directory is mounted at its folder's path below that
-// directory (`lib/k8s/data.json` under `lib` becomes data.k8s), as `opa eval -d` / `opa test` do.
+// Files for `warden policy`: .rego modules and data documents found under the paths given. For
+// `policy test`, a data file named data.json, data.yaml or data.yml inside a directory is mounted
+// at its folder's path below that directory (`lib/k8s/data.yaml` under `lib` becomes data.k8s),
+// as in an OPA bundle; one given by name is merged at the root. (`policy eval -d dir` merges every
+// .json under dir at the root, as it always has.)
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, extname, join, relative, sep } from 'node:path';
+import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import YAML from 'yaml';
 import type { SourceFile } from '../compiler/src/index.ts';
 
@@ -82,10 +83,13 @@ export function mergeData(a: Record<string, unknown>, b: unknown, file: string, 
   return a;
 }
 
-/** The data document of every data file under the paths, each mounted at its folder. */
+const DATA_NAMES = new Set(DATA_EXTS.map((e) => `data${e}`));
+
+/** The data document of the data files (data.json/.yaml/.yml) under the paths, each mounted at its folder. */
 export function loadData(paths: string[]): Record<string, unknown> {
   let data: Record<string, unknown> = {};
   for (const { file, root } of collectWithRoots(paths, DATA_EXTS)) {
+    if (root !== null && !DATA_NAMES.has(basename(file))) continue;
     const rel = root === null ? '' : relative(root, dirname(file));
     const mount = rel === '' ? [] : rel.split(sep).filter((s) => s !== '' && s !== '.');
     data = mergeData(data, readDocument(file, 'data'), file, mount);

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import type { Command } from './warden.ts';
 import { buildBundle, compile, formatDiagnosticWithCode, type Diagnostic } from '../compiler/src/index.ts';
 import { VALUE_QUERY_VAR, valueQuery } from '../compiler/src/query.ts';
-import { collect, errorText, HOST_BUILTINS, loadData, mergeData, readDocument, readSources, UsageError } from './policy-files.ts';
+import { collect, errorText, HOST_BUILTINS, mergeData, readDocument, readSources, UsageError } from './policy-files.ts';
 import { runTests } from './policy-test.ts';
 
 const USAGE = `usage:
@@ -72,7 +72,8 @@ async function evaluate(args: string[]): Promise<number> {
   if (!query) throw new UsageError('no query given');
   const paths = values.data ?? [];
   const modules = readSources(collect(paths, ['.rego']));
-  const data = loadData(paths);
+  let data: Record<string, unknown> = {};
+  for (const f of collect(paths, ['.json'])) data = mergeData(data, readDocument(f, 'data'), f);
   const input = values.input !== undefined ? readDocument(values.input, 'input') : undefined;
 
   // A single expression reports its value (like opa eval's expressions); otherwise bindings.
