@@ -29,6 +29,7 @@ const BENCHES: Bench[] = [
   { id: 'agent-idle', args: ['bench/agent-idle.ts', '--variants', 'bundled'] },
   { id: 'inventory', args: ['bench/inventory.ts'] },
   { id: 'compiler', args: ['bench/compiler.ts', '--calls', v.quick ? '2000' : '10000'] },
+  { id: 'policy-test', args: ['bench/policy-test.ts'] },
   { id: 'console', args: ['bench/console-api.ts'] },
   { id: 'console', args: ['bench/console-api.ts', '--db', 'postgres'], needsPg: true },
   { id: 'impact', args: ['bench/server-impact.ts'] },
