@@ -15,6 +15,7 @@ import { WasmPolicyEvaluator } from '../server/src/policy/wasm-evaluator.ts';
 import { compileFleetPolicy } from '../server/src/policy/fleet-policy.ts';
 import { buildConsole } from '../scripts/build-console.js';
 import { seedConsoleFleet } from './console-seed.ts';
+import { loadLine, report } from './machine.ts';
 
 const DEVICES = Number(process.argv[2] ?? 10_000);
 const PER_DEVICE = Number(process.argv[3] ?? 10);
@@ -66,7 +67,9 @@ try {
   for (const p of pages) {
     const t = ((p as unknown as { times: number[] }).times).sort((a, b) => a - b)[1]!;
     process.stdout.write(`  ${p[0].padEnd(58)} ${t.toFixed(0).padStart(6)}   < 1000 ${t < 1000 ? 'ok' : 'OVER'}\n`);
+    report({ name: `console page in Chromium: ${p[0]} (SQLite, ${(DEVICES / 1000).toFixed(0)}k devices)`, value: Math.round(t), unit: 'ms', goal: { op: '<=', value: 1000 }, how: 'navigation until its data is on screen, median of 3 after a warm-up' });
   }
+  process.stdout.write(`${loadLine()}\n`);
   process.stdout.write(`server RSS after the page loads: ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MB (bench process: server + seeding)\n`);
 
   // The preview evaluates the policy on every device (bench/server-impact.ts measures it alone): opt in.

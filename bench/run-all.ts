@@ -33,6 +33,7 @@ const BENCHES: Bench[] = [
   { id: 'console', args: ['bench/console-api.ts'] },
   { id: 'console', args: ['bench/console-api.ts', '--db', 'postgres'], needsPg: true },
   { id: 'impact', args: ['bench/server-impact.ts'] },
+  { id: 'console-browser', args: ['bench/console.ts'] },
   { id: 'managed-settings', args: ['bench/managed-settings.ts', '--cycles', v.quick ? '50' : '200'] },
   { id: 'fleet', args: ['bench/fleet.ts', '--agents', '1000', '--seconds', '10'] },
   { id: 'fleet', args: ['bench/fleet.ts', '--agents', '1000', '--seconds', '10', '--db', 'postgres'], needsPg: true },
