@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { enforceDecisions } from '../../agent/src/enforce/enforce.ts';
 import { readEvents } from '../../agent/src/enforce/outbox.ts';
@@ -297,6 +297,45 @@ test('a parent swapped for a symlink after it was opened: the move still acts in
   }
 });
 
+test('a restore refused part-way by a swapped parent is resumed by the next restore, without a restart', { skip: needsRoot }, () => {
+  const t = tempRoot('swap-restore');
+  try {
+    const s = swapSetup(t);
+    const pgBefore = describeTree(s.pg);
+    const carolBefore = describeTree(s.real);
+    const state = enforceState(t.state);
+    const f = claudeFinding('carol', 'native', [{ signal: 'binary', path: s.file, strong: true }]);
+    const m = quarantine(state, { tool: 'claude-code', toolName: 'Claude Code', finding: 'claude-code:native:carol', decision: decision(f, 'quarantine'), bundleRevision: 'r', paths: [s.file], commands: [], root: t.root });
+    // What a restore refused after writing its journal leaves (versions swapped for a link between
+    // the restore's check and its move — the state the racing test below hits only under load).
+    writeFileSync(join(state.journal, `${m.id}.json`), JSON.stringify({ op: 'restore', id: m.id, time: new Date().toISOString() }));
+    renameSync(s.real, s.parked);
+    symlinkSync(s.pg, s.real);
+    assert.throws(
+      () => restore(state, m.id),
+      (e: unknown) => e instanceof QuarantineError && /versions' is a symbolic link/.test(e.message),
+    );
+    assert.deepEqual(diffTrees(pgBefore, describeTree(s.pg)), [], 'the system folder is untouched');
+    assert.ok(existsSync(join(state.vault, m.id, 'items', '0')), 'the item stays in the vault');
+    // carol's folder is back: the same call now finishes the restore.
+    unlinkSync(s.real);
+    renameSync(s.parked, s.real);
+    assert.deepEqual(restore(state, m.id).problems, []);
+    assert.deepEqual(diffTrees(carolBefore, describeTree(s.real)), []);
+    assert.deepEqual(readdirSync(state.vault), []);
+    assert.deepEqual(readdirSync(state.journal), []);
+    // An unfinished quarantine is different: only recovery at start may roll it back.
+    const m2 = quarantine(state, { tool: 'claude-code', toolName: 'Claude Code', finding: 'claude-code:native:carol', decision: decision(f, 'quarantine'), bundleRevision: 'r', paths: [s.file], commands: [], root: t.root });
+    writeFileSync(join(state.journal, `${m2.id}.json`), JSON.stringify({ op: 'quarantine', id: m2.id, time: new Date().toISOString() }));
+    assert.throws(
+      () => restore(state, m2.id),
+      (e: unknown) => e instanceof QuarantineError && /unfinished operation; restart the agent/.test(e.message),
+    );
+  } finally {
+    t.cleanup();
+  }
+});
+
 test('racing symlink swaps during quarantine and restore never move or touch the system folder', { skip: needsRoot, timeout: 120_000 }, async () => {
   const t = tempRoot('swap-race');
   try {
@@ -324,24 +363,34 @@ test('racing symlink swaps during quarantine and restore never move or touch the
     const f = claudeFinding('carol', 'native', [{ signal: 'binary', path: s.file, strong: true }]);
     let moved = 0;
     let refused = 0;
+    let restoreRefusals = 0;
+    let resumed = 0;
     const t0 = Date.now();
     try {
       while ((moved < 3 || refused < 3) && Date.now() - t0 < 60_000) {
+        let m: ReturnType<typeof quarantine>;
         try {
-          const m = quarantine(state, { tool: 'claude-code', toolName: 'Claude Code', finding: 'claude-code:native:carol', decision: decision(f, 'quarantine'), bundleRevision: 'r', paths: [s.file], commands: [], root: t.root });
-          moved++;
-          // Put it back (the restore re-checks the way too; it may be refused while the link is in place).
-          for (let i = 0; ; i++) {
-            try {
-              restore(state, m.id);
-              break;
-            } catch (e) {
-              if (!(e instanceof QuarantineError) || i > 10_000) throw e;
-            }
-          }
+          m = quarantine(state, { tool: 'claude-code', toolName: 'Claude Code', finding: 'claude-code:native:carol', decision: decision(f, 'quarantine'), bundleRevision: 'r', paths: [s.file], commands: [], root: t.root });
         } catch (e) {
           if (!(e instanceof QuarantineError)) throw e;
           refused++;
+          await new Promise((r) => setImmediate(r));
+          continue;
+        }
+        moved++;
+        // Put it back. The restore re-checks the way too and is refused while the link is in place —
+        // before it starts, or part-way after its journal was written (then the next call resumes it).
+        // Either way it must get there: a restore that never completes fails the test (it is not a
+        // refused quarantine).
+        for (const r0 = Date.now(); ; ) {
+          try {
+            restore(state, m.id);
+            break;
+          } catch (e) {
+            if (!(e instanceof QuarantineError) || Date.now() - r0 > 30_000) throw e;
+            restoreRefusals++;
+            if (existsSync(join(state.journal, `${m.id}.json`))) resumed++;
+          }
         }
         await new Promise((r) => setImmediate(r));
       }
@@ -352,11 +401,14 @@ test('racing symlink swaps during quarantine and restore never move or touch the
     // Put the real folder back where it belongs, whatever state the racer stopped in.
     if (lstatSync(s.real, { throwIfNoEntry: false })?.isSymbolicLink()) renameSync(s.real, link);
     if (!existsSync(s.real)) renameSync(s.parked, s.real);
-    process.stdout.write(`# racing swaps: ${moved} quarantines went through on carol's real folder, ${refused} were refused\n`);
+    process.stdout.write(`# racing swaps: ${moved} quarantines went through on carol's real folder, ${refused} were refused; restores refused ${restoreRefusals} times (${resumed} part-way, resumed)\n`);
     assert.ok(moved >= 1 && refused >= 1, `both outcomes seen (moved ${moved}, refused ${refused})`);
     assert.deepEqual(diffTrees(pgBefore, describeTree(s.pg)), [], 'the system folder is byte-identical');
     assert.deepEqual(readdirSync(s.pg), ['16']);
     assert.deepEqual(listQuarantine(state), []);
+    // listQuarantine hides entries with a journal: check the vault and journal themselves are empty.
+    assert.deepEqual(readdirSync(state.vault), [], 'nothing left in the vault');
+    assert.deepEqual(readdirSync(state.journal), [], 'no unfinished operation');
     assert.deepEqual(diffTrees(carolBefore, describeTree(s.real)), [], "carol's install is back as it was");
   } finally {
     t.cleanup();

@@ -8,7 +8,8 @@
 //               journal removed.
 // recoverInterrupted() runs at agent start: an interrupted quarantine is rolled back (the next
 // enforcement run quarantines again), an interrupted restore is completed. Each step is idempotent,
-// so a crash during recovery is recovered the same way.
+// so a crash during recovery is recovered the same way. A restore refused part-way (a parent swapped
+// for a link after its check) keeps its journal and is resumed by the next restore() of that entry.
 // Moves are renames (atomic). Across file systems (EXDEV) an item is copied into a root-only staging
 // folder `<n>.partial/`, fsynced, renamed to `<n>`, and only then is the source deleted; recovery
 // handles both halves.
@@ -332,11 +333,17 @@ export function restore(state: EnforceState, id: string, now = new Date()): Rest
   const dir = entryDir(state, id);
   const manifest = readManifest(dir);
   if (!manifest || manifest.status !== 'quarantined') throw new QuarantineError(`no quarantined entry '${id}'`);
-  if (existsSync(journalPath(state, id))) throw new QuarantineError(`entry '${id}' has an unfinished operation; restart the agent to recover it first`);
+  // A restore that was refused part-way (a parent swapped for a link between the check below and the
+  // move) keeps its journal; finishing it is idempotent (recovery does the same), so it is resumed here
+  // rather than left for an agent restart. An unfinished quarantine is still refused.
+  if (existsSync(journalPath(state, id)) && pendingOp(state, id) !== 'restore') throw new QuarantineError(`entry '${id}' has an unfinished operation; restart the agent to recover it first`);
   const root = manifest.root ?? '/';
   // Refuse before changing anything when something new took an original place (e.g. a reinstall),
-  // or when the way there is no longer safe (a parent replaced by a link).
+  // or when the way there is no longer safe (a parent replaced by a link). Items a resumed restore
+  // already put back are not in the vault any more: their places are theirs.
+  const inVault = withItems(dir, false, (items) => new Set(manifest.items.filter((it) => lstatOrNull(items.at(String(it.index))) !== null).map((it) => it.index))) ?? new Set<number>();
   for (const it of manifest.items) {
+    if (!inVault.has(it.index)) continue;
     let occupied: boolean;
     try {
       occupied = withParent(root, it.original, ruleFor(root, it.uid), (pdir, name) => lstatOrNull(pdir.at(name)) !== null && !(it.shim && isOurShim(pdir.at(name), id)));
@@ -360,6 +367,16 @@ export function restore(state: EnforceState, id: string, now = new Date()): Rest
     }
   }
   return { manifest, restored, problems };
+}
+
+/** The operation an entry's journal records, or null when it cannot be read. */
+function pendingOp(state: EnforceState, id: string): Journal['op'] | null {
+  try {
+    const j = validate(Journal, JSON.parse(readFileSync(journalPath(state, id), 'utf8')), 'journal');
+    return j.id === id ? j.op : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The idempotent second half of a restore (also how recovery completes an interrupted one). */
