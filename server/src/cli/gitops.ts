@@ -1,12 +1,18 @@
-// `warden gitops plan|apply <dir>`: the ban list, hand-kept groups and webhooks as files in a repo.
-//   <dir>/bans.json      a ban list document (policies/README.md), exceptions kept in the file included
+// `warden gitops plan|apply <dir>`: the ban list, exceptions, hand-kept groups and webhooks as files in a repo.
+//   <dir>/bans.json      a ban list document (policies/README.md); its exceptions must be empty when
+//                        exceptions.json exists
+//   <dir>/exceptions.json { "exceptions": [ { "id": "…", "tool": "cursor", "user": "alice", "expires": "2027-01-31T00:00:00Z", "reason": "…" } ] }
 //   <dir>/groups.json    { "groups": [ { "kind": "device", "name": "build machines", "rule": {…} }, … ] }
 //   <dir>/webhooks.json  { "webhooks": [ { "name": "soc", "url": "https://…", "events": ["enforcement.*"] } ] }
 // A file that is absent leaves its part of the server alone. plan (= apply --dry-run) shows the
-// changes, the ban list's fleet impact and anything edited by hand since the last apply; apply
+// changes, the ban list's fleet impact, the exceptions gitops leaves alone (approved from requests, or
+// not created by gitops) and anything edited by hand since the last apply; apply
 // refuses when something was, unless --force. New webhooks' signing secrets go to --secrets-out.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Type } from '@sinclair/typebox';
+import { PolicyException } from '../../../wire/src/banlist.ts';
+import { check } from '../../../wire/src/validate.ts';
 import { parseArgs } from 'node:util';
 import { AdminCliError, adminClient } from './admin-client.ts';
 import { formatDiff } from './bans.ts';
@@ -14,13 +20,14 @@ import { formatDiff } from './bans.ts';
 const USAGE = `usage:
   warden gitops plan <dir> [--json] [--detailed-exitcode]
   warden gitops apply <dir> --why "reason" [--dry-run] [--force] [--secrets-out FILE] [--json]
-(<dir> holds bans.json, groups.json, webhooks.json — each optional; token from WARDEN_TOKEN or
+(<dir> holds bans.json, exceptions.json, groups.json, webhooks.json — each optional; token from WARDEN_TOKEN or
 --token-file, server from WARDEN_SERVER or --server; --detailed-exitcode: exit 2 when there are changes)
 `;
 
 interface Change { op: string; key: string }
-type Changes = Partial<Record<'bans' | 'groups' | 'webhooks', Change[]>>;
-interface PlanReply { changes: Changes; impact: Parameters<typeof formatDiff>[0]['impact']; impact_error: string | null; drift: { section: string; changes: Change[] }[]; last_apply: { at: string; by: string; why: string } | null }
+type Changes = Partial<Record<'bans' | 'exceptions' | 'groups' | 'webhooks', Change[]>>;
+interface Unmanaged { id: string; tool: string; user?: string; device?: string; expires: string; source: string }
+interface PlanReply { changes: Changes; impact: Parameters<typeof formatDiff>[0]['impact']; impact_error: string | null; drift: { section: string; changes: Change[] }[]; unmanaged?: Unmanaged[] | null; last_apply: { at: string; by: string; why: string } | null }
 
 function readJson(file: string): unknown {
   try {
@@ -36,6 +43,16 @@ export function readFolder(dir: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const bans = join(dir, 'bans.json');
   if (existsSync(bans)) out.bans = readJson(bans);
+  const exc = join(dir, 'exceptions.json');
+  if (existsSync(exc)) {
+    // Checked here so that a mistake names the file and the JSON path (and nothing is sent).
+    const doc = readJson(exc) as Record<string, unknown> | unknown[];
+    const list = Array.isArray(doc) ? doc : doc.exceptions;
+    if (!Array.isArray(list)) throw new AdminCliError(`${exc}: expected { "exceptions": [ … ] }`);
+    const issues = check(Type.Array(PolicyException), list);
+    if (issues.length > 0) throw new AdminCliError(`${exc}: ${issues.slice(0, 5).map((i) => `$.exceptions${i.replace(/^\/(\d+)/, '[$1]').replace(/\//g, '.').replace(/^\(root\)/, '')}`).join('; ')}`);
+    out.exceptions = list;
+  }
   for (const name of ['groups', 'webhooks'] as const) {
     const f = join(dir, `${name}.json`);
     if (!existsSync(f)) continue;
@@ -44,7 +61,7 @@ export function readFolder(dir: string): Record<string, unknown> {
     if (!Array.isArray(list)) throw new AdminCliError(`${f}: expected { "${name}": [ … ] }`);
     out[name] = list;
   }
-  if (Object.keys(out).length === 0) throw new AdminCliError(`${dir}: none of bans.json, groups.json, webhooks.json is there`);
+  if (Object.keys(out).length === 0) throw new AdminCliError(`${dir}: none of bans.json, exceptions.json, groups.json, webhooks.json is there`);
   return out;
 }
 
@@ -62,6 +79,10 @@ export function formatPlan(r: PlanReply): string {
     for (const c of i.changes.slice(0, 50)) lines.push(`  ${c.hostname}: ${c.tool} ${c.from} → ${c.to}`);
     if (i.changes.length > 50 || i.truncated) lines.push('  …');
   } else if (r.impact_error) lines.push(`fleet impact: not available (${r.impact_error})`);
+  if (r.unmanaged && r.unmanaged.length > 0) {
+    lines.push(`exceptions not managed by gitops (left alone): ${r.unmanaged.length}`);
+    for (const e of r.unmanaged) lines.push(`  = exception ${e.id}: ${e.tool} for ${[e.user && `user ${e.user}`, e.device && `device ${e.device}`].filter(Boolean).join(', ')} until ${e.expires} (${e.source})`);
+  }
   if (r.drift.length > 0) {
     lines.push(`changed on the server since the last apply${r.last_apply ? ` (${r.last_apply.by}, ${r.last_apply.at})` : ''} — apply refuses without --force:`);
     for (const d of r.drift) for (const c of d.changes) lines.push(`  ${d.section}: ${sign(c.op)} ${c.key}`);

@@ -1,16 +1,17 @@
-// Policy as code: the parts of the server a folder of files can describe — the ban list (rules, its
-// settings and the exceptions kept in the file), hand-kept groups, and webhooks — each as a map of
-// item key → canonical JSON, so that "what changes" and "did someone edit by hand" are one diff.
-// SCIM-provisioned groups and exceptions granted through the approval workflow are not code.
+// Policy as code: the parts of the server a folder of files can describe — the ban list (rules and its
+// settings), the exceptions IT grants in files (the list's file exceptions), hand-kept groups, and
+// webhooks — each as a map of item key → canonical JSON, so that "what changes" and "did someone edit
+// by hand" are one diff. SCIM-provisioned groups, exceptions granted through the approval workflow
+// ('x-…') and file exceptions gitops did not create are not code: gitops leaves them alone.
 import { createHash } from 'node:crypto';
-import type { BanList } from '../../../wire/src/banlist.ts';
+import type { BanList, PolicyException } from '../../../wire/src/banlist.ts';
 import { loginMember, deviceMember, type GroupRecord } from '../groups/store.ts';
 import type { GroupDraft } from '../routes/groups.ts';
 import type { WebhookDraft } from '../routes/integrations.ts';
 import type { Webhook } from '../integrations/webhook-store.ts';
 
-export type Section = 'bans' | 'groups' | 'webhooks';
-export const SECTIONS: readonly Section[] = ['bans', 'groups', 'webhooks'];
+export type Section = 'bans' | 'exceptions' | 'groups' | 'webhooks';
+export const SECTIONS: readonly Section[] = ['bans', 'exceptions', 'groups', 'webhooks'];
 export type Items = Map<string, string>;
 
 /** JSON with object keys sorted, so equal documents compare equal. */
@@ -32,8 +33,20 @@ export function banItems(list: BanList): Items {
   const items: Items = new Map();
   items.set('settings', canonical({ name: list.name, mode: list.mode, default_action: list.default_action, message: list.message, alternative: list.alternative }));
   list.rules.forEach((r, position) => items.set(`rule ${r.id}`, canonical({ position, rule: r })));
-  // Exceptions granted through the approval workflow ('x-…') live on the server, not in files.
-  for (const e of list.exceptions.filter((x) => !x.id.startsWith('x-'))) items.set(`exception ${e.id}`, canonical(e));
+  return items;
+}
+
+/** Exceptions granted through the approval workflow (tray requests, the console) carry this id prefix. */
+export const isGranted = (e: PolicyException): boolean => e.id.startsWith('x-');
+export const exceptionKey = (id: string): string => `exception ${id}`;
+
+/** The ban list's file exceptions (not the granted ones), or only those whose keys are in `only`. */
+export function exceptionItems(exceptions: readonly PolicyException[], only?: ReadonlySet<string>): Items {
+  const items: Items = new Map();
+  for (const e of exceptions) {
+    if (isGranted(e) || (only && !only.has(exceptionKey(e.id)))) continue;
+    items.set(exceptionKey(e.id), canonical(e));
+  }
   return items;
 }
 

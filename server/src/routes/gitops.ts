@@ -1,12 +1,14 @@
-// Policy as code (`warden gitops plan|apply <dir>`): the ban list, hand-kept groups and webhooks from
-// files, reconciled with the server. plan shows each change and the ban list's fleet impact; apply
-// makes the changes through the same API calls an admin would make (each validated, audited and
-// published as usual), refuses when the server was changed by hand since the last apply (unless
-// forced), and records what it left so the next plan can tell. A section absent from the request is
+// Policy as code (`warden gitops plan|apply <dir>`): the ban list, the exceptions IT grants, hand-kept
+// groups and webhooks from files, reconciled with the server. Exceptions gitops did not create (granted
+// from employees' requests, or kept in the list by hand) are never touched and are listed as such.
+// plan shows each change and the ban list's fleet impact; apply makes the changes through the same
+// API calls an admin would make (each validated, audited and published as usual), refuses when the
+// server was changed by hand since the last apply (unless forced), and records what it left so the
+// next plan can tell. A section absent from the request is
 // not managed (left as it is).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { BanList } from '../../../wire/src/banlist.ts';
+import { BanList, PolicyException } from '../../../wire/src/banlist.ts';
 import { EDIT_ROLES, READ_ROLES, actorName } from '../auth/principal.ts';
 import { HttpError, badRequest, conflict } from '../http-error.ts';
 import { Strict, Why } from '../schemas/api.ts';
@@ -14,7 +16,7 @@ import { draftProblems } from '../banlist/service.ts';
 import { GroupDraft } from './groups.ts';
 import { WebhookDraft } from './integrations.ts';
 import {
-  LAST_APPLY_SETTING, SECTIONS, banItems, diffItems, groupItemsFromFile, groupItemsFromServer, hashItems, webhookItemsFromFile, webhookItemsFromServer,
+  LAST_APPLY_SETTING, SECTIONS, banItems, diffItems, exceptionItems, exceptionKey, isGranted, groupItemsFromFile, groupItemsFromServer, hashItems, webhookItemsFromFile, webhookItemsFromServer,
   type ItemChange, type Items, type LastApply, type Section,
 } from '../gitops/state.ts';
 import type { RouteContext } from './context.ts';
@@ -23,6 +25,7 @@ const Documents = {
   bans: Type.Optional(BanList),
   groups: Type.Optional(Type.Array(GroupDraft, { maxItems: 5000 })),
   webhooks: Type.Optional(Type.Array(WebhookDraft, { maxItems: 200 })),
+  exceptions: Type.Optional(Type.Array(PolicyException, { maxItems: 10_000, description: 'exceptions.json: the exceptions gitops manages (absent with bans present: the ban list\'s own exceptions)' })),
 };
 const PlanBody = Type.Object(Documents, Strict);
 type PlanBody = Static<typeof PlanBody>;
@@ -35,8 +38,20 @@ export async function gitopsRoutes(app: FastifyInstance, { core }: RouteContext)
   const { store, groups, banlist, integrations, now } = core;
   const tags = ['gitops'];
 
-  const serverItems = async (section: Section): Promise<Items> => {
+  /** The keys of the exceptions gitops created (its last apply's, including ones kept in bans.json before exceptions.json). */
+  const managedExceptions = (last: LastApply | null): Set<string> =>
+    new Set([...(last?.sections.exceptions?.items ?? []), ...(last?.sections.bans?.items ?? [])].map(([k]) => k).filter((k) => k.startsWith('exception ')));
+
+  /** The request with the exceptions in one place: exceptions.json, or else the ban list's own. */
+  const normalize = <T extends PlanBody>(body: T): T => {
+    if (!body.bans) return body;
+    if (body.exceptions && body.bans.exceptions.length > 0) throw badRequest('bans.json: $.exceptions must be empty when exceptions.json exists (keep exceptions in one file)', 'invalid_exceptions');
+    return { ...body, exceptions: body.exceptions ?? body.bans.exceptions, bans: { ...body.bans, exceptions: [] } } as T;
+  };
+
+  const serverItems = async (section: Section, last: LastApply | null, only?: ReadonlySet<string>): Promise<Items> => {
     if (section === 'bans') return banItems((await banlist.snapshot()).list);
+    if (section === 'exceptions') return exceptionItems((await banlist.snapshot()).list.exceptions, only ?? managedExceptions(last));
     if (section === 'webhooks') return webhookItemsFromServer(await integrations.webhooks.list());
     const all = await groups.listGroups();
     return groupItemsFromServer(await Promise.all(all.filter((g) => g.source === 'api').map(async (g) => ({ group: g, members: await groups.members(g.id) }))));
@@ -44,10 +59,23 @@ export async function gitopsRoutes(app: FastifyInstance, { core }: RouteContext)
   const fileItems = (body: PlanBody, section: Section): Items | null => {
     if (section === 'bans') return body.bans ? banItems(body.bans) : null;
     if (section === 'groups') return body.groups ? groupItemsFromFile(body.groups) : null;
+    if (section === 'exceptions') return body.exceptions ? exceptionItems(body.exceptions) : null;
     return body.webhooks ? webhookItemsFromFile(body.webhooks) : null;
   };
 
-  const check = async (body: PlanBody): Promise<void> => {
+  const check = async (body: PlanBody, last: LastApply | null): Promise<void> => {
+    if (body.exceptions) {
+      const managed = managedExceptions(last);
+      const onServer = new Map((await banlist.snapshot()).list.exceptions.map((e) => [e.id, e]));
+      const ids = new Set<string>();
+      body.exceptions.forEach((e, i) => {
+        const at = `exceptions: $.exceptions[${i}].id`;
+        if (isGranted(e)) throw badRequest(`${at} '${e.id}': ids starting with 'x-' are the exceptions approved from requests; pick another id`, 'invalid_exceptions');
+        if (ids.has(e.id)) throw badRequest(`${at} '${e.id}' appears twice`, 'invalid_exceptions');
+        ids.add(e.id);
+        if (onServer.has(e.id) && !managed.has(exceptionKey(e.id))) throw badRequest(`${at} '${e.id}' is an exception on the server that gitops did not create (not managed by gitops); pick another id`, 'not_managed');
+      });
+    }
     if (body.bans) {
       const problems = draftProblems(body.bans);
       if (problems.length > 0) throw badRequest(`bans: ${problems.slice(0, 5).join('; ')}`, 'invalid_ban_list');
@@ -78,19 +106,43 @@ export async function gitopsRoutes(app: FastifyInstance, { core }: RouteContext)
     for (const section of SECTIONS) {
       const rec = last?.sections[section];
       if (!rec) continue;
-      const cur = await serverItems(section);
-      if (hashItems(cur) !== rec.hash) out.push({ section, changes: diffItems(new Map(rec.items), cur) });
+      // Only what that apply managed (bans: rules and settings; exceptions: the ones it created).
+      const was: Items = new Map(section === 'bans' ? rec.items.filter(([k]) => !k.startsWith('exception ')) : rec.items);
+      const cur = await serverItems(section, last, new Set(was.keys()));
+      if (hashItems(cur) !== hashItems(was)) out.push({ section, changes: diffItems(was, cur) });
     }
     return out;
   };
 
-  const plan = async (body: PlanBody) => {
+  const plan = async (body: PlanBody, last: LastApply | null) => {
     const sections: Partial<Record<Section, ItemChange[]>> = {};
     for (const section of SECTIONS) {
       const want = fileItems(body, section);
-      if (want) sections[section] = diffItems(await serverItems(section), want);
+      if (want) sections[section] = diffItems(await serverItems(section, last), want);
     }
     return sections;
+  };
+
+  /** The exceptions on the server gitops leaves alone (null when the request does not manage exceptions). */
+  const unmanaged = async (body: PlanBody, last: LastApply | null) => {
+    if (!body.exceptions) return null;
+    const managed = managedExceptions(last);
+    return (await banlist.snapshot()).list.exceptions
+      .filter((e) => isGranted(e) || !managed.has(exceptionKey(e.id)))
+      .map((e) => ({ ...e, source: isGranted(e) ? 'approved request' : 'kept in the ban list by hand' }));
+  };
+
+  /**
+   * The ban list to store: the file's rules and settings (or the server's), with the server's
+   * exceptions gitops does not manage followed by the file's. Granted ('x-') ones are added by the server.
+   */
+  const listToStore = async (body: PlanBody, last: LastApply | null): Promise<BanList> => {
+    const cur = (await banlist.snapshot()).list;
+    const base = body.bans ?? cur;
+    const own = cur.exceptions.filter((e) => !isGranted(e));
+    if (!body.exceptions) return { ...base, exceptions: own };
+    const managed = managedExceptions(last);
+    return { ...base, exceptions: [...own.filter((e) => !managed.has(exceptionKey(e.id))), ...body.exceptions] };
   };
 
   /** One of the admin API's own calls, as the caller (same token: same role checks and audit actor). */
@@ -102,29 +154,30 @@ export async function gitopsRoutes(app: FastifyInstance, { core }: RouteContext)
   };
 
   app.post<{ Body: PlanBody }>('/api/v1/gitops/plan', { config: { auth: READ_ROLES }, schema: { tags, body: PlanBody, description: 'What applying these documents would change, the ban list\'s fleet impact, and what changed by hand since the last apply (changes nothing)' } }, async (req) => {
-    await check(req.body);
+    const body = normalize(req.body);
     const last = await lastApply();
+    await check(body, last);
     let impact: unknown = null;
     let impact_error: string | null = null;
-    if (req.body.bans) {
-      const r = await app.inject({ method: 'POST', url: '/api/v1/bans/diff', headers: { authorization: req.headers.authorization ?? '', 'content-type': 'application/json' }, payload: JSON.stringify({ list: req.body.bans }) });
+    if (body.bans || body.exceptions) {
+      const r = await app.inject({ method: 'POST', url: '/api/v1/bans/diff', headers: { authorization: req.headers.authorization ?? '', 'content-type': 'application/json' }, payload: JSON.stringify({ list: await listToStore(body, last) }) });
       const b = JSON.parse(r.body) as { impact?: unknown; impact_error?: string | null; message?: string };
       [impact, impact_error] = r.statusCode === 200 ? [b.impact ?? null, b.impact_error ?? null] : [null, b.message ?? `HTTP ${r.statusCode}`];
     }
-    return { changes: await plan(req.body), impact, impact_error, drift: await drift(last), last_apply: last ? { at: iso(last.at), by: last.by, why: last.why } : null };
+    return { changes: await plan(body, last), impact, impact_error, drift: await drift(last), unmanaged: await unmanaged(body, last), last_apply: last ? { at: iso(last.at), by: last.by, why: last.why } : null };
   });
 
-  app.post<{ Body: ApplyBody }>('/api/v1/gitops/apply', { config: { auth: EDIT_ROLES }, schema: { tags, body: ApplyBody, description: 'Make the server match the documents (webhooks, then groups, then the ban list); 409 when it was changed by hand since the last apply unless force' } }, async (req) => {
+  app.post<{ Body: ApplyBody }>('/api/v1/gitops/apply', { config: { auth: EDIT_ROLES }, schema: { tags, body: ApplyBody, description: 'Make the server match the documents (webhooks, then groups, then the ban list with its exceptions); 409 when it was changed by hand since the last apply unless force' } }, async (req) => {
     if (req.headers.authorization === undefined) throw badRequest('gitops apply takes an API token (Authorization: Bearer …), not a console session');
-    const body = req.body;
-    await check(body);
+    const body = normalize(req.body);
     const last = await lastApply();
+    await check(body, last);
     const drifted = await drift(last);
     if (drifted.length > 0 && !body.force) {
       const what = drifted.map((d) => `${d.section}: ${d.changes.slice(0, 10).map((c) => `${c.op} ${c.key}`).join(', ')}`).join('; ');
       throw conflict(`the server changed since the last apply (${last!.by}, ${iso(last!.at)}): ${what} — put it in the files, or apply --force to overwrite it`, 'drift');
     }
-    const changes = await plan(body);
+    const changes = await plan(body, last);
     const why = `gitops: ${body.why}`;
     const secrets: { name: string; secret: string }[] = [];
     let bundle: unknown = null;
@@ -151,12 +204,13 @@ export async function gitopsRoutes(app: FastifyInstance, { core }: RouteContext)
       else if (c.op === 'update') await call(req, 'PUT', `/api/v1/groups/${cur!.id}`, { group: draft, why });
       else await call(req, 'DELETE', `/api/v1/groups/${cur!.id}?why=${encodeURIComponent(why)}`);
     }
-    if ((changes.bans ?? []).length > 0) bundle = (await call(req, 'PUT', '/api/v1/bans', { list: body.bans, why })).bundle ?? null;
+    if ((changes.bans ?? []).length + (changes.exceptions ?? []).length > 0) bundle = (await call(req, 'PUT', '/api/v1/bans', { list: await listToStore(body, last), why })).bundle ?? null;
 
     const record: LastApply = { at: now(), by: actorName(req.principal!), why: body.why, sections: {} };
     for (const section of SECTIONS) {
-      if (!fileItems(body, section)) continue;
-      const items = await serverItems(section);
+      const want = fileItems(body, section);
+      if (!want) continue;
+      const items = await serverItems(section, null, section === 'exceptions' ? new Set(want.keys()) : undefined);
       record.sections[section] = { hash: hashItems(items), items: [...items] };
     }
     await store.setSetting(LAST_APPLY_SETTING, JSON.stringify(record));
