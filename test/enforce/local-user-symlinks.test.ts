@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { enforceDecisions } from '../../agent/src/enforce/enforce.ts';
 import { readEvents } from '../../agent/src/enforce/outbox.ts';
@@ -331,6 +331,23 @@ test('a restore refused part-way by a swapped parent is resumed by the next rest
       () => restore(state, m2.id),
       (e: unknown) => e instanceof QuarantineError && /unfinished operation; restart the agent/.test(e.message),
     );
+  } finally {
+    t.cleanup();
+  }
+});
+
+test("a restore whose parent folder was removed makes it again as the item's owner, chowned before it appears", { skip: needsRoot }, () => {
+  const t = tempRoot('restore-remade');
+  try {
+    const s = swapSetup(t);
+    const carolBefore = describeTree(s.real);
+    const state = enforceState(t.state);
+    const f = claudeFinding('carol', 'native', [{ signal: 'binary', path: s.file, strong: true }]);
+    const m = quarantine(state, { tool: 'claude-code', toolName: 'Claude Code', finding: 'claude-code:native:carol', decision: decision(f, 'quarantine'), bundleRevision: 'r', paths: [s.file], commands: [], root: t.root });
+    rmdirSync(s.real); // carol removed her (now empty) versions folder
+    assert.deepEqual(restore(state, m.id).problems, []);
+    assert.deepEqual(diffTrees(carolBefore, describeTree(s.real)), [], 'versions is carol’s again, mode 755, with 16 in it');
+    assert.deepEqual(readdirSync(dirname(s.real)).sort(), ['versions'], 'no temporary folder left beside it');
   } finally {
     t.cleanup();
   }

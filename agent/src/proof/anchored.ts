@@ -5,7 +5,8 @@
 // nothing (openat semantics, which Node's path-based API lacks). Elsewhere entries are addressed by
 // path and every component is re-checked by lstat (same device and inode, still not a link) right
 // before each operation: a narrow window remains there, documented in SECURITY.md.
-import { closeSync, constants, existsSync, fstatSync, fsyncSync, lchownSync, lstatSync, mkdirSync, openSync, statSync, type Stats } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, fsyncSync, lchownSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, statSync, type Stats } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 const O_DIRECTORY = constants.O_DIRECTORY ?? 0;
@@ -127,18 +128,62 @@ export class Dir {
     return new Dir(p, null, [...this.chain, { path: p, dev: st.dev, ino: st.ino }], st);
   }
 
+  /**
+   * Makes the folder `name`. With an owner, it is made under a private temporary name, chowned through
+   * its open descriptor and only then renamed into place: a user racing the parent (removing or
+   * swapping `name` meanwhile) cannot leave a root-owned folder at `name`, nor get anything but this
+   * new empty folder chowned. Whatever ends up at `name` is checked by the open that follows.
+   */
   private mkdir(name: string, create: { mode: number; uid?: number; gid?: number }): void {
-    try {
-      mkdirSync(this.at(name), { mode: create.mode });
-    } catch (e) {
-      if (errCode(e) !== 'EEXIST') throw e;
-      return; // made meanwhile: the open that follows checks what it is
-    }
-    if (create.uid !== undefined) {
+    if (create.uid === undefined || !FD_ANCHORED) {
       try {
-        lchownSync(this.at(name), create.uid, create.gid ?? -1);
-      } catch {
-        // not root: the folder stays ours
+        mkdirSync(this.at(name), { mode: create.mode });
+      } catch (e) {
+        if (errCode(e) !== 'EEXIST') throw e;
+        return; // made meanwhile: the open that follows checks what it is
+      }
+      if (create.uid !== undefined) {
+        try {
+          lchownSync(this.at(name), create.uid, create.gid ?? -1);
+        } catch {
+          // not root: the folder stays ours
+        }
+      }
+      return;
+    }
+    const tmp = `.${name}.warden-mkdir-${randomBytes(6).toString('hex')}`;
+    mkdirSync(this.at(tmp), { mode: create.mode });
+    let fd: number;
+    try {
+      fd = openSync(this.at(tmp), OPEN_DIR);
+    } catch {
+      return; // moved away meanwhile by whoever owns the parent: left to them
+    }
+    let ours = false;
+    try {
+      const st = fstatSync(fd);
+      ours = st.isDirectory() && st.nlink === 2 && st.uid === (process.geteuid?.() ?? st.uid);
+      if (ours) {
+        try {
+          fchownSync(fd, create.uid, create.gid ?? -1);
+          fchmodSync(fd, create.mode);
+        } catch {
+          // not root: the folder stays ours
+        }
+      }
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      renameSync(this.at(tmp), this.at(name));
+    } catch {
+      // `name` was made meanwhile (the open that follows checks it): drop the spare
+      if (ours) {
+        try {
+          rmdirSync(this.at(tmp));
+        } catch {
+          // already moved or filled by the parent's owner: theirs
+        }
       }
     }
   }
