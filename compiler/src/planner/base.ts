@@ -223,6 +223,18 @@ export abstract class PlannerBase {
     return l;
   }
 
+  /**
+   * Plans `items` in order: `planItem` plans one (it may branch) and calls `next` where the following
+   * item is planned; `done` runs after the last. Statements nest, so each item sees the ones before.
+   */
+  protected planEach<T>(items: readonly T[], planItem: (item: T, next: () => void, i: number) => void, done: () => void): void {
+    const rec = (i: number): void => {
+      if (i >= items.length) return done();
+      planItem(items[i]!, () => rec(i + 1), i);
+    };
+    rec(0);
+  }
+
   protected newLocal(): ir.Local {
     return this.lnext++;
   }

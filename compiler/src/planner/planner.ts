@@ -74,18 +74,10 @@ export class Planner extends ExprPlanner {
     this.planQuery(q.body, 0, () => {
       const lr = this.newLocal();
       this.emit({ type: 'MakeObjectStmt', target: lr });
-      const rec = (i: number): void => {
-        const v = q.vars[i];
-        if (!v) {
-          this.emit({ type: 'ResultSetAddStmt', value: lr });
-          return;
-        }
-        this.planTerm(v.term, () => {
-          this.emit({ type: 'ObjectInsertStmt', key: this.str(v.name), value: this.ltarget, object: lr });
-          rec(i + 1);
-        });
-      };
-      rec(0);
+      this.planEach(q.vars, (v, next) => this.planTerm(v.term, () => {
+        this.emit({ type: 'ObjectInsertStmt', key: this.str(v.name), value: this.ltarget, object: lr });
+        next();
+      }), () => this.emit({ type: 'ResultSetAddStmt', value: lr }));
     });
     this.plans.push({ name: q.name, blocks: [block] });
   }

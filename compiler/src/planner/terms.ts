@@ -83,16 +83,13 @@ export abstract class TermPlanner extends PlannerBase {
     this.emit({ type: 'LenStmt', source: a, target: alen });
     this.emit({ type: 'MakeNumberIntStmt', value: items.length, target: blen });
     this.emit({ type: 'EqualStmt', a: this.local(alen), b: this.local(blen) });
-    const rec = (i: number): void => {
-      const item = items[i];
-      if (!item) return iter();
+    this.planEach(items, (item, next, i) => {
       const lk = this.newLocal();
       const lv = this.newLocal();
       this.emit({ type: 'MakeNumberIntStmt', value: i, target: lk });
       this.emit({ type: 'DotStmt', source: a, key: this.local(lk), target: lv });
-      this.planUnifyLocal(this.local(lv), item, () => rec(i + 1));
-    };
-    rec(0);
+      this.planUnifyLocal(this.local(lv), item, next);
+    }, iter);
   }
 
   protected planUnifyLocalObject(a: ir.Operand, items: [Term, Term][], iter: Iter): void {
@@ -102,16 +99,13 @@ export abstract class TermPlanner extends PlannerBase {
     this.emit({ type: 'LenStmt', source: a, target: alen });
     this.emit({ type: 'MakeNumberIntStmt', value: items.length, target: blen });
     this.emit({ type: 'EqualStmt', a: this.local(alen), b: this.local(blen) });
-    const rec = (i: number): void => {
-      const item = items[i];
-      if (!item) return iter();
+    this.planEach(items, (item, next) => {
       this.planTerm(item[0], () => {
         const lv = this.newLocal();
         this.emit({ type: 'DotStmt', source: a, key: this.ltarget, target: lv });
-        this.planUnifyLocal(this.local(lv), item[1], () => rec(i + 1));
+        this.planUnifyLocal(this.local(lv), item[1], next);
       });
-    };
-    rec(0);
+    }, iter);
   }
 
   protected planUnifyArrays(a: Term[], b: Term[], i: number, iter: Iter): void {
@@ -134,12 +128,7 @@ export abstract class TermPlanner extends PlannerBase {
       if (!other) return this.emitFalse(iter);
       pairs.push([v, other]);
     }
-    const rec = (i: number): void => {
-      const p = pairs[i];
-      if (!p) return iter();
-      this.planUnify(p[0], p[1], () => rec(i + 1));
-    };
-    rec(0);
+    this.planEach(pairs, (p, next) => this.planUnify(p[0], p[1], next), iter);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -174,53 +163,41 @@ export abstract class TermPlanner extends PlannerBase {
       case 'array': {
         const l = this.newLocal();
         this.emit({ type: 'MakeArrayStmt', capacity: v.items.length, target: l });
-        const rec = (i: number): void => {
-          const item = v.items[i];
-          if (!item) {
-            this.ltarget = this.local(l);
-            return iter();
-          }
-          this.planTerm(item, () => {
-            this.emit({ type: 'ArrayAppendStmt', value: this.ltarget, array: l });
-            rec(i + 1);
-          });
+        const filled = (): void => {
+          this.ltarget = this.local(l);
+          iter();
         };
-        return rec(0);
+        return this.planEach(v.items, (item, next) => this.planTerm(item, () => {
+          this.emit({ type: 'ArrayAppendStmt', value: this.ltarget, array: l });
+          next();
+        }), filled);
       }
       case 'set': {
         const l = this.newLocal();
         this.emit({ type: 'MakeSetStmt', target: l });
-        const rec = (i: number): void => {
-          const item = v.items[i];
-          if (!item) {
-            this.ltarget = this.local(l);
-            return iter();
-          }
-          this.planTerm(item, () => {
-            this.emit({ type: 'SetAddStmt', value: this.ltarget, set: l });
-            rec(i + 1);
-          });
+        const filled = (): void => {
+          this.ltarget = this.local(l);
+          iter();
         };
-        return rec(0);
+        return this.planEach(v.items, (item, next) => this.planTerm(item, () => {
+          this.emit({ type: 'SetAddStmt', value: this.ltarget, set: l });
+          next();
+        }), filled);
       }
       case 'object': {
         const l = this.newLocal();
         this.emit({ type: 'MakeObjectStmt', target: l });
-        const rec = (i: number): void => {
-          const item = v.items[i];
-          if (!item) {
-            this.ltarget = this.local(l);
-            return iter();
-          }
-          this.planTerm(item[0], () => {
-            const k = this.ltarget;
-            this.planTerm(item[1], () => {
-              this.emit({ type: 'ObjectInsertStmt', key: k, value: this.ltarget, object: l });
-              rec(i + 1);
-            });
-          });
+        const filled = (): void => {
+          this.ltarget = this.local(l);
+          iter();
         };
-        return rec(0);
+        return this.planEach(v.items, (item, next) => this.planTerm(item[0], () => {
+          const k = this.ltarget;
+          this.planTerm(item[1], () => {
+            this.emit({ type: 'ObjectInsertStmt', key: k, value: this.ltarget, object: l });
+            next();
+          });
+        }), filled);
       }
       case 'arraycomprehension': {
         const l = this.newLocal();
