@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateSigningKey } from '../../wire/src/bundle-signing.ts';
 import { installBundleDistribution } from '../../server/src/bundle-distribution.ts';
-import type { CompileBundle } from '../../server/src/bundle-builder.ts';
 import { STORE_KINDS, enroll, http, pgNote, startFleet } from './helpers.ts';
+import { transportCompile } from '../support/transport-bundle.ts';
 
 type Who = 'none' | 'device' | 'admin' | 'policy-editor' | 'auditor' | 'scim' | 'siem';
 const ALL: Who[] = ['none', 'device', 'admin', 'policy-editor', 'auditor', 'scim', 'siem'];
@@ -125,13 +125,8 @@ const MATRIX: Record<string, Who[]> = {
   'POST /api/v1/gitops/apply': EDIT,
 };
 
-// The bundle content does not matter for authorization; the policy is compiled elsewhere.
-const compile: CompileBundle = async ({ data, revision }) =>
-  new Map([
-    ['.manifest', Buffer.from(JSON.stringify({ revision, roots: [''] }))],
-    ['policy.wasm', Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00])],
-    ['data.json', Buffer.from(JSON.stringify(data))],
-  ]);
+// The policy's content does not matter here (test/support/transport-bundle.ts).
+const compile = transportCompile;
 
 for (const kind of STORE_KINDS) {
   test(`[${kind.name}] authorization matrix: every route × no credential, device, each role${pgNote}`, async () => {

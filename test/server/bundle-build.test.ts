@@ -11,16 +11,11 @@ import { generateSigningKey, signBundle, verifyBundle } from '../../wire/src/bun
 import { canonicalJson } from '../../wire/src/canonical-json.ts';
 import { installBundleDistribution, type BundleDistribution } from '../../server/src/bundle-distribution.ts';
 import { compilerBundle } from '../../server/src/bundle-compile.ts';
-import type { CompileBundle } from '../../server/src/bundle-builder.ts';
 import { EXAMPLE_LIST, STORE_KINDS, enroll, http, pgNote, sqliteKind, startFleet, type Fleet } from './helpers.ts';
+import { transportCompile } from '../support/transport-bundle.ts';
 
-// A bundle of the right shape; what is under test here is the data, not the policy.
-const compile: CompileBundle = async ({ data, revision }) =>
-  new Map([
-    ['.manifest', Buffer.from(JSON.stringify({ revision, roots: [''] }))],
-    ['policy.wasm', Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00])],
-    ['data.json', Buffer.from(JSON.stringify(data))],
-  ]);
+// The policy's content does not matter here (test/support/transport-bundle.ts).
+const compile = transportCompile;
 
 /** { a: { a: … leaf } } with `levels` objects. */
 function nest(levels: number, leaf: unknown = true): Record<string, unknown> {

@@ -5,17 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateSigningKey, openSignedBundle } from '../../wire/src/bundle-signing.ts';
 import { bundleOrder } from '../../wire/src/bundle-order.ts';
-import { BundleService, type CompileBundle, type SignedBundle } from '../../server/src/bundle-builder.ts';
+import { BundleService, type SignedBundle } from '../../server/src/bundle-builder.ts';
 import { openStore } from '../../server/src/store/open.ts';
 import type { SqlRepository } from '../../server/src/store/sql-repository.ts';
 import { STORE_KINDS, PG_URL, pgNote } from './helpers.ts';
+import { transportCompile } from '../support/transport-bundle.ts';
 
-const compile: CompileBundle = async ({ data, revision }) =>
-  new Map([
-    ['.manifest', Buffer.from(JSON.stringify({ revision, roots: [''] }))],
-    ['policy.wasm', Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00])],
-    ['data.json', Buffer.from(JSON.stringify(data))],
-  ]);
+// The policy's content does not matter here (test/support/transport-bundle.ts).
+const compile = transportCompile;
 
 for (const kind of STORE_KINDS) {
   test(`[${kind.name}] bundle sequence: signed, from the database, monotonic in one second, across a restart and across two nodes${pgNote}`, async () => {

@@ -8,20 +8,15 @@ import { randomBytes } from 'node:crypto';
 import { generateSigningKey } from '../../wire/src/bundle-signing.ts';
 import { MembershipError, verifyMemberships, type SignedMemberships } from '../../wire/src/memberships.ts';
 import { installBundleDistribution } from '../../server/src/bundle-distribution.ts';
-import type { CompileBundle } from '../../server/src/bundle-builder.ts';
 import { WasmPolicyEvaluator } from '../../server/src/policy/wasm-evaluator.ts';
 import { compileFleetPolicy } from '../../server/src/policy/fleet-policy.ts';
 import type { Finding, Inventory } from '../../wire/src/inventory.ts';
 import { EXAMPLE_LIST, STORE_KINDS, enroll, finding, http, inventory, pgNote, startFleet, type Fleet } from './helpers.ts';
+import { transportCompile } from '../support/transport-bundle.ts';
 
 type Json = Record<string, unknown>;
-// The bundle's content does not matter here (memberships are signed with the same key, not in the bundle).
-const compile: CompileBundle = async ({ data, revision }) =>
-  new Map([
-    ['.manifest', Buffer.from(JSON.stringify({ revision, roots: [''] }))],
-    ['policy.wasm', Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00])],
-    ['data.json', Buffer.from(JSON.stringify(data))],
-  ]);
+// The policy's content does not matter here (test/support/transport-bundle.ts).
+const compile = transportCompile;
 
 const LIST = {
   ...EXAMPLE_LIST,

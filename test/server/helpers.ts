@@ -62,6 +62,21 @@ export const postgresKind: StoreKind = {
 
 /** SQLite always; PostgreSQL whenever WARDEN_TEST_PG_URL is set (CI sets it). */
 export const STORE_KINDS: StoreKind[] = PG_URL ? [sqliteKind, postgresKind] : [sqliteKind];
+/** Runs `fn` with a PostgreSQL URL whose search_path is a fresh schema (migrated), dropped afterwards. */
+export async function withPgSchemaUrl<T>(fn: (url: string) => Promise<T>): Promise<T> {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const setup = new PostgresDriver({ url: PG_URL!, schema });
+  await setup.init();
+  try {
+    const u = new URL(PG_URL!);
+    u.searchParams.set('options', `-c search_path=${schema}`);
+    return await fn(u.toString());
+  } finally {
+    await setup.dropSchema();
+    await setup.close();
+  }
+}
+
 export const pgNote = PG_URL ? '' : ' (PostgreSQL: set WARDEN_TEST_PG_URL to run it there too)';
 
 export interface Fleet {

@@ -7,11 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
-import { PostgresDriver } from '../../server/src/store/postgres-driver.ts';
-import { PG_URL, enroll, event, http } from './helpers.ts';
+import { PG_URL, enroll, event, http, withPgSchemaUrl } from './helpers.ts';
 import type { EnforcementEvent } from '../../wire/src/event.ts';
 
 interface Running {
@@ -158,15 +156,5 @@ test('[sqlite] server killed mid-upload and restarted loses no event', async () 
 });
 
 test('[postgres] server killed mid-upload and restarted loses no event', { skip: PG_URL ? false : 'set WARDEN_TEST_PG_URL' }, async () => {
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const setup = new PostgresDriver({ url: PG_URL!, schema });
-  await setup.init();
-  try {
-    const u = new URL(PG_URL!);
-    u.searchParams.set('options', `-c search_path=${schema}`);
-    await scenario(u.toString());
-  } finally {
-    await setup.dropSchema();
-    await setup.close();
-  }
+  await withPgSchemaUrl(scenario);
 });

@@ -8,10 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { PostgresDriver } from '../../server/src/store/postgres-driver.ts';
-import { PG_URL, enroll, event, http } from './helpers.ts';
+import { PG_URL, enroll, event, http, withPgSchemaUrl } from './helpers.ts';
 import { Receiver, firstDeliveries } from './receiver.ts';
 
 async function startServer(dataDir: string, port: number, database?: string): Promise<{ child: ChildProcess; url: string }> {
@@ -84,15 +82,5 @@ test('[sqlite] webhooks: server SIGKILLed mid-delivery loses no event; the dupli
 });
 
 test('[postgres] webhooks: server SIGKILLed mid-delivery loses no event; the duplicate carries the same id', { skip: PG_URL ? false : 'set WARDEN_TEST_PG_URL', timeout: 240_000 }, async () => {
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const setup = new PostgresDriver({ url: PG_URL!, schema });
-  await setup.init();
-  try {
-    const u = new URL(PG_URL!);
-    u.searchParams.set('options', `-c search_path=${schema}`);
-    await scenario(u.toString());
-  } finally {
-    await setup.dropSchema();
-    await setup.close();
-  }
+  await withPgSchemaUrl(scenario);
 });

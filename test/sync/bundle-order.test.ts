@@ -12,11 +12,12 @@ import { BundleOrderError, withOrder } from '../../wire/src/bundle-order.ts';
 import { BundleCache, BundleRollbackError } from '../../agent/src/sync/bundle-cache.ts';
 import { pinFirstKey } from '../../agent/src/sync/pinned-key.ts';
 import { tempDir } from './helpers.ts';
+import { EMPTY_WASM } from '../support/transport-bundle.ts';
 
 const files = (mode: string): Map<string, Buffer> =>
   new Map([
     ['.manifest', Buffer.from(JSON.stringify({ revision: `r-${mode}`, roots: [''] }))],
-    ['policy.wasm', Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00])],
+    ['policy.wasm', EMPTY_WASM],
     ['data.json', Buffer.from(JSON.stringify({ mode, rules: [] }))],
   ]);
 

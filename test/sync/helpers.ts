@@ -27,12 +27,7 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
  * they check which ban list the agent applied, not what a policy decides. The end-to-end test uses the
  * real compiler and the real policy.
  */
-export const transportCompile: CompileBundle = async ({ data, revision }) =>
-  new Map([
-    ['.manifest', Buffer.from(JSON.stringify({ revision, roots: [''], wasm: [{ entrypoint: 'warden/decisions', module: '/policy.wasm' }] }))],
-    ['policy.wasm', Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00])],
-    ['data.json', Buffer.from(JSON.stringify(data))],
-  ]);
+export { transportCompile } from '../support/transport-bundle.ts';
 
 export interface TestServer {
   app: FastifyInstance;

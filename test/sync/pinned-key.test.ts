@@ -11,10 +11,11 @@ import { packBundle } from '../../wire/src/bundle-archive.ts';
 import { generateSigningKey, signBundle } from '../../wire/src/bundle-signing.ts';
 import { withOrder } from '../../wire/src/bundle-order.ts';
 import { agentConfig, tempDir } from './helpers.ts';
+import { EMPTY_WASM } from '../support/transport-bundle.ts';
 
 const files = new Map([
   ['.manifest', Buffer.from(JSON.stringify({ revision: 'r-legacy', roots: [''] }))],
-  ['policy.wasm', Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00])],
+  ['policy.wasm', EMPTY_WASM],
   ['data.json', Buffer.from(JSON.stringify({ rules: [] }))],
 ]);
 const idle: AgentPipeline = { scan: () => Promise.reject(new Error('not used')), decideAndEnforce: () => Promise.reject(new Error('not used')) };
