@@ -124,9 +124,11 @@ for (const src of sources) {
       await exited(first);
       // The pid is gone: nothing to signal.
       assert.equal((await terminateOne({ pid: first.pid!, start: attributed.start }, { source: src, recheck: isTool })).outcome, 'gone');
-      // Another process of the same binary, started later (ps times are to the second), stands where
-      // the attributed one was: its start differs, it is not signalled.
-      if (src.kind === 'ps') await sleep(1100);
+      // Another process of the same binary, started later, stands where the attributed one was: its
+      // start differs, it is not signalled. Start times have a resolution (ps: a second; /proc: a clock
+      // tick, 10 ms at USER_HZ 100), so the second one starts at least one unit later — without the wait
+      // both could fall in one tick and the test would flake (seen once in a full run).
+      await sleep(src.kind === 'ps' ? 1100 : 30);
       const second = await started(b.tool, ['30'], src);
       kids.push(second);
       const r = await terminateOne({ pid: second.pid!, start: attributed.start }, { source: src, recheck: isTool });
