@@ -97,10 +97,7 @@ export function loadData(paths: string[]): Record<string, unknown> {
   return data;
 }
 
-/** Builtins a policy may call that only the host can answer (the WASM module is sandboxed). */
-export const HOST_BUILTINS = {
-  'time.now_ns': (): number => Date.now() * 1e6,
-};
+export { HOST_BUILTIN_NAMES, HOST_BUILTINS } from '../agent/src/policy/host-builtins/index.ts';
 
 export function errorText(e: unknown): string {
   if (typeof e === 'string') return e;

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import type { Command } from './warden.ts';
 import { buildBundle, compile, formatDiagnosticWithCode, type Diagnostic } from '../compiler/src/index.ts';
 import { VALUE_QUERY_VAR, valueQuery } from '../compiler/src/query.ts';
-import { collect, errorText, HOST_BUILTINS, mergeData, readDocument, readSources, UsageError } from './policy-files.ts';
+import { collect, errorText, HOST_BUILTIN_NAMES, HOST_BUILTINS, mergeData, readDocument, readSources, UsageError } from './policy-files.ts';
 import { runTests } from './policy-test.ts';
 
 const USAGE = `usage:
@@ -78,7 +78,7 @@ async function evaluate(args: string[]): Promise<number> {
 
   // A single expression reports its value (like opa eval's expressions); otherwise bindings.
   const vq = valueQuery(query);
-  const host = { externalBuiltins: Object.keys(HOST_BUILTINS), print: true };
+  const host = { externalBuiltins: [...HOST_BUILTIN_NAMES], print: true };
   const r = await compile({ modules, entrypoints: [], queries: [{ name: 'eval', query: vq ?? query }], ...host });
   if (!r.wasm) {
     printDiagnostics(r.diagnostics);

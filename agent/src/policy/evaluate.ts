@@ -5,7 +5,7 @@ import { Decisions, type Decision } from '../../../wire/src/decision.ts';
 import type { PolicyInput } from '../../../wire/src/policy-input.ts';
 import { validate } from '../../../wire/src/validate.ts';
 import { ENTRYPOINT, type PolicyBundle } from './bundle.ts';
-import { compareSemver } from './semver.ts';
+import { HOST_BUILTINS } from './host-builtins/index.ts';
 
 export class PolicyEvaluationError extends Error {
   constructor(message: string) {
@@ -14,27 +14,6 @@ export class PolicyEvaluationError extends Error {
   }
 }
 
-/**
- * Builtins the SDK lacks and the policy may import; no I/O. time.now_ns is the host's clock: a
- * sandboxed module cannot read it, so the compiled policy calls out for it (as `warden policy`
- * does in the CLI).
- */
-const CUSTOM_BUILTINS = {
-  'time.now_ns': (): number => Date.now() * 1e6,
-  'semver.compare': (a: unknown, b: unknown): number => {
-    if (typeof a !== 'string' || typeof b !== 'string') throw new Error('semver.compare: operands must be strings');
-    return compareSemver(a, b);
-  },
-  'semver.is_valid': (a: unknown): boolean => {
-    if (typeof a !== 'string') return false;
-    try {
-      compareSemver(a, a);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-};
 
 function errorText(e: unknown): string {
   if (e instanceof Error) return e.message;
@@ -52,7 +31,7 @@ export class PolicyEngine {
   static async load(bundle: PolicyBundle): Promise<PolicyEngine> {
     let policy: LoadedPolicy;
     try {
-      policy = await loadPolicy(bundle.wasm, undefined, CUSTOM_BUILTINS);
+      policy = await loadPolicy(bundle.wasm, undefined, HOST_BUILTINS);
       policy.setData(bundle.data);
     } catch (e) {
       throw new PolicyEvaluationError(`cannot load policy.wasm: ${errorText(e)}`);

@@ -5,6 +5,7 @@
 //   exit 0: stdout = the wasm; last stderr line = `compile-stats {"ms":…,"max_rss_kb":…}`
 //   exit 1: the policy does not compile; stderr = the first diagnostics, one per line
 //   exit 2: bad request or internal error; stderr says which
+import { HOST_BUILTIN_NAMES } from '../../../agent/src/policy/host-builtins/names.ts';
 import { compile, formatDiagnostic } from '../../../compiler/src/index.ts';
 
 async function readStdin(): Promise<string> {
@@ -30,7 +31,7 @@ async function main(): Promise<number> {
     process.stderr.write('compile request needs modules [{file, source}] and entrypoints [string]\n');
     return 2;
   }
-  const out = await compile({ modules: modules as { file: string; source: string }[], entrypoints: entrypoints as string[] });
+  const out = await compile({ modules: modules as { file: string; source: string }[], entrypoints: entrypoints as string[], externalBuiltins: [...HOST_BUILTIN_NAMES] });
   if (!out.wasm || out.diagnostics.length > 0) {
     process.stderr.write(`${out.diagnostics.slice(0, 5).map(formatDiagnostic).join('\n')}\n`);
     return 1;
