@@ -40,6 +40,20 @@ after_type_error := 2
 d[input.name] contains input.missing
 d2[input.name] contains x if { x := input.name }
 o[input.name][input.missing] := 1
+
+# 5. Parse/check gaps (OPA's parser and rewriteLocalVars): a function without a body is true for
+#    the arguments it matches; a var repeated in a function's arguments requires equal arguments;
+#    a template string is a valid \`with\` value.
+g("x", _)
+bodyless_match if g("x", 1)
+bodyless_other if g("y", 1)
+h(x, x) if x > 0
+repeated_equal if h(2, 2)
+repeated_unequal if h(2, 3)
+tpl_in_with := v if {
+  y := "a"
+  v := input.name with input.name as $"{y}-{1}"
+}
 `;
 
 test('OPA answers: negation, zero-argument functions, builtin type errors, dynamic multi-value keys', async () => {
@@ -61,5 +75,8 @@ test('OPA answers: negation, zero-argument functions, builtin type errors, dynam
     d: {},
     d2: { n: ['n'] },
     o: {},
+    bodyless_match: true,
+    repeated_equal: true,
+    tpl_in_with: 'a-1',
   });
 });

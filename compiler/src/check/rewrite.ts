@@ -105,12 +105,14 @@ function declareVar(t: Term, scope: Scope, ctx: RewriteContext, how: 'assign' | 
     error(ctx, t.location, `${name} cannot be shadowed`);
     return t;
   }
-  if (scope.decl.has(name)) {
+  // A var repeated in a function's arguments (`h(x, x)`) is one var: the arguments must be equal.
+  const declared = scope.decl.get(name);
+  if (how === 'arg' && declared !== undefined) return varTerm(declared, t.location);
+  if (declared !== undefined) {
     error(ctx, t.location, `var ${name} assigned above (var \`${name}\` used before definition below)`);
   } else if (scope.used.has(name)) {
     error(ctx, t.location, `var ${name} referenced above (var \`${name}\` used before definition below)`);
   }
-  void how;
   const n = fresh(ctx, name);
   scope.decl.set(name, n);
   return varTerm(n, t.location);

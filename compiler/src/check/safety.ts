@@ -254,7 +254,13 @@ export function reorderBody(
       need.add(v);
     }
     for (const v of closureVars(e)) if (scopeNames.has(v)) need.add(v);
-    for (const w of e.with) if (!isFunctionName(w.value)) varsOf(w.value, false, need);
+    // A `with` value needs its own vars, and those of its closures that belong to this scope (a
+    // closure's local vars, e.g. a template string's, are its own).
+    for (const w of e.with) {
+      if (isFunctionName(w.value)) continue;
+      varsOf(w.value, true, need);
+      for (const v of varsOf(w.value, false)) if (scopeNames.has(v)) need.add(v);
+    }
     return need;
   });
 
@@ -309,6 +315,9 @@ export function reorderBody(
 }
 
 function reportUnsafe(ctx: SafetyContext, name: string, loc: Location): void {
+  // A template string's value var (`$"{x}"` → {__tplN__ | __tplN__ = x}) is unsafe only because a
+  // var of its expression is, and that one is reported by its own name.
+  if (/^__tpl\d+__$/.test(name)) return;
   const shown = ctx.original.get(name) ?? name;
   ctx.diagnostics.push(diagnostic('rego_unsafe_var_error', loc, `var ${shown} is unsafe`));
 }

@@ -300,8 +300,8 @@ class Parser {
       body = this.parseBraceBody();
     } else if (this.regoVersion === 1 && v0MultiValue) {
       this.fail('`contains` keyword is required for partial set rules', startTok);
-    } else if (head.contains || explicitValue) {
-      // `p contains x`, `p := 1`, `f(x) := x`: no body.
+    } else if (head.contains || explicitValue || head.args !== null) {
+      // `p contains x`, `p := 1`, `f(x) := x`, `f("x", _)` (value true): no body.
       body = trueBody(head.location);
     } else {
       this.fail('rule must have a body or assignment', startTok);

@@ -43,6 +43,10 @@ test('checks: unsafe vars are reported with their location', () => {
   assert.deepEqual(errors('package t\np[x] if { true }'), ['m0.rego:2:3: var x is unsafe']);
   assert.deepEqual(errors('package t\np := y if { not q[y] }\nq := {}'), ['m0.rego:2:19: var y is unsafe', 'm0.rego:2:6: var y is unsafe']);
   assert.deepEqual(errors('package t\np := [x | y > 1]').sort(), ['m0.rego:2:11: var y is unsafe', 'm0.rego:2:7: var x is unsafe']);
+  // A template string's unsafe var is named as written, never by the compiler's internal var,
+  // inside `with` too.
+  assert.deepEqual(errors('package t\np := $"{zz}"'), ['m0.rego:2:9: var zz is unsafe']);
+  assert.deepEqual(errors('package t\nq := input.x\np if {\n  q == "a" with input.x as $"{zz}"\n}'), ['m0.rego:4:31: var zz is unsafe']);
   // Wildcards and negation-local vars are fine inside `not`.
   ok('package t\np if { not input.deny[_] }', 'package u\nq if { not input.x[k] == 1 }');
 });
