@@ -46,7 +46,8 @@ export function opa_builtin_json_marshal_with_options(x: usize, opts: usize): us
       explicit = true;
       pretty = bool_get(v);
     } else {
-      err_begin();
+      // OPA reports an unknown option as a type error of operand 2.
+      err_begin('eval_type_error');
       err_str('json.marshal_with_options: object contained unknown key ');
       if (vtype(k) == TYPE_STRING) {
         err_str('"');

@@ -10,10 +10,10 @@ import { opa_array_append } from '../collections';
 import { opa_value_equal } from '../compare';
 import { num_compare } from '../number';
 import { opa_json_parse } from '../json';
-import { b64_decode } from '../lib/base64';
+import { b64_decode, b64_error_at } from '../lib/base64';
 import { hmac, H_SHA256, H_SHA384, H_SHA512, digest_len } from '../lib/hash';
 import { is_str, sp, sl } from './support/text';
-import { type_error, builtin_error, err_begin, err_str, err_bytes, err_end } from './support/errors';
+import { type_error, builtin_error, err_begin, err_str, err_bytes, err_end, err_int } from './support/errors';
 
 // The three sections of the last split token: [start, end) offsets into the token bytes.
 let s0: usize = 0; let e0: usize = 0;
@@ -90,20 +90,31 @@ let pay: usize = 0;
 let sig: usize = 0;
 let sigLen: usize = 0;
 
+/** Go's wording: "JWT header had invalid encoding: illegal base64 data at input byte 13". */
+function bad_encoding(name: string, part: string): usize {
+  err_begin();
+  err_str(name);
+  err_str(': JWT ');
+  err_str(part);
+  err_str(' had invalid encoding: illegal base64 data at input byte ');
+  err_int(<i64>b64_error_at);
+  return err_end();
+}
+
 /** Decodes tok (following nested "cty": "JWT" tokens); false after reporting an error. */
 function decode(name: string, tok: usize): bool {
   if (!split(name, tok)) return false;
   const p = sp(tok);
   const h = b64url(p, s0, e0);
-  if (h == 0) return builtin_error(name, 'JWT header had invalid encoding: illegal base64 data') != 0;
+  if (h == 0) return bad_encoding(name, 'header') != 0;
   hdr = json_object(h, dec_len);
   if (hdr == 0) return builtin_error(name, 'JWT header is not a JSON object') != 0;
   if (field(hdr, 'enc') != 0) return builtin_error(name, 'JWT is a JWE object, which is not supported') != 0;
   const pl = b64url(p, s1, e1);
-  if (pl == 0) return builtin_error(name, 'JWT payload had invalid encoding: illegal base64 data') != 0;
+  if (pl == 0) return bad_encoding(name, 'payload') != 0;
   const plLen = dec_len;
   const sg = b64url(p, s2, e2);
-  if (sg == 0) return builtin_error(name, 'JWT signature had invalid encoding: illegal base64 data') != 0;
+  if (sg == 0) return bad_encoding(name, 'signature') != 0;
   sig = sg;
   sigLen = dec_len;
   if (str_is(field(hdr, 'cty'), 'JWT')) {

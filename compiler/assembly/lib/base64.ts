@@ -66,6 +66,9 @@ function val(c: u32, url: bool): i32 {
   return -1;
 }
 
+/** Where the last failed b64_decode found bad input (Go's CorruptInputError offset). */
+export let b64_error_at: usize = 0;
+
 /**
  * Decodes into out (needs n*3/4+3 bytes). Returns the output length or -1 if invalid.
  * pad: padding required (Go's StdEncoding/URLEncoding); otherwise it must be absent.
@@ -81,7 +84,10 @@ export function b64_decode(p: usize, n: usize, out: usize, url: bool, pad: bool)
     if (c == 10 || c == 13) continue;
     if (c == 61) break;
     const v = val(c, url);
-    if (v < 0) return -1;
+    if (v < 0) {
+      b64_error_at = i;
+      return -1;
+    }
     acc = (acc << 6) | <u32>v;
     bits += 6;
     count++;
@@ -92,19 +98,32 @@ export function b64_decode(p: usize, n: usize, out: usize, url: bool, pad: bool)
     }
   }
   const rem = count % 4;
-  if (rem == 1) return -1;
+  if (rem == 1) {
+    b64_error_at = i - 1;
+    return -1;
+  }
   if (i < n) {
     // Padding present.
-    if (!pad) return -1;
+    if (!pad) {
+      b64_error_at = i;
+      return -1;
+    }
     let pads: usize = 0;
     for (; i < n; i++) {
       const c = load<u8>(p + i);
       if (c == 10 || c == 13) continue;
-      if (c != 61) return -1;
+      if (c != 61) {
+        b64_error_at = i;
+        return -1;
+      }
       pads++;
     }
-    if (rem == 0 || pads != 4 - rem) return -1;
+    if (rem == 0 || pads != 4 - rem) {
+      b64_error_at = n;
+      return -1;
+    }
   } else if (pad && rem != 0) {
+    b64_error_at = n;
     return -1;
   }
   return <isize>(q - out);

@@ -23,6 +23,9 @@ test('io.jwt.decode returns header, payload and hex signature', () => {
   assert.deepEqual(b.call('io.jwt.decode', t), [{ alg: 'HS256', typ: 'JWT' }, { iss: 'opa', sub: '0' }, sigHex]);
   assert.match(err(b.strict('io.jwt.decode', 'abc')), /encoded JWT had no period separators/);
   assert.match(err(b.strict('io.jwt.decode', 'a.b')), /encoded JWT must have 3 sections, found 2/);
+  // Go's base64 error names the offset of the first bad byte within the section (OPA's wording).
+  assert.match(err(b.strict('io.jwt.decode', 'eyJhbGciOiJIU^%zI1NiJ9.e30.e30')), /eval_builtin_error: io.jwt.decode: JWT header had invalid encoding: illegal base64 data at input byte 13$/);
+  assert.match(err(b.strict('io.jwt.decode', 'e30.e3^0.e30')), /JWT payload had invalid encoding: illegal base64 data at input byte 2$/);
 });
 
 test('io.jwt.verify_hs256/384/512', () => {
