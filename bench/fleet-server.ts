@@ -1,7 +1,8 @@
 // Child process of bench/fleet.ts: one warden server (buildServer + signed bundles + push) on
 // 127.0.0.1, so its RSS is measured apart from the simulated agents. Prints one JSON line with the
 // port, enroll secret and an admin API token, then answers {cmd:'rss'} over IPC.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { buildServer } from '../server/src/app.ts';
 import { openStore } from '../server/src/store/open.ts';
@@ -55,9 +56,24 @@ const sampler = setInterval(() => {
 }, 200);
 // The bench died (timeout, Ctrl-C): do not outlive it.
 process.on('disconnect', () => process.exit(1));
-process.on('message', (m: { cmd?: string }) => {
+// --server-cpu-prof: V8 CPU profiles of single phases (check-ins, rollout), so each shows only its own work.
+const profiler = process.env.BENCH_CPU_PROF_DIR ? new Session() : null;
+profiler?.connect();
+const profile = async (m: { cmd?: string; name?: string }): Promise<void> => {
+  if (!profiler) return void process.send?.({ profiled: false });
+  if (m.cmd === 'prof-start') {
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  } else {
+    const { profile: p } = await profiler.post('Profiler.stop');
+    writeFileSync(join(process.env.BENCH_CPU_PROF_DIR as string, `${m.name ?? 'phase'}.cpuprofile`), JSON.stringify(p));
+  }
+  process.send?.({ profiled: true });
+};
+process.on('message', (m: { cmd?: string; name?: string }) => {
+  if (m.cmd === 'prof-start' || m.cmd === 'prof-stop') void profile(m);
   if (m.cmd === 'rss') process.send?.({ rss: process.memoryUsage().rss, peakRss });
-  if (m.cmd === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+  if (m.cmd === 'cpu') process.send?.({ cpu: process.cpuUsage(), touches: { ...store.statusTouches.stats } });
   if (m.cmd === 'stop') {
     clearInterval(sampler);
     void (async () => {

@@ -1,6 +1,7 @@
 // bench/fleet: N simulated agents against a real warden server on loopback.
 //
 //   node --import tsx bench/fleet.ts [--agents 1000] [--db sqlite|postgres] [--seconds 10] [--concurrency 64]
+//                                    [--server-cpu-prof <folder>]   (the server's V8 CPU profile, to find where its µs go)
 //
 // The server runs in a child process (bench/fleet-server.ts) so its RSS is its own. Each simulated
 // agent speaks the real protocol with the agent's own client code: enroll, download + verify the
@@ -42,6 +43,8 @@ const { values } = parseArgs({
     db: { type: 'string', default: 'sqlite' },
     seconds: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '64' },
+    // Writes the server process's V8 CPU profiles of the check-in window and of the rollout (checkins.cpuprofile, rollout.cpuprofile) into this folder.
+    'server-cpu-prof': { type: 'string' },
   },
 });
 const N = Number(values.agents);
@@ -83,6 +86,7 @@ const child = fork(serverBundle, [], {
   execArgv: [],
   env: {
     ...process.env,
+    ...(values['server-cpu-prof'] ? { BENCH_CPU_PROF_DIR: values['server-cpu-prof'] } : {}),
     BENCH_DATA_DIR: join(dir, 'server'),
     ...(values.db === 'postgres' ? { BENCH_DATABASE: pgUrl, BENCH_PG_SCHEMA: schema } : {}),
   },
@@ -104,12 +108,23 @@ const rss = (): Promise<{ rss: number; peakRss: number }> =>
     child.send({ cmd: 'rss' });
   });
 
-/** The server process's CPU time so far (user + system, µs). */
-const serverCpu = (): Promise<number> =>
+/** Starts or stops (and writes) the server's CPU profile of one phase when --server-cpu-prof asked for it. */
+const serverProfile = async (cmd: 'prof-start' | 'prof-stop', name: string): Promise<void> => {
+  if (!values['server-cpu-prof']) return;
+  await new Promise((resolve) => {
+    child.once('message', resolve);
+    child.send({ cmd, name });
+  });
+};
+
+/** Check-ins that repeated the stored status: batches run, check-ins recorded by them, check-ins sent on to the full write. */
+type Touches = { batches: number; recorded: number; missed: number };
+/** The server process's CPU time so far (user + system, µs), and its status-repeat counters. */
+const serverCpu = (): Promise<{ us: number; touches: Touches }> =>
   new Promise((resolve) => {
     child.once('message', (m) => {
-      const c = (m as { cpu: NodeJS.CpuUsage }).cpu;
-      resolve(c.user + c.system);
+      const { cpu: c, touches } = m as { cpu: NodeJS.CpuUsage; touches: Touches };
+      resolve({ us: c.user + c.system, touches });
     });
     child.send({ cmd: 'cpu' });
   });
@@ -208,6 +223,7 @@ say(`  first sync:        ${N} signed bundles downloaded + verified in ${firstSy
 // 3. Sustained check-ins: `CONC` workers post status round-robin over the fleet for SECONDS.
 const lat: number[] = [];
 let errors = 0;
+await serverProfile('prof-start', 'checkins');
 const cpu0 = await serverCpu();
 const until = performance.now() + SECONDS * 1000;
 let rr = 0;
@@ -228,10 +244,14 @@ await Promise.all(
 const checkinsPerS = lat.length / SECONDS;
 // CPU the server spent per check-in: what the machine's load cannot inflate much, and what bounds
 // the rate one server core could sustain were it not shared with the load generator and others.
-const cpuPerCheckin = (await serverCpu()) - cpu0;
+const cpu1 = await serverCpu();
+const cpuPerCheckin = cpu1.us - cpu0.us;
+const touched = { batches: cpu1.touches.batches - cpu0.touches.batches, recorded: cpu1.touches.recorded - cpu0.touches.recorded, missed: cpu1.touches.missed - cpu0.touches.missed };
+await serverProfile('prof-stop', 'checkins');
 const usPerCheckin = cpuPerCheckin / Math.max(1, lat.length);
 say(`  check-ins:         ${checkinsPerS.toFixed(0)}/s sustained over ${SECONDS} s (${CONC} concurrent), p50 ${ms(pct(lat, 50))}, p99 ${ms(pct(lat, 99))}, errors ${errors}`);
 say(`  server CPU:        ${usPerCheckin.toFixed(0)} µs per check-in (user + system) → one server core alone could take ~${(1e6 / usPerCheckin).toFixed(0)}/s`);
+say(`  repeats:           ${touched.recorded} check-ins repeated the stored status (last_seen_at only, ${touched.batches} batched writes, ${(touched.recorded / Math.max(1, touched.batches)).toFixed(1)} per write); ${touched.missed} written in full`);
 
 // 4. Every agent holds the push WebSocket.
 let hellos = 0;
@@ -265,6 +285,7 @@ say(`  push connections:  ${hellos}/${N}; server RSS ${mb(rssConnected.rss)}`);
 // 5. IT bans a tool through the admin API; measure until every agent applied the new bundle.
 const list = JSON.parse(readFileSync('policies/examples/ban-claude-code.json', 'utf8')) as BanList;
 list.rules.push({ id: `bench-${Date.now()}`, action: 'block', match: { tools: ['cursor'] } });
+await serverProfile('prof-start', 'rollout');
 tBan = performance.now();
 const put = await axios.put(`${server}/api/v1/bans`, { list, why: 'bench: ban change' }, { headers: { authorization: `Bearer ${info.token}` }, validateStatus: () => true });
 const putMs = performance.now() - tBan;
@@ -272,6 +293,7 @@ if (put.status !== 200) throw new Error(`ban change refused: ${put.status} ${JSO
 const timeout = setTimeout(() => allApplied(), 300_000);
 await done;
 clearTimeout(timeout);
+await serverProfile('prof-stop', 'rollout');
 const apply = sims.map((s) => s.appliedAt).filter((x): x is number => x !== undefined);
 const revisions = new Set(sims.map((s) => s.revision));
 const rssEnd = await rss();

@@ -170,6 +170,13 @@ CREATE TABLE webhook_dead_letters (
   last_status INTEGER, last_error TEXT NOT NULL, dead_at BIGINT NOT NULL, redelivered_at BIGINT, UNIQUE (webhook_id, event_seq));
 `,
   },
+  {
+    version: 7,
+    name: 'status digest',
+    // SHA-256 of the status the server stored for a device (store/status-touch.ts): a check-in that
+    // repeats it only moves last_seen_at, in one statement shared with the check-ins arriving with it.
+    common: 'ALTER TABLE devices ADD COLUMN status_hash TEXT;',
+  },
 ];
 
 export function migrationSql(m: Migration, dialect: Dialect): string {

@@ -4,6 +4,7 @@ import { isUniqueViolation, type SqlDriver, type SqlExecutor, type SqlValue } fr
 import { MIGRATIONS, migrationSql } from './migrations.ts';
 import { InventoryRollupCache } from './inventory-rollup.ts';
 import { GroupCommit } from './group-commit.ts';
+import { StatusTouches, statusDigest } from './status-touch.ts';
 import { complianceHistory, fleetSummary, inventoryWhere, listFleetDevices, sampleCompliance } from './fleet-sql.ts';
 import { EVENTS_CHANNEL, appendIntegrationEvents, type NewIntegrationEvent } from '../integrations/event-log.ts';
 import { auditEvent, healthChange, inventoryChange, type ItemFacts } from '../integrations/derive.ts';
@@ -105,9 +106,12 @@ export class SqlRepository implements Repository {
   private readonly rollup: InventoryRollupCache;
   /** Check-ins' status writes, committed together (group commit): one transaction per batch, not per check-in. */
   private readonly statusWrites: GroupCommit;
+  /** Check-ins repeating the stored status: one statement per batch moves their last_seen_at. */
+  readonly statusTouches: StatusTouches;
   constructor(private readonly db: SqlDriver) {
     this.rollup = new InventoryRollupCache(db);
     this.statusWrites = new GroupCommit(db);
+    this.statusTouches = new StatusTouches(db);
   }
 
   get dialect() {
@@ -327,8 +331,12 @@ export class SqlRepository implements Repository {
   async setDeviceStatus(id: string, at: number, bundleRevision: string | null, status: Record<string, unknown>, verdict?: DeviceVerdict): Promise<void> {
     // bundle_applied_at moves only when the reported revision changes (NULL = NULL is not true: a first
     // revision after none sets it too).
-    const sets = ['last_seen_at = ?', 'bundle_applied_at = CASE WHEN bundle_revision = ? THEN bundle_applied_at ELSE ? END', 'bundle_revision = ?', 'status_json = ?'];
-    const vals: SqlValue[] = [at, bundleRevision, bundleRevision === null ? null : at, bundleRevision, JSON.stringify(status)];
+    const statusJson = JSON.stringify(status);
+    // The same status as the one stored (the server's own digest of it): only last_seen_at moves.
+    const digest = statusDigest(bundleRevision, statusJson, verdict);
+    if (await this.statusTouches.touch(id, at, digest)) return;
+    const sets = ['last_seen_at = ?', 'bundle_applied_at = CASE WHEN bundle_revision = ? THEN bundle_applied_at ELSE ? END', 'bundle_revision = ?', 'status_json = ?', 'status_hash = ?'];
+    const vals: SqlValue[] = [at, bundleRevision, bundleRevision === null ? null : at, bundleRevision, statusJson, digest];
     if (verdict) {
       sets.push('compliance = ?', 'strictest_action = ?', 'banned_tools = ?');
       vals.push(verdict.compliance, verdict.strictestAction, verdict.bannedTools.join(' '));

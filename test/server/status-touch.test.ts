@@ -1,0 +1,142 @@
+// A check-in repeating the status the server stored only moves last_seen_at, in one statement per
+// batch (server/src/store/status-touch.ts); anything else — a changed status, a digest another node
+// stored, a device sending what another device stored — takes the full path and is recorded as sent.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { STORE_KINDS, enroll, http, pgNote, startFleet, type Fleet } from './helpers.ts';
+import { openStore } from '../../server/src/store/open.ts';
+
+interface DeviceRow {
+  last_seen_at: number;
+  status_json: string;
+  status_hash: string | null;
+  bundle_revision: string | null;
+  bundle_applied_at: number | null;
+  compliance: string | null;
+}
+
+const row = async (f: Fleet, id: string): Promise<DeviceRow> => {
+  const r = await f.store.driver.get<DeviceRow>('SELECT last_seen_at, status_json, status_hash, bundle_revision, bundle_applied_at, compliance FROM devices WHERE id = ?', [id]);
+  assert.ok(r, `device ${id} exists`);
+  return {
+    last_seen_at: Number(r.last_seen_at), status_json: r.status_json, status_hash: r.status_hash, bundle_revision: r.bundle_revision,
+    bundle_applied_at: r.bundle_applied_at === null ? null : Number(r.bundle_applied_at), compliance: r.compliance,
+  };
+};
+const healthEvents = async (f: Fleet, id: string): Promise<number> =>
+  Number((await f.store.driver.get<{ n: unknown }>("SELECT COUNT(*) AS n FROM integration_events WHERE type = 'agent.health' AND device_id = ?", [id]))?.n);
+
+/** From now on: batches of repeats run, check-ins they recorded, check-ins sent on to the full path. */
+function countWrites(f: Fleet): () => { batches: number; recorded: number; missed: number } {
+  const s0 = { ...f.store.statusTouches.stats };
+  return () => {
+    const s = f.store.statusTouches.stats;
+    return { batches: s.batches - s0.batches, recorded: s.recorded - s0.recorded, missed: s.missed - s0.missed };
+  };
+}
+
+const decision = (tool: string, action: string) => ({ finding: `${tool}:npm:alice`, tool, action, rule: 'r1', monitor: false, grace_until: null });
+
+for (const kind of STORE_KINDS) {
+  test(`status check-ins: a repeat only moves last_seen_at, a change is recorded in full (${kind.name})${pgNote}`, async () => {
+    let clock = 1_800_000_000_000;
+    const f = await startFleet(kind, { now: () => clock });
+    try {
+      const a = await enroll(f.url, f.enrollSecret, 'touch-a');
+      const status = { bundle_revision: 'rev-1', agent_version: '1.0.0', errors: [], decisions: [decision('cursor', 'block')] };
+      const post = async (cred: string, body: unknown) => {
+        const r = await http(f.url, 'POST', '/api/v1/agent/status', { token: cred, body });
+        assert.equal(r.status, 200, r.text);
+      };
+
+      await post(a.credential, status);
+      const first = await row(f, a.deviceId);
+      assert.equal(first.last_seen_at, clock);
+      assert.equal(first.bundle_applied_at, clock);
+      assert.equal(first.compliance, 'noncompliant');
+      assert.match(first.status_hash ?? '', /^[A-Za-z0-9_-]{43}$/, 'the digest of what was stored');
+      assert.equal(await healthEvents(f, a.deviceId), 1, 'first status: one health event');
+
+      // The same status again: recorded by the batch of repeats; only last_seen_at moved.
+      const writes = countWrites(f);
+      clock += 60_000;
+      await post(a.credential, status);
+      assert.deepEqual(writes(), { batches: 1, recorded: 1, missed: 0 });
+      const again = await row(f, a.deviceId);
+      assert.equal(again.last_seen_at, clock);
+      assert.deepEqual({ ...again, last_seen_at: first.last_seen_at }, first, 'nothing else changed');
+      assert.equal(await healthEvents(f, a.deviceId), 1, 'no health event for a repeat');
+
+      // A changed status (an error appeared) is recorded in full, with its health event.
+      clock += 60_000;
+      await post(a.credential, { ...status, errors: ['scan failed: EACCES'] });
+      assert.deepEqual(writes(), { batches: 2, recorded: 1, missed: 1 }, 'the full path ran');
+      const changed = await row(f, a.deviceId);
+      assert.deepEqual(JSON.parse(changed.status_json).errors, ['scan failed: EACCES']);
+      assert.notEqual(changed.status_hash, first.status_hash);
+      assert.equal(changed.bundle_applied_at, first.bundle_applied_at, 'same revision: applied time kept');
+      assert.equal(await healthEvents(f, a.deviceId), 2);
+
+      // A new bundle revision (a rollout's acknowledgement) is recorded in full: applied time moves.
+      clock += 60_000;
+      await post(a.credential, { ...status, bundle_revision: 'rev-2' });
+      const rolled = await row(f, a.deviceId);
+      assert.equal(rolled.bundle_revision, 'rev-2');
+      assert.equal(rolled.bundle_applied_at, clock);
+
+      // Another device sending exactly what device A stored gets no shortcut: its own row holds no such
+      // digest, so its status is recorded in full as its own.
+      const b = await enroll(f.url, f.enrollSecret, 'touch-b');
+      const before = writes().missed;
+      await post(b.credential, { ...status, bundle_revision: 'rev-2' });
+      assert.equal(writes().missed, before + 1, 'no shortcut for device B');
+      const rb = await row(f, b.deviceId);
+      assert.equal(rb.bundle_revision, 'rev-2');
+      assert.equal(rb.compliance, 'noncompliant');
+      assert.equal(rb.status_hash, rolled.status_hash, 'the digest is of the content only');
+    } finally {
+      await f.close();
+    }
+  });
+
+  test(`status check-ins: another server node stored a different status meanwhile → the repeat is written in full (${kind.name})${pgNote}`, async () => {
+    const f = await startFleet(kind);
+    // A second node: its own store on the same database.
+    const other = await openStore(kind.name === 'postgres' ? { database: process.env.WARDEN_TEST_PG_URL as string, pgSchema: f.pgSchema as string } : { dataDir: f.dir });
+    try {
+      const a = await enroll(f.url, f.enrollSecret, 'touch-node');
+      const s1 = { bundle_revision: 'rev-1', agent_version: '1.0.0', errors: [] };
+      assert.equal((await http(f.url, 'POST', '/api/v1/agent/status', { token: a.credential, body: s1 })).status, 200);
+      await other.setDeviceStatus(a.deviceId, Date.now(), 'rev-0', { agent_version: '0.9.0', errors: ['old agent'] });
+      assert.equal((await row(f, a.deviceId)).bundle_revision, 'rev-0', 'the other node wrote');
+      // The device repeats s1 to this node: the stored digest is the other node's, so s1 is written again.
+      const writes = countWrites(f);
+      assert.equal((await http(f.url, 'POST', '/api/v1/agent/status', { token: a.credential, body: s1 })).status, 200);
+      assert.deepEqual(writes(), { batches: 1, recorded: 0, missed: 1 });
+      const r = await row(f, a.deviceId);
+      assert.equal(r.bundle_revision, 'rev-1');
+      assert.deepEqual(JSON.parse(r.status_json), { agent_version: '1.0.0', errors: [] });
+    } finally {
+      await other.close();
+      await f.close();
+    }
+  });
+
+  test(`status check-ins: 60 devices repeating their status at once share one statement, each keeps its own time (${kind.name})${pgNote}`, async () => {
+    let clock = 1_800_000_000_000;
+    const f = await startFleet(kind, { now: () => clock++ });
+    try {
+      const devices = await Promise.all(Array.from({ length: 60 }, (_, i) => enroll(f.url, f.enrollSecret, `touch-${i}`)));
+      const body = (i: number) => ({ bundle_revision: 'rev-1', agent_version: '1.0.0', errors: i % 2 ? [] : [`error ${i}`] });
+      for (const [i, d] of devices.entries()) assert.equal((await http(f.url, 'POST', '/api/v1/agent/status', { token: d.credential, body: body(i) })).status, 200);
+      // Straight through the store (HTTP requests from one test process trickle in over many turns of the event loop).
+      const writes = countWrites(f);
+      const times = devices.map((_, i) => 1_900_000_000_000 + i);
+      await Promise.all(devices.map((d, i) => f.store.setDeviceStatus(d.deviceId, times[i] as number, 'rev-1', { agent_version: '1.0.0', errors: body(i).errors })));
+      assert.deepEqual(writes(), { batches: 1, recorded: 60, missed: 0 });
+      for (const [i, d] of devices.entries()) assert.equal((await row(f, d.deviceId)).last_seen_at, times[i]);
+    } finally {
+      await f.close();
+    }
+  });
+}
