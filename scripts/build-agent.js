@@ -12,6 +12,14 @@ import { fileURLToPath } from 'node:url';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_AGENT_BUNDLE = join(REPO, 'build', 'warden-agent.mjs');
+/** The resident daemon of `warden-agent run` (agent/src/sync/daemon.ts), always beside the full bundle. */
+export const daemonBundleOf = (outfile) => join(dirname(outfile), 'warden-agentd.mjs');
+
+/**
+ * What the daemon bundle must not hold: the cycle's libraries (they load in the short-lived cycle
+ * child and leave with it) — each would add megabytes to the agent's idle RSS (issue 17).
+ */
+const DAEMON_FORBIDDEN = /(^|\/)node_modules\/(axios|ajv|ajv-formats|@open-policy-agent|systeminformation|node-cron|plist|bplist-parser|yaml|smol-toml|tar)\//;
 
 /** What must never reach the agent: the Rego compiler and its WASM toolchain. */
 const FORBIDDEN_INPUT = [/^compiler\//, /(^|\/)node_modules\/binaryen\//, /(^|\/)node_modules\/assemblyscript\//];
@@ -30,6 +38,20 @@ export function forbiddenContent(inputs, text) {
  * `warden-agent` never imports a half-written file). Returns its size and bundled source inputs.
  */
 export async function buildAgent(outfile = DEFAULT_AGENT_BUNDLE) {
+  const full = await buildOne(outfile, "import { main } from './agent/src/cli.ts';\nprocess.exitCode = await main(process.argv.slice(2));\n", []);
+  // The daemon: `run` only; its cycles run the full bundle beside it (never a file found elsewhere).
+  const daemonEntry = [
+    "import { fileURLToPath } from 'node:url';",
+    "import { runDaemon } from './agent/src/sync/daemon-command.ts';",
+    "const [cmd, ...rest] = process.argv.slice(2);",
+    "if (cmd !== 'run') { process.stderr.write('warden-agentd: only `run` (use warden-agent)\\n'); process.exitCode = 2; }",
+    "else process.exitCode = await runDaemon(rest, fileURLToPath(new URL('./warden-agent.mjs', import.meta.url)));",
+  ].join('\n');
+  const daemon = await buildOne(daemonBundleOf(outfile), daemonEntry, [DAEMON_FORBIDDEN]);
+  return { ...full, daemon };
+}
+
+async function buildOne(outfile, entry, forbidden) {
   const esbuild = await import('esbuild');
   mkdirSync(dirname(outfile), { recursive: true });
   const tmp = `${outfile}.${process.pid}.tmp`;
@@ -37,7 +59,7 @@ export async function buildAgent(outfile = DEFAULT_AGENT_BUNDLE) {
     const result = await esbuild.build({
       // The entry runs the CLI, so `node build/warden-agent.mjs scan …` works as well as bin/warden-agent.js.
       stdin: {
-        contents: "import { main } from './agent/src/cli.ts';\nprocess.exitCode = await main(process.argv.slice(2));\n",
+        contents: entry,
         resolveDir: REPO,
         sourcefile: 'warden-agent-entry.ts',
         loader: 'ts',
@@ -59,8 +81,8 @@ export async function buildAgent(outfile = DEFAULT_AGENT_BUNDLE) {
     const inputs = Object.keys(result.metafile.inputs)
       .filter((p) => !p.startsWith('<'))
       .map((p) => relative(REPO, resolve(REPO, p)).split('\\').join('/'));
-    const bad = forbiddenContent(inputs, readFileSync(tmp, 'utf8'));
-    if (bad.length) throw new AgentBundleError(`agent bundle must not contain the compiler or binaryen; found: ${bad.slice(0, 10).join(', ')}`);
+    const bad = [...forbiddenContent(inputs, readFileSync(tmp, 'utf8')), ...inputs.filter((p) => forbidden.some((re) => re.test(p)))];
+    if (bad.length) throw new AgentBundleError(`agent bundle ${relative(REPO, outfile)} must not contain ${forbidden.length ? "the compiler, binaryen or the cycle's libraries" : 'the compiler or binaryen'}; found: ${bad.slice(0, 10).join(', ')}`);
     renameSync(tmp, outfile);
     renameSync(`${tmp}.map`, `${outfile}.map`);
     const sources = inputs.filter((p) => !p.includes('node_modules/'));
@@ -76,6 +98,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   try {
     const r = await buildAgent(process.argv[2] ? resolve(process.argv[2]) : undefined);
     process.stdout.write(`agent bundle: ${relative(process.cwd(), r.outfile)} ${(r.bytes / 1024 / 1024).toFixed(2)} MB (${r.sources.length} agent/wire sources, ${r.inputs.length - r.sources.length} from node_modules; no compiler, no binaryen)\n`);
+    const d = r.daemon;
+    process.stdout.write(`agent daemon bundle: ${relative(process.cwd(), d.outfile)} ${(d.bytes / 1024).toFixed(0)} kB (${d.sources.length} agent/wire sources, ${d.inputs.length - d.sources.length} from node_modules; none of the cycle's libraries)\n`);
   } catch (e) {
     process.stderr.write(`build-agent: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exitCode = 1;

@@ -10,6 +10,10 @@ const commands: Record<string, () => Promise<Command>> = {
   quarantine: async () => (await import('./enforce/quarantine-command.ts')).default,
   configure: async () => (await import('./enforce/configure-command.ts')).default,
 };
+/** Not listed in the usage: started by the daemon only (sync/daemon.ts). */
+const hidden: Record<string, () => Promise<Command>> = {
+  __cycle: async () => (await import('./sync/cycle-command.ts')).default,
+};
 
 export function usage(): string {
   const names = Object.keys(commands).sort();
@@ -22,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage());
     return name ? 0 : 2;
   }
-  const load = commands[name];
+  const load = commands[name] ?? hidden[name];
   if (!load) {
     process.stderr.write(`warden-agent: unknown command '${name}'\n${usage()}`);
     return 2;

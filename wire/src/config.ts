@@ -32,6 +32,14 @@ export const AgentConfig = Type.Object(
     request_timeout_ms: Type.Integer({ minimum: 100 }),
     upload_batch: Type.Integer({ minimum: 1, maximum: 5000, description: 'events per upload request' }),
     dry_run: Type.Boolean({ description: 'evaluate and report, but enforce nothing locally' }),
+    process_watch: Type.Optional(
+      Type.Boolean({ description: 'run the process watch between cycles; default: on when scanning the real machine, off with a root folder (tests, demo, benches turn it on with --watch)' }),
+    ),
+    cycle_timeout_ms: Type.Integer({
+      minimum: 1000,
+      maximum: 3_600_000,
+      description: 'a cycle child (sync, scan, evaluate, enforce) still running after this long is killed; the daemon reports it and retries',
+    }),
   },
   { additionalProperties: false },
 );
@@ -46,4 +54,5 @@ export const AGENT_CONFIG_DEFAULTS = {
   request_timeout_ms: 30_000,
   upload_batch: 500,
   dry_run: false,
+  cycle_timeout_ms: 10 * 60 * 1000,
 } as const satisfies Partial<AgentConfig>;

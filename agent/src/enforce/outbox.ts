@@ -8,6 +8,7 @@ import { EnforcementEvent } from '../../../wire/src/event.ts';
 import { check } from '../../../wire/src/validate.ts';
 import { appendLineDurable, fsyncDir } from './durable.ts';
 import { dirname } from 'node:path';
+import { ackSpool, readSpool } from './watch-spool.ts';
 
 export type NewEvent = Omit<EnforcementEvent, 'id' | 'time'>;
 
@@ -38,17 +39,29 @@ export function readEvents(path: string): EnforcementEvent[] {
   return out;
 }
 
-/** Moves the outbox aside and returns its events (plus any earlier un-acked take). */
-export function takeOutbox(outboxPath: string): { events: EnforcementEvent[]; taken: string } {
+export interface TakenOutbox {
+  file: string;
+  /** The daemon's process-watch events spooled one file each (watch-spool.ts). */
+  spooled: string[];
+}
+
+/**
+ * Moves the outbox aside and returns its events (plus any earlier un-acked take), and the events the
+ * daemon's process watch spooled meanwhile (each checked like an outbox line).
+ */
+export function takeOutbox(outboxPath: string): { events: EnforcementEvent[]; taken: TakenOutbox } {
   const taken = `${outboxPath}.taken`;
   if (!existsSync(taken) && existsSync(outboxPath)) {
     renameSync(outboxPath, taken);
     fsyncDir(dirname(outboxPath));
   }
-  return { events: readEvents(taken), taken };
+  const spool = readSpool(outboxPath);
+  const spooled = spool.values.filter((v): v is EnforcementEvent => check(EnforcementEvent, v).length === 0);
+  return { events: [...readEvents(taken), ...spooled], taken: { file: taken, spooled: spool.files } };
 }
 
-export function ackOutbox(taken: string): void {
-  rmSync(taken, { force: true });
-  fsyncDir(dirname(taken));
+export function ackOutbox(taken: TakenOutbox): void {
+  rmSync(taken.file, { force: true });
+  fsyncDir(dirname(taken.file));
+  ackSpool(taken.spooled);
 }

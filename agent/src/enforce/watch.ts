@@ -6,8 +6,9 @@
 // paths. argv alone never matches. A match is terminated (short SIGTERM grace, then SIGKILL),
 // re-checked right before each signal.
 import { existsSync, readFileSync } from 'node:fs';
-import { Type, type Static } from '@sinclair/typebox';
-import { check } from '../../../wire/src/validate.ts';
+import { Type } from '@sinclair/typebox';
+import { WatchTarget } from '../../../wire/src/cycle-result.ts';
+import { checkLight } from '../../../wire/src/validate-light.ts';
 import { writeFileDurable } from './durable.ts';
 import { runningFiles } from '../process/attribute.ts';
 import { processSource, procfsSource, type ProcessSource, type SourceKind } from '../process/source.ts';
@@ -30,18 +31,8 @@ const YOUNG_POLLS = 4;
 /** Every this many polls every pid's executable is re-read (a delayed exec). */
 const SWEEP_EVERY = 10;
 
-export const WatchTarget = Type.Object(
-  {
-    tool: Type.String(),
-    finding: Type.String(),
-    rule: Type.String(),
-    reason: Type.String(),
-    bundle_revision: Type.String(),
-    paths: Type.Array(Type.String({ minLength: 2 }), { minItems: 1, description: 'proven install paths whose execution is banned' }),
-  },
-  { additionalProperties: false },
-);
-export type WatchTarget = Static<typeof WatchTarget>;
+// The daemon (agent/src/sync/daemon.ts) runs the watch: nothing here may load ajv, axios or the SDKs.
+export { WatchTarget };
 const WatchFile = Type.Object({ targets: Type.Array(WatchTarget) }, { additionalProperties: false });
 
 export function saveWatchList(path: string, targets: WatchTarget[]): void {
@@ -52,7 +43,7 @@ export function loadWatchList(path: string): WatchTarget[] {
   if (!existsSync(path)) return [];
   try {
     const v: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    return check(WatchFile, v).length === 0 ? (v as { targets: WatchTarget[] }).targets : [];
+    return checkLight(WatchFile, v).length === 0 ? (v as { targets: WatchTarget[] }).targets : [];
   } catch {
     return [];
   }

@@ -3,6 +3,7 @@
 // answer or throws a ServerError that says whether retrying can help.
 import type { ClientRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
+import { AGENT_API, pushUrl } from './api-paths.ts';
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
 import { ENROLL_CHALLENGE_PATH, ENROLL_SEALED_PATH, EnrollSealError, checkChallenge, newEnrollNonce, openReply, sealRequest } from '../../../wire/src/enroll-seal.ts';
 
@@ -49,18 +50,6 @@ export interface BundleDownload {
   revision: string;
 }
 
-/** API paths the agent calls, all on the configured server. */
-export const AGENT_API = {
-  enroll: '/api/v1/enroll',
-  checkIn: '/api/v1/agent/status',
-  inventory: '/api/v1/agent/inventory',
-  events: '/api/v1/agent/events',
-  bundle: '/api/v1/bundles/warden',
-  bundleKey: '/api/v1/bundles/public-key',
-  push: '/api/v1/agent/push',
-  memberships: '/api/v1/agent/memberships',
-  exceptions: '/api/v1/agent/exceptions',
-} as const;
 
 function describe(res: AxiosResponse): string {
   const d = res.data as unknown;
@@ -236,8 +225,8 @@ export class AgentClient {
 
   /** WebSocket URL for push on the same server. */
   pushUrl(): string {
-    const u = new URL(`${this.server.replace(/\/+$/, '')}${AGENT_API.push}`);
-    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-    return u.toString();
+    return pushUrl(this.server);
   }
 }
+
+export { AGENT_API };

@@ -16,14 +16,32 @@ import { enforceDecisions } from '../enforce/enforce.ts';
 import { withBypasses } from '../inventory/bypass.ts';
 import { loadManagedSettings, managedSettingsFromBundleData } from '../catalog/managed-settings.ts';
 import type { ManagedSettingsData } from '../../../wire/src/managed-settings.ts';
-import { ProcessWatch, defaultWatchInterval, loadWatchList } from '../enforce/watch.ts';
+import { ProcessWatch, defaultWatchInterval, loadWatchList, type WatchTarget } from '../enforce/watch.ts';
 import { vaultListing } from '../enforce/vault-listing.ts';
 import type { PublicUser } from '../enforce/public-state.ts';
 import { ExceptionDesk, type ExceptionApi } from './exception-desk.ts';
 import type { ActiveBundle } from './bundle-cache.ts';
 import type { AgentPipeline, PipelineContext } from './sync-agent.ts';
 
-export async function createPipeline(config: AgentConfig): Promise<AgentPipeline> {
+/** Whether the process watch runs on the real machine only (the default), or even on a --root folder (--watch). */
+export const watchEnabled = (config: AgentConfig): boolean => !config.dry_run && (config.process_watch ?? !config.root);
+
+export interface PipelineOptions {
+  /**
+   * 'here' (default): this process runs the process watch between cycles. 'daemon': a cycle child of
+   * the daemon (sync/cycle-command.ts): the daemon runs the watch on what watchPlan() says.
+   */
+  watch?: 'here' | 'daemon';
+}
+
+export interface WatchPlan {
+  targets: WatchTarget[];
+  /** The bundle's poll interval; null: the process source's default. */
+  intervalMs: number | null;
+}
+
+export async function createPipeline(config: AgentConfig, opts: PipelineOptions = {}): Promise<AgentPipeline & { watchPlan(): WatchPlan | null }> {
+  let plan: WatchPlan | null = null;
   let engine: { etag: string; revision: string; engine: PolicyEngine; managed: ManagedSettingsData } | null = null;
   const state = enforceState(config.state_dir);
   const os = config.os ?? hostOs();
@@ -31,8 +49,9 @@ export async function createPipeline(config: AgentConfig): Promise<AgentPipeline
   const desk = new ExceptionDesk(state);
   let users: PublicUser[] = [];
   let collectError: Error | null = null;
-  // Only when scanning the real machine: a demo/test root's processes are not this host's.
-  const watch = config.root
+  // Only when scanning the real machine (a demo/test root's processes are not this host's) unless
+  // --watch asks for it, and in this process only when no daemon runs it.
+  const watch = !watchEnabled(config) || opts.watch === 'daemon'
     ? null
     : new ProcessWatch(loadWatchList(state.watchList), {
         onKill: (k) =>
@@ -52,7 +71,7 @@ export async function createPipeline(config: AgentConfig): Promise<AgentPipeline
             }),
           ),
       });
-  if (!config.dry_run) watch?.start();
+  watch?.start();
 
   return {
     // Bypass signals travel with the inventory: the server's previews and reports see them too.
@@ -63,13 +82,15 @@ export async function createPipeline(config: AgentConfig): Promise<AgentPipeline
         const pb = await loadPolicyBundle(bundle.archive, { publicKeyPem: ctx.publicKeyPem });
         // Managed-settings facts travel in the bundle's data like the catalog (never new write locations).
         engine = { etag: bundle.etag, revision: bundle.revision, engine: await PolicyEngine.load(pb), managed: managedSettingsFromBundleData(pb.data).data };
-        if (watch) watch.setInterval(pb.banList.watch?.interval_ms ?? defaultWatchInterval(watch.source.kind)); // the bundle sets the poll interval
+        plan = { targets: plan?.targets ?? [], intervalMs: pb.banList.watch?.interval_ms ?? null };
+        if (watch) watch.setInterval(plan.intervalMs ?? defaultWatchInterval(watch.source.kind)); // the bundle sets the poll interval
       }
       const m = ctx.memberships;
       const input = buildPolicyInput(inventory, { id: ctx.deviceId, groups: m?.deviceGroups ?? [], userGroups: m?.userGroups ?? {} }, new Date(), []);
       const decisions = engine.engine.evaluate(input);
       const report = await enforceDecisions(decisions, inventory, { stateDir: config.state_dir, root, os, bundleRevision: bundle.revision, dryRun: config.dry_run, managedSettings: engine.managed });
       watch?.setTargets(report.watch);
+      plan = { targets: report.watch, intervalMs: plan?.intervalMs ?? null };
       // What this cycle found and decided, for the employees' trays ("what warden checks"): each
       // employee sees their own part and the machine-wide part, nobody else's.
       users = publishPublicState(state, { inventory, decisions, bundleRevision: bundle.revision, branding: brandingOf(bundle.files), root, os }).users;
@@ -98,6 +119,7 @@ export async function createPipeline(config: AgentConfig): Promise<AgentPipeline
       }
     },
     vault: () => vaultListing(state),
+    watchPlan: () => plan,
     close() {
       watch?.stop();
     },

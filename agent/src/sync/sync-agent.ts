@@ -94,7 +94,14 @@ export interface CycleReport {
   error: string | null;
 }
 
+/** A fixed offset per device within the spread: regular intervals per agent, spread across the fleet. */
+export function checkInOffset(config: AgentConfig): number {
+  return config.check_in_spread_ms ? parseInt(createHash('sha256').update(hardwareId(config.state_dir)).digest('hex').slice(0, 8), 16) % config.check_in_spread_ms : 0;
+}
+
 export class SyncAgent {
+  /** Errors of the agent's own machinery to report at the next check-in (a cycle process that crashed or hung: daemon.ts). */
+  readonly agentErrors: string[] = [];
   readonly client: AgentClient;
   private cred: StoredCredential | null = null;
   private pin: PinnedKey | null = null;
@@ -272,10 +279,7 @@ export class SyncAgent {
     if (!this.cache?.current() && !this.cred && !this.config.enroll_secret) {
       throw new Error('the agent is not enrolled, has no last good bundle and no enroll secret was given (--enroll-secret)');
     }
-    // A fixed offset per device within the spread: regular intervals per agent, spread across the fleet.
-    const offset = this.config.check_in_spread_ms
-      ? parseInt(createHash('sha256').update(hardwareId(this.config.state_dir)).digest('hex').slice(0, 8), 16) % this.config.check_in_spread_ms
-      : 0;
+    const offset = checkInOffset(this.config);
     this.task = cron.schedule(
       this.config.check_in_cron,
       () => {
@@ -524,7 +528,7 @@ export class SyncAgent {
   /** The status document of a check-in (server/src/schemas/api.ts StatusUpload). */
   status(): Record<string, unknown> {
     const b = this.cache?.current();
-    const errors = [this.lastBundleError, this.lastMembershipError, this.lastError].filter((e): e is string => typeof e === 'string').map((e) => e.slice(0, 1000));
+    const errors = [this.lastBundleError, this.lastMembershipError, this.lastError, ...this.agentErrors].filter((e): e is string => typeof e === 'string').map((e) => e.slice(0, 1000));
     return {
       bundle_revision: b?.revision ?? null,
       agent_version: AGENT_VERSION,
