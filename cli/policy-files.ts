@@ -37,8 +37,12 @@ function collectWithRoots(paths: string[], exts: string[]): { file: string; root
   return files;
 }
 
+/** Files are named relative to the working directory when below it, else as given (like OPA). */
 export function readSources(files: string[]): SourceFile[] {
-  return files.map((file) => ({ file: relative(process.cwd(), file) || file, source: readFileSync(file, 'utf8') }));
+  return files.map((file) => {
+    const rel = relative(process.cwd(), file);
+    return { file: rel && !rel.startsWith('..') ? rel : file, source: readFileSync(file, 'utf8') };
+  });
 }
 
 /** A JSON or YAML document (by extension), with a clear error naming the file. */

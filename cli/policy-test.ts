@@ -1,15 +1,18 @@
 // `warden policy test`: runs every test rule like `opa test`. A test is a rule named test_* (no
-// arguments); a parameterized test (`test_x[k] if …`, `test_x contains k if …`) is one test per
-// key it produces. Files that do not compile are reported with their errors and left out, and
-// the packages that do compile still run (a package that imports a broken one is left out too).
-// print() and trace() output is shown under a failing test and with -v. --timing prints the time
-// per stage. Tests are compiled without binaryen's optimiser: a test run evaluates each plan a few
-// times, so optimising costs more than it saves.
+// arguments), passing when its value is true; todo_test_* rules are SKIPPED. A parameterized test
+// (`test_x[k] if …`) is one test with a case per key, failing cases included (policy-test-cases.ts);
+// a multi-value test (`test_x contains k`) fails, as in OPA (its value is a set, not true). Files
+// that do not compile are reported with their errors and left out, and the packages that do
+// compile still run (a package that imports a broken one, or shares its package, is left out
+// too). print() and trace() output is shown under a failing test and with -v. --timing prints the
+// time per stage. Tests are compiled without binaryen's optimiser: a test run evaluates each plan
+// a few times, so optimising costs more than it saves.
 
 import { parseArgs } from 'node:util';
 import { compile, formatDiagnosticWithCode, type Diagnostic, type SourceFile } from '../compiler/src/index.ts';
 import { parseModule } from '../compiler/src/frontend.ts';
 import { collect, errorText, HOST_BUILTIN_NAMES, HOST_BUILTINS, loadData, readSources, UsageError } from './policy-files.ts';
+import { caseResults, STARTED, startedCasesRule } from './policy-test-cases.ts';
 
 /** At most this many errors are printed per file (like OPA's error limit). */
 const ERROR_LIMIT = 10;
@@ -21,17 +24,23 @@ interface TestRule {
   name: string;
   file: string;
   row: number;
-  /** Parameterized: the rule builds an object or set of cases. */
-  parameterized: boolean;
+  /** boolean: passes when true; cases: `test_x[k] if …`, one case per key; set: a multi-value rule (fails). */
+  kind: 'boolean' | 'cases' | 'set';
+  /** Entrypoint of the companion rule listing the started cases (kind cases), when there is one. */
+  started: string | null;
+  /** todo_test_*: reported as SKIPPED, not evaluated. */
+  skip: boolean;
 }
 
 interface Outcome {
   name: string;
   location: string;
-  status: 'PASS' | 'FAIL' | 'ERROR';
+  status: 'PASS' | 'FAIL' | 'ERROR' | 'SKIPPED';
   us: number;
   why: string;
   output: string[];
+  /** The cases of a parameterized test (OPA's sub-results). */
+  cases: { name: string; pass: boolean }[];
 }
 
 function out(s: string): void {
@@ -41,48 +50,86 @@ function err(s: string): void {
   process.stderr.write(s);
 }
 
-function findTests(modules: SourceFile[]): TestRule[] {
+/** The test rules of the modules, and per file the companion rules to append (parameterized tests). */
+function findTests(modules: SourceFile[]): { tests: TestRule[]; companions: Map<string, string> } {
   const tests: TestRule[] = [];
-  const seen = new Set<string>();
+  const companions = new Map<string, string>();
+  const seen = new Map<string, TestRule>();
   for (const m of modules) {
     const p = parseModule(m.source, m.file);
     if (!p.module) continue;
     const pkg = p.module.package.path.value.path.map((t) => (t.value.type === 'string' ? t.value.value : '')).join('/');
     for (const rule of p.module.rules) {
       const name = rule.head.name;
-      if (!name.startsWith('test_') || rule.head.args !== null) continue;
-      const parameterized = rule.head.ref.length > 1 || rule.head.contains || rule.head.key !== null;
+      const skip = name.startsWith('todo_test_');
+      if ((!name.startsWith('test_') && !skip) || rule.head.args !== null) continue;
       const entrypoint = `${pkg}/${name}`;
-      if (seen.has(entrypoint)) continue;
-      seen.add(entrypoint);
-      tests.push({ entrypoint, name: `data.${pkg.replace(/\//g, '.')}.${name}`, file: m.file, row: rule.head.location.row, parameterized });
+      const kind = rule.head.contains ? 'set' : rule.head.ref.length > 1 || rule.head.key !== null ? 'cases' : 'boolean';
+      const companion = kind === 'cases' && !skip ? startedCasesRule(m.source, rule) : null;
+      if (companion !== null) companions.set(m.file, (companions.get(m.file) ?? '') + companion);
+      const known = seen.get(entrypoint);
+      if (known) {
+        // Several rules of one test (`test_x[k]` defined twice): one test, all their started cases.
+        if (companion !== null && known.file === m.file) known.started = `${pkg}/${STARTED}${name}`;
+        continue;
+      }
+      const t: TestRule = {
+        entrypoint,
+        name: `data.${pkg.replace(/\//g, '.')}.${name}`,
+        file: m.file,
+        row: rule.head.location.row,
+        kind,
+        started: companion !== null ? `${pkg}/${STARTED}${name}` : null,
+        skip,
+      };
+      seen.set(entrypoint, t);
+      tests.push(t);
     }
   }
-  return tests;
+  return { tests, companions };
 }
 
 /**
  * Compiles the modules, leaving out files with errors until the rest compiles (a file that
- * depends on a left-out one then fails in turn). Returns the wasm and every left-out file's errors.
+ * depends on a left-out one then fails in turn). Companion rules are appended to their files; one
+ * that does not compile (its body prefix is not safe on its own) is dropped, not the file. Returns
+ * the wasm, the files kept, every left-out file's errors and the files whose companions were kept.
  */
 async function compileKeepGoing(
   modules: SourceFile[],
-  entrypoints: (mods: SourceFile[]) => string[],
+  companions: Map<string, string>,
+  entrypoints: (mods: SourceFile[], withCompanion: Set<string>) => string[],
   timing: Map<string, number>,
-): Promise<{ wasm?: Uint8Array; kept: SourceFile[]; broken: Map<string, Diagnostic[]> }> {
+): Promise<{ wasm?: Uint8Array; kept: SourceFile[]; broken: Map<string, Diagnostic[]>; withCompanion: Set<string> }> {
   let kept = modules;
   const broken = new Map<string, Diagnostic[]>();
+  const withCompanion = new Set(companions.keys());
+  const lines = new Map(modules.map((m) => [m.file, m.source.split('\n').length]));
   for (;;) {
+    const sources = kept.map((m) => (withCompanion.has(m.file) ? { file: m.file, source: m.source + companions.get(m.file)! } : m));
     const t0 = performance.now();
-    const r = await compile({ modules: kept, entrypoints: entrypoints(kept), optimize: 'none', print: true, externalBuiltins: [...HOST_BUILTIN_NAMES] });
+    const r = await compile({ modules: sources, entrypoints: entrypoints(kept, withCompanion), optimize: 'none', print: true, externalBuiltins: [...HOST_BUILTIN_NAMES] });
     timing.set('compile', (timing.get('compile') ?? 0) + performance.now() - t0);
-    if (r.wasm) return { wasm: r.wasm, kept, broken };
+    if (r.wasm) return { wasm: r.wasm, kept, broken, withCompanion };
+    // An error past a file's own lines is in its companion rules: drop them and try again.
+    const inCompanion = r.diagnostics.filter((d) => withCompanion.has(d.file) && d.row > (lines.get(d.file) ?? Infinity));
+    if (inCompanion.length > 0) {
+      for (const d of inCompanion) withCompanion.delete(d.file);
+      continue;
+    }
     const files = new Set(r.diagnostics.map((d) => d.file));
     for (const d of r.diagnostics) broken.set(d.file, [...(broken.get(d.file) ?? []), d]);
-    // A module importing a package that lost a file would test a partial package: leave it out too.
+    // A module of a package that lost a file, or importing one, would test a partial package:
+    // leave it out too.
     const lost = new Set(kept.filter((m) => files.has(m.file)).map(packageOf).filter((x): x is string => x !== null));
     for (const m of kept) {
       if (files.has(m.file)) continue;
+      const own = packageOf(m);
+      if (own !== null && lost.has(own)) {
+        files.add(m.file);
+        broken.set(m.file, [{ file: m.file, row: 1, col: 1, code: 'rego_compile_error', message: `package data.${own} did not compile in another file` }]);
+        continue;
+      }
       const dep = importsOf(m).find((i) => [...lost].some((p) => i === p || i.startsWith(`${p}.`) || p.startsWith(`${i}.`)));
       if (dep === undefined) continue;
       files.add(m.file);
@@ -90,7 +137,7 @@ async function compileKeepGoing(
     }
     const next = kept.filter((m) => !files.has(m.file));
     // Errors outside the given files (e.g. in a generated query) or nothing left: stop.
-    if (next.length === kept.length || next.length === 0) return { kept: next, broken };
+    if (next.length === kept.length || next.length === 0) return { kept: next, broken, withCompanion };
     kept = next;
   }
 }
@@ -112,15 +159,6 @@ function importsOf(m: SourceFile): string[] {
     .map((i) => i.path.value.path.map((t) => (t.value.type === 'string' ? t.value.value : '')).join('.'));
 }
 
-function caseResults(t: TestRule, result: unknown): { key: string; pass: boolean }[] {
-  if (!t.parameterized) return [{ key: '', pass: result === true }];
-  if (Array.isArray(result)) return result.map((k) => ({ key: `[${JSON.stringify(k)}]`, pass: true }));
-  if (result && typeof result === 'object') {
-    return Object.entries(result as Record<string, unknown>).map(([k, v]) => ({ key: `[${JSON.stringify(k)}]`, pass: v === true }));
-  }
-  return [{ key: '', pass: false }];
-}
-
 export async function runTests(args: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args,
@@ -135,13 +173,21 @@ export async function runTests(args: string[]): Promise<number> {
   timing.set('read', performance.now() - t0);
 
   t0 = performance.now();
-  const allTests = findTests(modules);
+  const { tests: allTests, companions } = findTests(modules);
   timing.set('discover', performance.now() - t0);
   const testsIn = (mods: SourceFile[]): TestRule[] => {
     const files = new Set(mods.map((m) => m.file));
     return allTests.filter((t) => files.has(t.file));
   };
-  const r = await compileKeepGoing(modules, (mods) => testsIn(mods).map((t) => t.entrypoint), timing);
+  const r = await compileKeepGoing(
+    modules,
+    companions,
+    (mods, withCompanion) =>
+      testsIn(mods)
+        .filter((t) => !t.skip)
+        .flatMap((t) => (t.started !== null && withCompanion.has(t.file) ? [t.entrypoint, t.started] : [t.entrypoint])),
+    timing,
+  );
 
   for (const [file, ds] of r.broken) {
     err(`${file}: not compiled, its tests did not run:\n`);
@@ -149,7 +195,7 @@ export async function runTests(args: string[]): Promise<number> {
     if (ds.length > ERROR_LIMIT) err(`  … and ${ds.length - ERROR_LIMIT} more errors\n`);
   }
   const tests = r.wasm ? testsIn(r.kept) : [];
-  const skipped = allTests.length - tests.length;
+  const notRun = allTests.length - tests.length;
 
   const outcomes: Outcome[] = [];
   if (r.wasm) {
@@ -160,57 +206,86 @@ export async function runTests(args: string[]): Promise<number> {
     timing.set('load', performance.now() - t0);
     t0 = performance.now();
     const log = console.log;
-    for (const t of tests) {
+    /** Evaluates an entrypoint, collecting print()/trace() lines (the SDK's opa_println → console.log). */
+    const run = (entrypoint: string): { rs: unknown; error?: string; output: string[] } => {
       const output: string[] = [];
-      // print()/trace() lines arrive through the SDK's opa_println → console.log.
       console.log = (...xs: unknown[]): void => {
         output.push(xs.map(String).join(' '));
       };
-      const start = process.hrtime.bigint();
-      let rs: unknown;
-      let error: string | undefined;
       try {
-        rs = policy.evaluate(undefined, t.entrypoint);
+        return { rs: policy.evaluate(undefined, entrypoint), output };
       } catch (e) {
-        error = errorText(e);
+        return { rs: undefined, error: errorText(e), output };
       } finally {
         console.log = log;
       }
-      const us = Number(process.hrtime.bigint() - start) / 1000;
+    };
+    for (const t of tests) {
       const location = `${t.file}:${t.row}`;
-      if (error !== undefined) {
-        outcomes.push({ name: t.name, location, status: 'ERROR', us, why: error, output });
+      if (t.skip) {
+        outcomes.push({ name: t.name, location, status: 'SKIPPED', us: 0, why: '', output: [], cases: [] });
         continue;
       }
-      const results = Array.isArray(rs) ? (rs as { result?: unknown }[]) : [];
+      const start = process.hrtime.bigint();
+      const res = run(t.entrypoint);
+      const us = Number(process.hrtime.bigint() - start) / 1000;
+      const base = { name: t.name, location, us, output: res.output, cases: [] };
+      if (res.error !== undefined) {
+        outcomes.push({ ...base, status: 'ERROR', why: res.error });
+        continue;
+      }
+      const results = Array.isArray(res.rs) ? (res.rs as { result?: unknown }[]) : [];
+      const value = results[0]?.result;
+      if (t.kind === 'cases') {
+        // The started cases (evaluated apart; their print output is the test's own, not repeated).
+        const started = t.started !== null && r.withCompanion.has(t.file) ? run(t.started) : null;
+        const startedValue = Array.isArray(started?.rs) ? (started.rs as { result?: unknown }[])[0]?.result : undefined;
+        const cases = caseResults(value, startedValue);
+        outcomes.push({ ...base, status: cases.every((c) => c.pass) ? 'PASS' : 'FAIL', why: '', cases });
+        continue;
+      }
       if (results.length === 0) {
-        outcomes.push({ name: t.name, location, status: 'FAIL', us, why: t.parameterized ? 'no cases' : '', output });
+        outcomes.push({ ...base, status: 'FAIL', why: '' });
         continue;
       }
-      for (const c of caseResults(t, results[0]?.result)) {
-        outcomes.push({ name: `${t.name}${c.key}`, location, status: c.pass ? 'PASS' : 'FAIL', us, why: '', output });
-      }
+      const why = t.kind === 'set' ? 'a test must be true, and a multi-value (contains) rule is a set' : '';
+      outcomes.push({ ...base, status: value === true ? 'PASS' : 'FAIL', why });
     }
     timing.set('evaluate', performance.now() - t0);
   }
 
+  // Counted as OPA counts: each case of a parameterized test, otherwise each test.
   let pass = 0;
   let fail = 0;
   let errors = 0;
+  let skipped = 0;
   for (const o of outcomes) {
-    if (o.status === 'PASS') pass++;
+    if (o.cases.length > 0) {
+      for (const c of o.cases) {
+        if (c.pass) pass++;
+        else fail++;
+      }
+    } else if (o.status === 'PASS') pass++;
     else if (o.status === 'FAIL') fail++;
+    else if (o.status === 'SKIPPED') skipped++;
     else errors++;
     if (o.status === 'PASS' && !values.verbose) continue;
-    out(`${o.location}: ${o.name}: ${o.status} (${o.us.toFixed(0)}µs)${o.why ? `: ${o.why}` : ''}\n`);
-    if (o.output.length > 0 && (o.status !== 'PASS' || values.verbose)) for (const line of o.output) out(`  ${line}\n`);
+    const took = o.status === 'SKIPPED' ? '' : ` (${o.us.toFixed(0)}µs)`;
+    out(`${o.location}: ${o.name}: ${o.status}${took}${o.why ? `: ${o.why}` : ''}\n`);
+    for (const c of o.cases) if (!c.pass || values.verbose) out(`  ${c.name}: ${c.pass ? 'PASS' : 'FAIL'}\n`);
+    if (o.output.length > 0 && (o.status !== 'PASS' || values.verbose)) {
+      out('\n');
+      for (const line of o.output) out(`  ${line}\n`);
+      out('\n');
+    }
   }
-  const total = outcomes.length;
+  const total = pass + fail + errors + skipped;
   out(`${'-'.repeat(80)}\n`);
   out(`PASS: ${pass}/${total}\n`);
   if (fail) out(`FAIL: ${fail}/${total}\n`);
+  if (skipped) out(`SKIPPED: ${skipped}/${total}\n`);
   if (errors) out(`ERROR: ${errors}/${total}\n`);
-  if (r.broken.size) out(`NOT COMPILED: ${r.broken.size} file(s), ${skipped} test rule(s) not run\n`);
+  if (r.broken.size) out(`NOT COMPILED: ${r.broken.size} file(s), ${notRun} test rule(s) not run\n`);
   if (values.timing) {
     for (const [stage, ms] of timing) out(`timing ${stage}: ${ms.toFixed(0)} ms\n`);
   }

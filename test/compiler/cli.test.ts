@@ -102,7 +102,7 @@ describe('warden policy CLI', () => {
     assert.match(u.stderr, /at least one entrypoint/);
   });
 
-  test('test keeps running what compiles, mounts data at its folder (JSON and YAML), runs parameterized tests, shows print output', () => {
+  test('test keeps running what compiles, mounts data at its folder (JSON and YAML), runs parameterized tests as opa test does, shows print and trace output', () => {
     const suite = join(dir, 'suite');
     mkdirSync(join(suite, 'lib', 'k8s'), { recursive: true });
     mkdirSync(join(suite, 'broken'));
@@ -117,27 +117,48 @@ describe('warden policy CLI', () => {
       'package k8s',
       'test_nginx if allowed_image("nginx")',
       'test_busybox if {',
-      '  print("checking", input.missing, "busybox")',
+      '  print("checking", input.missing, "busybox", {"k": [1, "x"]}, {1, 2})',
+      '  trace("no busybox")',
       '  allowed_image("busybox")',
       '}',
-      'cases := {"one": ["a"], "two": ["a", "b"]}',
-      'test_counts[name] if { some name, xs in cases; not too_many(xs) }',
+      'cases := {"one": ["a"], "two": ["a", "b"], "three": ["a", "b", "c", "d"]}',
+      'test_counts[name] if {',
+      '  some name, xs in cases',
+      '  not too_many(xs)',
+      '}',
       'test_clock if time.now_ns() > 0',
       'test_subset if object.subset({"a": 1, "b": {"c": {1, 2}}}, {"b": {"c": {1}}})',
+      'test_set contains 1',
+      'todo_test_later if false',
     ].join('\n'));
     writeFileSync(join(suite, 'broken', 'b.rego'), 'package broken\np if { x := }\n');
+    writeFileSync(join(suite, 'broken', 'more.rego'), 'package broken\nq := 1\n');
     writeFileSync(join(suite, 'broken', 'b_test.rego'), 'package broken_test\nimport data.broken\ntest_p if broken.p\n');
     const r = warden(dir, 'test', '-v', '--timing', 'suite');
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    // The file that does not parse is reported with its code and location; the one importing it is left out.
+    // The file that does not parse is reported with its code and location; the one importing its
+    // package and the other file of its package are left out.
     assert.match(r.stderr, /suite\/broken\/b\.rego:2:\d+: rego_parse_error: /);
     assert.match(r.stderr, /suite\/broken\/b_test\.rego: not compiled[^\n]*\n\s+.*imports data\.broken/);
-    // Every failure is located at its test rule; print() output is shown under it.
-    assert.match(r.stdout, /suite\/lib\/k8s\/policy_test\.rego:3: data\.k8s\.test_busybox: FAIL[^\n]*\n\s+checking <undefined> busybox\n/);
-    for (const name of ['test_nginx', 'test_counts\\["one"\\]', 'test_counts\\["two"\\]', 'test_clock', 'test_subset']) {
-      assert.match(r.stdout, new RegExp(`data\\.k8s\\.${name}: PASS`));
-    }
-    assert.match(r.stdout, /PASS: 5\/6\nFAIL: 1\/6\nNOT COMPILED: 2 file\(s\), 1 test rule\(s\) not run/);
+    assert.match(r.stderr, /suite\/broken\/more\.rego: not compiled[^\n]*\n\s+.*package data\.broken did not compile in another file/);
+    // Every failure is located at its test rule; print() output (values as Rego terms, OPA's
+    // spacing, <undefined>) and trace() notes (quoted, as OPA's trace shows them) are shown under it.
+    assert.match(
+      r.stdout,
+      /suite\/lib\/k8s\/policy_test\.rego:3: data\.k8s\.test_busybox: FAIL[^\n]*\n\n {2}checking <undefined> busybox \{"k": \[1, "x"\]\} \{1, 2\}\n {2}Note "no busybox"\n/,
+    );
+    // A parameterized test is one test with a case per key; a case whose body fails after its key
+    // is bound fails (opa test's sub-results), and each case is counted.
+    assert.match(r.stdout, /policy_test\.rego:9: data\.k8s\.test_counts: FAIL[^\n]*\n {2}one: PASS\n {2}three: FAIL\n {2}two: PASS\n/);
+    for (const name of ['test_nginx', 'test_clock', 'test_subset']) assert.match(r.stdout, new RegExp(`data\\.k8s\\.${name}: PASS`));
+    // A multi-value test is a set, not true: it fails, as in OPA; todo_test_ rules are skipped.
+    assert.match(r.stdout, /data\.k8s\.test_set: FAIL[^\n]*multi-value/);
+    assert.match(r.stdout, /data\.k8s\.todo_test_later: SKIPPED/);
+    assert.match(r.stdout, /PASS: 5\/9\nFAIL: 3\/9\nSKIPPED: 1\/9\nNOT COMPILED: 3 file\(s\), 1 test rule\(s\) not run/);
     assert.match(r.stdout, /timing compile: \d+ ms/);
+    // Without -v, a passing test and its cases are not listed but a failing case is.
+    const q = warden(dir, 'test', 'suite');
+    assert.doesNotMatch(q.stdout, /test_nginx|one: PASS/);
+    assert.match(q.stdout, /test_counts: FAIL[^\n]*\n {2}three: FAIL\n/);
   });
 });

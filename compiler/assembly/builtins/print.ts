@@ -35,13 +35,40 @@ function put(p: usize, n: usize): void {
 const UNDEF: usize = memory.data<u8>([60, 117, 110, 100, 101, 102, 105, 110, 101, 100, 62]); // <undefined>
 const SPACE: usize = memory.data<u8>([32]);
 
+const SEP: usize = memory.data<u8>([44, 32, 58, 32]); // ", " ": "
+
+/**
+ * A value as OPA's print shows a term: Rego syntax with a space after each `,` and `:` outside
+ * strings (`{"a": [1, "x"]}`, `{1, 2}`, `set()`).
+ */
+function put_term(v: usize): void {
+  const d = opa_value_dump(v);
+  const n = <usize>opa_dump_len();
+  let inStr = false;
+  let from: usize = 0;
+  for (let i: usize = 0; i < n; i++) {
+    const c = load<u8>(d + i);
+    if (inStr) {
+      if (c == 92) i++; // backslash: skip the escaped byte
+      else if (c == 34) inStr = false;
+      continue;
+    }
+    if (c == 34) inStr = true;
+    else if (c == 44 || c == 58) {
+      put(d + from, i - from);
+      put(SEP + (c == 44 ? 0 : 2), 2);
+      from = i + 1;
+    }
+  }
+  put(d + from, n - from);
+}
+
 function put_value(v: usize): void {
   if (vtype(v) == TYPE_STRING) {
     put(sp(v), sl(v));
     return;
   }
-  const d = opa_value_dump(v);
-  put(d, <usize>opa_dump_len());
+  put_term(v);
 }
 
 function emit_line(args: usize, n: u32): void {
@@ -90,14 +117,14 @@ export function opa_builtin_internal_print(args: usize): usize {
 
 const NOTE: usize = memory.data<u8>([78, 111, 116, 101, 32]); // "Note "
 
-/** trace(note): the note appears in the output as `Note <note>` (opa's explanation shows it so). */
+/** trace(note): the note appears in the output as `Note "<note>"` (OPA's trace shows it so, quoted). */
 export function opa_builtin_trace(note: usize): usize {
   if (vtype(note) != TYPE_STRING) return type_error_msg('trace', 'operand 1 must be string');
-  cap = 64 + sl(note);
+  cap = 64 + 2 * sl(note);
   line = malloc(cap);
   used = 0;
   put(NOTE, 5);
-  put(sp(note), sl(note));
+  put_term(note);
   store<u8>(line + used, 0);
   opa_println(line);
   return opa_boolean(true);
