@@ -14,6 +14,8 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_AGENT_BUNDLE = join(REPO, 'build', 'warden-agent.mjs');
 /** The resident daemon of `warden-agent run` (agent/src/sync/daemon.ts), always beside the full bundle. */
 export const daemonBundleOf = (outfile) => join(dirname(outfile), 'warden-agentd.mjs');
+/** graphql-js for the graphql.* builtins, written beside the bundles and loaded only when a policy calls one. */
+export const GRAPHQL_SIDECAR = 'warden-graphql.cjs';
 
 /**
  * What the daemon bundle must not hold: the cycle's libraries (they load in the short-lived cycle
@@ -48,7 +50,34 @@ export async function buildAgent(outfile = DEFAULT_AGENT_BUNDLE) {
     "else process.exitCode = await runDaemon(rest, fileURLToPath(new URL('./warden-agent.mjs', import.meta.url)));",
   ].join('\n');
   const daemon = await buildOne(daemonBundleOf(outfile), daemonEntry, [DAEMON_FORBIDDEN]);
+  await buildGraphqlSidecar(join(dirname(outfile), GRAPHQL_SIDECAR));
   return { ...full, daemon };
+}
+
+/**
+ * graphql-js as one CommonJS file. The agent bundles leave it out (its text would be held by every
+ * cycle, used or not); agent/src/policy/host-builtins/graphql/lib.ts requires this file, named by
+ * the WARDEN_GRAPHQL_SIDECAR define, on the first graphql.* call.
+ */
+async function buildGraphqlSidecar(outfile) {
+  const esbuild = await import('esbuild');
+  const tmp = `${outfile}.${process.pid}.tmp`;
+  try {
+    await esbuild.build({
+      stdin: { contents: "module.exports = require('graphql');\n", resolveDir: REPO, sourcefile: 'warden-graphql-entry.js', loader: 'js' },
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      outfile: tmp,
+      logLevel: 'warning',
+      legalComments: 'none',
+      minify: true,
+    });
+    renameSync(tmp, outfile);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }
 
 async function buildOne(outfile, entry, forbidden) {
@@ -77,6 +106,7 @@ async function buildOne(outfile, entry, forbidden) {
       sourcemap: 'external', // build/warden-agent.mjs.map, for reading a logged stack trace; never loaded at run time
       // CommonJS packages inside an ESM bundle call require() for node builtins at run time.
       banner: { js: "import { createRequire as __wardenRequire } from 'node:module'; const require = __wardenRequire(import.meta.url);" },
+      define: { WARDEN_GRAPHQL_SIDECAR: JSON.stringify(`./${GRAPHQL_SIDECAR}`) },
     });
     const inputs = Object.keys(result.metafile.inputs)
       .filter((p) => !p.startsWith('<'))

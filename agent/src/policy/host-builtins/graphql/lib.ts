@@ -1,0 +1,25 @@
+// graphql-js (the GraphQL reference implementation), loaded on the first call of a graphql.*
+// builtin only: a policy that never calls one never loads the library. Under tsx or plain node it is
+// node_modules/graphql. The agent bundle (scripts/build-agent.js) does not hold it — that would add
+// its source text to every agent's resident memory — but ships it beside itself as
+// build/warden-graphql.cjs, which the bundle names through WARDEN_GRAPHQL_SIDECAR (an esbuild define).
+import { createRequire } from 'node:module';
+
+export type GraphQL = typeof import('graphql');
+
+declare const WARDEN_GRAPHQL_SIDECAR: string | undefined;
+
+let lib: GraphQL | undefined;
+
+/** Whether graphql-js has been loaded in this process (tests check that policies without graphql never load it). */
+export function graphqlLoaded(): boolean {
+  return lib !== undefined;
+}
+
+export function graphql(): GraphQL {
+  if (lib === undefined) {
+    const target = typeof WARDEN_GRAPHQL_SIDECAR === 'string' ? WARDEN_GRAPHQL_SIDECAR : 'graphql';
+    lib = createRequire(import.meta.url)(target) as GraphQL;
+  }
+  return lib;
+}
