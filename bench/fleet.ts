@@ -183,6 +183,7 @@ async function verify(archive: Buffer): Promise<string> {
   return revision;
 }
 
+let bundleBytes = 0;
 async function sync(s: Sim): Promise<void> {
   const dl = await s.client.fetchBundle(s.etag);
   if (dl && s.evaluates) {
@@ -194,6 +195,7 @@ async function sync(s: Sim): Promise<void> {
     s.revision = pb.revision;
     s.etag = dl.etag;
   } else if (dl) {
+    bundleBytes = dl.archive.length;
     s.revision = await verify(dl.archive);
     s.etag = dl.etag;
   }
@@ -218,7 +220,7 @@ async function syncWithRetry(s: Sim): Promise<void> {
 const t1 = performance.now();
 await pool(sims, CONC, (s) => syncWithRetry(s));
 const firstSyncS = (performance.now() - t1) / 1000;
-say(`  first sync:        ${N} signed bundles downloaded + verified in ${firstSyncS.toFixed(1)} s`);
+say(`  first sync:        ${N} signed bundles (${(bundleBytes / 1024).toFixed(0)} KB each) downloaded + verified in ${firstSyncS.toFixed(1)} s`);
 
 // 3. Sustained check-ins: `CONC` workers post status round-robin over the fleet for SECONDS.
 const lat: number[] = [];
@@ -286,6 +288,7 @@ say(`  push connections:  ${hellos}/${N}; server RSS ${mb(rssConnected.rss)}`);
 const list = JSON.parse(readFileSync('policies/examples/ban-claude-code.json', 'utf8')) as BanList;
 list.rules.push({ id: `bench-${Date.now()}`, action: 'block', match: { tools: ['cursor'] } });
 await serverProfile('prof-start', 'rollout');
+const rolloutCpu0 = { server: await serverCpu(), bench: process.cpuUsage() };
 tBan = performance.now();
 const put = await axios.put(`${server}/api/v1/bans`, { list, why: 'bench: ban change' }, { headers: { authorization: `Bearer ${info.token}` }, validateStatus: () => true });
 const putMs = performance.now() - tBan;
@@ -293,6 +296,10 @@ if (put.status !== 200) throw new Error(`ban change refused: ${put.status} ${JSO
 const timeout = setTimeout(() => allApplied(), 300_000);
 await done;
 clearTimeout(timeout);
+const rolloutWallS = (performance.now() - tBan) / 1000;
+const rolloutServerS = ((await serverCpu()).us - rolloutCpu0.server.us) / 1e6;
+const benchCpu = process.cpuUsage(rolloutCpu0.bench);
+const rolloutBenchS = (benchCpu.user + benchCpu.system) / 1e6;
 await serverProfile('prof-stop', 'rollout');
 const apply = sims.map((s) => s.appliedAt).filter((x): x is number => x !== undefined);
 const revisions = new Set(sims.map((s) => s.revision));
@@ -303,6 +310,7 @@ const blocked = sampled.filter((s) => s.cursor === 'block').length;
 
 say(`  ban change:        admin PUT /api/v1/bans answered in ${ms(putMs)} (load average ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores)`);
 say(`  ban → applied:     ${apply.length}/${N} agents, min ${ms(Math.min(...apply))}, p50 ${ms(pct(apply, 50))}, p99 ${ms(pct(apply, 99))}, max ${ms(Math.max(...apply))} (revisions held: ${revisions.size}; failed syncs retried: ${retries})`);
+say(`  rollout CPU:       server ${rolloutServerS.toFixed(1)} s, load generator (${N} simulated agents in this process) ${rolloutBenchS.toFixed(1)} s, over ${rolloutWallS.toFixed(1)} s on ${cpus().length} shared cores`);
 say(`  evaluated sample:  ${sampled.length} agents (every ${Math.floor(N / SAMPLE)}th) verified the bundle themselves, loaded policy.wasm in opa-wasm and evaluated Claude Code + Cursor: ${blocked}/${sampled.length} decided block for Cursor; their ban → applied p50 ${ms(pct(sampleApply, 50))}, p99 ${ms(pct(sampleApply, 99))}`);
 say(`  server RSS:        ${mb(rssConnected.rss)} with ${N} agents connected, peak ${mb(rssEnd.peakRss)} (plain node, compiler in a child process)`);
 say(`  machine:           ${machine()}; ${loadLine()}`);
