@@ -131,7 +131,9 @@ const serverCpu = (): Promise<{ us: number; touches: Touches }> =>
 
 // One connection pool for all simulated agents: a fleet of machines would each have their own, but
 // one process cannot hold 2 × N sockets under the file-descriptor limit.
-const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+// Idle connections are all kept (maxFreeSockets): a fleet's agents each keep theirs, and the default
+// (256) made the generator reconnect hundreds of sockets after every burst.
+const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 1024 });
 
 interface Sim {
   client: AgentClient;

@@ -139,4 +139,42 @@ for (const kind of STORE_KINDS) {
       await f.close();
     }
   });
+
+  test(`status check-ins: 40 devices acknowledging a rollout at once are written in full in one batch, a device twice in it in order (${kind.name})${pgNote}`, async () => {
+    const f = await startFleet(kind);
+    try {
+      const devices = await Promise.all(Array.from({ length: 40 }, (_, i) => enroll(f.url, f.enrollSecret, `ack-${i}`)));
+      const verdict = { compliance: 'noncompliant' as const, strictestAction: 'block' as const, bannedTools: ['cursor'] };
+      await Promise.all(devices.map((d) => f.store.setDeviceStatus(d.deviceId, 1_000, 'rev-1', { agent_version: '1.0.0', errors: [] })));
+      const events0 = await Promise.all(devices.map((d) => healthEvents(f, d.deviceId)));
+      let transactions = 0;
+      const real = f.store.driver.transaction.bind(f.store.driver);
+      f.store.driver.transaction = (fn) => {
+        transactions++;
+        return real(fn);
+      };
+      const writes = countWrites(f);
+      const first = devices[0]!.deviceId;
+      await Promise.all([
+        ...devices.map((d, i) => f.store.setDeviceStatus(d.deviceId, 2_000 + i, 'rev-2', { agent_version: '1.0.0', errors: [] }, i % 2 ? verdict : undefined)),
+        f.store.setDeviceStatus(first, 3_000, 'rev-3', { agent_version: '1.0.0', errors: [] }),
+      ]);
+      assert.equal(writes().missed, 41, 'every acknowledgement changed something');
+      // SQLite: the repeats' check (one transaction), the batch, the second write of the device that came twice; PostgreSQL: the last two.
+      assert.ok(transactions <= 3, `${transactions} transactions for 41 writes`);
+      for (const [i, d] of devices.entries()) {
+        const r = await row(f, d.deviceId);
+        if (i === 0) {
+          assert.deepEqual([r.bundle_revision, r.bundle_applied_at, r.last_seen_at], ['rev-3', 3_000, 3_000], 'the later write of the same device wins');
+          assert.equal(await healthEvents(f, d.deviceId), (events0[i] as number) + 2);
+          continue;
+        }
+        assert.deepEqual([r.bundle_revision, r.bundle_applied_at, r.last_seen_at], ['rev-2', 2_000 + i, 2_000 + i]);
+        assert.equal(r.compliance, i % 2 ? 'noncompliant' : null, 'verdict columns only where decisions were reported');
+        assert.equal(await healthEvents(f, d.deviceId), (events0[i] as number) + 1, `one health event for ${d.deviceId}`);
+      }
+    } finally {
+      await f.close();
+    }
+  });
 }

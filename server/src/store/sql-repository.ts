@@ -3,11 +3,12 @@
 import { isUniqueViolation, type SqlDriver, type SqlExecutor, type SqlValue } from './sql-driver.ts';
 import { MIGRATIONS, migrationSql } from './migrations.ts';
 import { InventoryRollupCache } from './inventory-rollup.ts';
-import { GroupCommit } from './group-commit.ts';
+import { BatchCommit } from './group-commit.ts';
+import { writeStatuses, type StatusWrite } from './status-sql.ts';
 import { StatusTouches, statusDigest } from './status-touch.ts';
 import { complianceHistory, fleetSummary, inventoryWhere, listFleetDevices, sampleCompliance } from './fleet-sql.ts';
 import { EVENTS_CHANNEL, appendIntegrationEvents, type NewIntegrationEvent } from '../integrations/event-log.ts';
-import { auditEvent, healthChange, inventoryChange, type ItemFacts } from '../integrations/derive.ts';
+import { auditEvent, inventoryChange, type ItemFacts } from '../integrations/derive.ts';
 import { insertEventBatch } from './events-sql.ts';
 import type {
   ApiToken, AuditEntry, BanChange, BanEntryRecord, BanOp, BanVersion, ComplianceSample, CountRow, Device, DeviceInventoryRow,
@@ -105,12 +106,21 @@ const itemValues = (deviceId: string, it: InventoryRow, at: number): SqlValue[] 
 export class SqlRepository implements Repository {
   private readonly rollup: InventoryRollupCache;
   /** Check-ins' status writes, committed together (group commit): one transaction per batch, not per check-in. */
-  private readonly statusWrites: GroupCommit;
+  private readonly statusWrites: BatchCommit<StatusWrite, boolean>;
   /** Check-ins repeating the stored status: one statement per batch moves their last_seen_at. */
   readonly statusTouches: StatusTouches;
   constructor(private readonly db: SqlDriver) {
     this.rollup = new InventoryRollupCache(db);
-    this.statusWrites = new GroupCommit(db);
+    this.statusWrites = new BatchCommit(
+      db,
+      async (tx, ws) => {
+        const appended = await writeStatuses(tx, db.dialect, ws);
+        // One announcement per committed batch tells webhook dispatchers to look (a NOTIFY per check-in would be a round trip each).
+        const last = appended.lastIndexOf(true);
+        return appended.map((_, i) => i === last);
+      },
+      (w) => w.id,
+    );
     this.statusTouches = new StatusTouches(db);
   }
 
@@ -329,27 +339,12 @@ export class SqlRepository implements Repository {
     await this.db.run('UPDATE devices SET last_seen_at = ? WHERE id = ?', [at, id]);
   }
   async setDeviceStatus(id: string, at: number, bundleRevision: string | null, status: Record<string, unknown>, verdict?: DeviceVerdict): Promise<void> {
-    // bundle_applied_at moves only when the reported revision changes (NULL = NULL is not true: a first
-    // revision after none sets it too).
     const statusJson = JSON.stringify(status);
     // The same status as the one stored (the server's own digest of it): only last_seen_at moves.
     const digest = statusDigest(bundleRevision, statusJson, verdict);
     if (await this.statusTouches.touch(id, at, digest)) return;
-    const sets = ['last_seen_at = ?', 'bundle_applied_at = CASE WHEN bundle_revision = ? THEN bundle_applied_at ELSE ? END', 'bundle_revision = ?', 'status_json = ?', 'status_hash = ?'];
-    const vals: SqlValue[] = [at, bundleRevision, bundleRevision === null ? null : at, bundleRevision, statusJson, digest];
-    if (verdict) {
-      sets.push('compliance = ?', 'strictest_action = ?', 'banned_tools = ?');
-      vals.push(verdict.compliance, verdict.strictestAction, verdict.bannedTools.join(' '));
-    }
-    // committed together with other check-ins arriving at the same time (group-commit.ts)
-    const appended = await this.statusWrites.run(async (tx) => {
-      const prev = await tx.get<Row>(`SELECT hostname, compliance, strictest_action, banned_tools, bundle_revision, status_json FROM devices WHERE id = ?${this.forUpdate}`, [id]);
-      await tx.run(`UPDATE devices SET ${sets.join(', ')} WHERE id = ?`, [...vals, id]);
-      if (!prev) return false;
-      const prevErrors = optJson(prev.status_json)?.errors;
-      const before = { hostname: str(prev.hostname), compliance: optStr(prev.compliance), strictestAction: optStr(prev.strictest_action), bannedTools: str(prev.banned_tools), bundleRevision: optStr(prev.bundle_revision), errors: Array.isArray(prevErrors) ? prevErrors.map(String) : [] };
-      return this.emit(tx, [healthChange(id, before, bundleRevision, status, verdict, at)]);
-    });
+    // Written in full, committed together with other check-ins arriving at the same time (status-sql.ts).
+    const appended = await this.statusWrites.run({ id, at, bundleRevision, status, statusJson, digest, verdict });
     this.announce(appended);
   }
   async listFleetDevices(f: FleetDeviceFilter): Promise<{ total: number; devices: Device[] }> {
