@@ -2,7 +2,7 @@
 import {
   TYPE_ARRAY, TYPE_OBJECT, TYPE_SET, vtype, coll_len, arr_get, coll_items, opa_array_with_cap, opa_set,
 } from '../value';
-import { opa_array_append, opa_object_get, opa_set_add, opa_set_has } from '../collections';
+import { opa_array_append, opa_object_get, opa_set_add, opa_set_has, opa_value_shallow_copy } from '../collections';
 import { operand_error } from './core_errors';
 
 function is_vertices(v: usize): bool {
@@ -59,13 +59,16 @@ function build_paths(graph: usize, root: usize, path: usize, out: usize, reached
     opa_set_add(out, here);
     return;
   }
+  // The vertices on this path (OPA copies the set per call): a vertex reached on another branch
+  // is walked again, only a cycle back into this path stops it.
+  const onPath = opa_value_shallow_copy(reached);
+  opa_set_add(onPath, root);
   for (let j: u32 = 0; j < m; j++) {
     const nb = arr_get(edges, j);
-    if (opa_set_has(reached, nb)) {
-      opa_set_add(out, here); // already visited: stop here (cycles)
+    if (opa_set_has(onPath, nb)) {
+      opa_set_add(out, here); // a cycle: commit the path so far
     } else {
-      opa_set_add(reached, root);
-      build_paths(graph, nb, here, out, reached);
+      build_paths(graph, nb, here, out, onPath);
     }
   }
 }
@@ -75,6 +78,20 @@ export function opa_builtin_graph_reachable_paths(graph: usize, initial: usize):
   if (!is_vertices(initial)) return operand_error('graph.reachable_paths', 2, 'one of {array, set}', initial);
   const out = opa_set();
   const n = coll_len(initial);
-  for (let i: u32 = 0; i < n; i++) build_paths(graph, arr_get(initial, i), opa_array_with_cap(0), out, opa_set());
+  for (let i: u32 = 0; i < n; i++) {
+    // Each start vertex begins every path; its neighbours are walked with it already on the path.
+    const node = arr_get(initial, i);
+    const edges = opa_object_get(graph, node);
+    if (edges == 0) continue;
+    const m = vertex_count(edges);
+    const start = with_vertex(opa_array_with_cap(0), node);
+    if (m == 0) {
+      opa_set_add(out, start);
+      continue;
+    }
+    const onPath = opa_set();
+    opa_set_add(onPath, node);
+    for (let j: u32 = 0; j < m; j++) build_paths(graph, arr_get(edges, j), start, out, onPath);
+  }
   return out;
 }

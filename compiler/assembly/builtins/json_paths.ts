@@ -37,7 +37,7 @@ export function path_tree(name: string, paths: usize): usize {
     if (et == TYPE_STRING) segs = split_pointer(e);
     else if (et == TYPE_ARRAY) segs = e;
     else {
-      err_begin();
+      err_begin('eval_type_error');
       err_str(name);
       err_str(': operand 2 must be one of {set, array} containing string paths or array of path segments but got ');
       err_str(type_name_of(e));

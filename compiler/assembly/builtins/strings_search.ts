@@ -89,7 +89,7 @@ function check_strings(name: string, i: i32, v: usize): bool {
   for (let k: u32 = 0; k < n; k++) {
     const e = t == TYPE_ARRAY ? arr_get(v, k) : set_get(v, k);
     if (!is_str(e)) {
-      err_begin();
+      err_begin('eval_type_error');
       err_str(name);
       err_str(': operand ');
       err_int(i);

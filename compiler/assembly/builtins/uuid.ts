@@ -5,7 +5,7 @@ import { malloc } from '../alloc';
 import { opa_object, opa_number_int, opa_string } from '../value';
 import { opa_object_insert } from '../collections';
 import { is_str, sp, sl } from './support/text';
-import { type_error, builtin_error } from './support/errors';
+import { type_error } from './support/errors';
 
 function hexv(c: u32): i32 {
   if (c >= 48 && c <= 57) return <i32>c - 48;
@@ -69,7 +69,8 @@ function put(o: usize, k: string, v: usize): void {
 
 export function opa_builtin_uuid_parse(v: usize): usize {
   if (!is_str(v)) return type_error('uuid.parse', 1, 'string', v);
-  if (!parse(sp(v), sl(v))) return builtin_error('uuid.parse', 'invalid UUID');
+  // OPA: a string that is not a UUID makes the call undefined, not an error (even when strict).
+  if (!parse(sp(v), sl(v))) return 0;
   const out = opa_object();
   const version = <i32>(b(6) >> 4);
   put(out, 'version', opa_number_int(version));

@@ -17,7 +17,8 @@ export interface RuntimeFn {
 }
 
 /** How generated code calls a builtin: a runtime export, or the SDK through opa_builtinN. */
-export type BuiltinTarget = { kind: 'runtime'; fn: RuntimeFn } | { kind: 'sdk'; importName: string; id: number };
+/** An SDK builtin may have a runtime guard (opa_sdkguard_*) whose non-zero result answers first. */
+export type BuiltinTarget = { kind: 'runtime'; fn: RuntimeFn } | { kind: 'sdk'; importName: string; id: number; guard?: RuntimeFn };
 
 export interface GenContext {
   b: Binaryen;
@@ -323,7 +324,18 @@ export class FuncGen {
         if (t.fn.params !== args.length) throw new EmitError(`builtin ${s.func} takes ${t.fn.params} arguments, got ${args.length}`, loc);
         call = m.call(t.fn.name, args, this.i32);
       } else {
-        call = m.call(t.importName, [m.i32.const(t.id), m.i32.const(0), ...args], this.i32);
+        const sdk = m.call(t.importName, [m.i32.const(t.id), m.i32.const(0), ...args], this.i32);
+        if (t.guard !== undefined && t.guard.params === args.length) {
+          // The guard's answer, else the SDK's (arguments are locals or constants: safe to repeat).
+          const again = s.args.map((a) => this.operand(a, loc));
+          const res = this.index(s.result);
+          return [
+            m.local.set(res, m.call(t.guard.name, again, this.i32)),
+            m.if(m.i32.eqz(m.local.get(res, this.i32)), m.local.set(res, sdk)),
+            this.failIfZero(m.local.get(res, this.i32), fail),
+          ];
+        }
+        call = sdk;
       }
     }
     return [this.failIfZero(m.local.tee(this.index(s.result), call, this.i32), fail)];

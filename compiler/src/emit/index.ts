@@ -185,7 +185,8 @@ function link(b: Binaryen, m: Module, policy: ir.Policy, opts: EmitOptions): Uin
         m.addFunctionImport(`warden$sdk_builtin${arity}`, 'env', `opa_builtin${arity}`,
           b.createType(new Array<number>(arity + 2).fill(b.i32)), b.i32);
       }
-      return { kind: 'sdk', importName: `warden$sdk_builtin${arity}`, id };
+      const guard = fnExports.get('opa_sdkguard_' + name.replace(/\./g, '_'));
+      return { kind: 'sdk', importName: `warden$sdk_builtin${arity}`, id, ...(guard ? { guard } : {}) };
     }
     throw new EmitError(`builtin ${name} is not implemented by the WASM runtime`, loc);
   };

@@ -135,9 +135,12 @@ export class Planner extends ExprPlanner {
     const lnext = this.lnext;
 
     let defaultEntry: (typeof entries)[number] | undefined;
+    const objectDefaults: (typeof entries)[number][] = [];
     for (const entry of entries) {
       if (entry.rule.default) {
-        defaultEntry = entry;
+        // `default p[true] := v` (a constant non-string key) is a default inside an object rule.
+        if (isObj && entry.keys.length > 0) objectDefaults.push(entry);
+        else defaultEntry = entry;
         continue;
       }
       const ctx = moduleCtx(entry.module);
@@ -205,6 +208,8 @@ export class Planner extends ExprPlanner {
       });
     }
 
+    for (const d of objectDefaults) this.planObjectDefault(fn.blocks, ret, d.rule, d.keys, moduleCtx(d.module), lnext);
+
     // Rules deeper under an object rule's path (`p[k] := v` with `p.q.r := 1`) add their keys.
     if (isObj) {
       this.lnext = Math.max(this.lnext, lnext);
@@ -212,7 +217,9 @@ export class Planner extends ExprPlanner {
       const block: ir.Block = { stmts: [] };
       fn.blocks.push(block);
       this.curr = block;
-      this.planMergeChildren(ret, node);
+      // Keys of equal length: values sit at that depth, and a deeper rule must not write into one.
+      const depths = new Set(entries.filter((e) => !e.rule.default && e.keys.length > 0).map((e) => e.keys.length));
+      this.planMergeChildren(ret, node, depths.size === 1 ? [...depths][0] : undefined);
     }
 
     this.loc = first.rule.head.location;
@@ -229,8 +236,12 @@ export class Planner extends ExprPlanner {
     return name;
   }
 
-  /** Merges the values of the rules below node into obj, level by level. */
-  protected planMergeChildren(obj: ir.Local, node: RuleNode): void {
+  /**
+   * Merges the values of the rules below node into obj, level by level. valueDepth (object rules
+   * under node): the level where their values sit; a rule deeper under one of those values injects
+   * into another rule's value, a conflict when that value exists (OPA: eval_conflict_error).
+   */
+  protected planMergeChildren(obj: ir.Local, node: RuleNode, valueDepth?: number, ldefined?: ir.Local): void {
     for (const [cname, child] of node.visibleChildren()) {
       if (child.outsideDocument()) continue;
       const block: ir.Block = { stmts: [] };
@@ -240,7 +251,33 @@ export class Planner extends ExprPlanner {
         const cf = this.planRules(child);
         const l = this.newLocal();
         this.emit({ type: 'CallStmt', func: cf, args: [this.local(INPUT), this.local(DATA)], result: l });
+        if (ldefined !== undefined) this.emit({ type: 'AssignVarStmt', source: { type: 'bool', value: true }, target: ldefined });
         this.planMergeInto(obj, cname, l);
+      } else if (valueDepth === 1) {
+        // Below an object rule's value: merged only when no rule produced a value at this key.
+        // Undefined deeper rules inject nothing (lany stays unset); a defined one meets the value
+        // there (insert once: a conflict unless equal).
+        const k = this.str(cname);
+        const lsub = this.newLocal();
+        const lexist = this.newLocal();
+        const lany = this.newLocal();
+        const L = (x: ir.Stmt): ir.LocatedStmt => this.located(x);
+        this.emit({ type: 'ResetLocalStmt', target: lany });
+        this.emit({ type: 'MakeObjectStmt', target: lsub });
+        this.planMergeChildren(lsub, child, undefined, lany);
+        this.emit({ type: 'ResetLocalStmt', target: lexist });
+        this.emit({ type: 'BlockStmt', blocks: [this.blockWith({ type: 'DotStmt', source: this.local(obj), key: k, target: lexist })] });
+        this.emit({ type: 'BlockStmt', blocks: [{ stmts: [L({ type: 'IsUndefinedStmt', source: lexist }), L({ type: 'ObjectInsertStmt', key: k, value: this.local(lsub), object: obj })] }] });
+        this.emit({
+          type: 'BlockStmt',
+          blocks: [{
+            stmts: [
+              L({ type: 'IsDefinedStmt', source: lexist }),
+              L({ type: 'IsDefinedStmt', source: lany }),
+              L({ type: 'ObjectInsertOnceStmt', key: k, value: this.local(lsub), object: obj }),
+            ],
+          }],
+        });
       } else {
         const k = this.str(cname);
         const lnested = this.newLocal();
@@ -259,7 +296,7 @@ export class Planner extends ExprPlanner {
           ],
         });
         this.emit({ type: 'IsObjectStmt', source: this.local(lnested) });
-        this.planMergeChildren(lnested, child);
+        this.planMergeChildren(lnested, child, valueDepth === undefined ? undefined : valueDepth - 1, ldefined);
       }
       this.curr = prev;
       this.emit({ type: 'BlockStmt', blocks: [block] });
@@ -328,6 +365,42 @@ export class Planner extends ExprPlanner {
    * every key are evaluated first: if any is undefined nothing is created (OPA creates no key for
    * `d[input.name] contains input.missing`).
    */
+  /** A default inside an object rule: its value at its (constant) keys when no rule put one there. */
+  protected planObjectDefault(blocks: ir.Block[], ret: ir.Local, d: Rule, keys: Term[], ctx: ModuleCtx, lnext: number): void {
+    this.loc = d.head.location;
+    this.lnext = Math.max(this.lnext, lnext);
+    this.vars = new Scope();
+    this.ctx = ctx;
+    const block: ir.Block = { stmts: [] };
+    blocks.push(block);
+    this.curr = block;
+    const lfound = this.newLocal();
+    this.emit({ type: 'ResetLocalStmt', target: lfound });
+    const lookup: ir.Block = { stmts: [] };
+    this.curr = lookup;
+    const walk = (src: ir.Local, i: number): void => {
+      const k = keys[i];
+      if (!k) {
+        this.emit({ type: 'AssignVarStmt', source: this.local(src), target: lfound });
+        return;
+      }
+      this.planTerm(k, () => {
+        const next = this.newLocal();
+        this.emit({ type: 'DotStmt', source: this.local(src), key: this.ltarget, target: next });
+        walk(next, i + 1);
+      });
+    };
+    walk(ret, 0);
+    this.curr = block;
+    this.emit({ type: 'BlockStmt', blocks: [lookup] });
+    const apply: ir.Block = { stmts: [] };
+    this.curr = apply;
+    this.emit({ type: 'IsUndefinedStmt', source: lfound });
+    this.planQuery(d.body, 0, () => this.planObjectRuleHead(ret, keys, d.head.value, d.head.location, false));
+    this.curr = block;
+    this.emit({ type: 'BlockStmt', blocks: [apply] });
+  }
+
   protected planObjectRuleHead(ret: ir.Local, keys: Term[], value: Term | null, loc: Location, setLeaf: boolean): void {
     if (!value) fail(loc, 'object rule without a value');
     this.planTerm(value, () => {

@@ -45,7 +45,9 @@ test('strings.any_prefix_match / any_suffix_match', () => {
   assert.equal(b.call('strings.any_prefix_match', ['aaa'], 'b'), false);
   assert.equal(b.call('strings.any_suffix_match', ['foo.com'], ['.com']), true);
   assert.equal(b.call('strings.any_prefix_match', ['a', 1], 'a'), undefined);
-  assert.match(err(b.strict('strings.any_prefix_match', ['a', 1], 'a')), /operand 1 must be array of strings but got array containing number/);
+  // OPA: an operand error (builtins.NewOperandElementErr) is a type error.
+  assert.match(err(b.strict('strings.any_prefix_match', ['a', 1], 'a')), /eval_type_error: strings.any_prefix_match: operand 1 must be array of strings but got array containing number/);
+  assert.match(err(b.strict('strings.any_suffix_match', 'a', ['a', 2])), /eval_type_error: strings.any_suffix_match: operand 2 must be array of strings but got array containing number/);
   assert.match(err(b.strict('strings.any_suffix_match', 'a', 2)), /operand 2 must be one of \{string, set, array\} but got number/);
 });
 

@@ -19,5 +19,8 @@ test('uuid.parse reports version, variant and time-based fields', () => {
   assert.deepEqual(b.call('uuid.parse', '017F22E2-79B0-7CC3-98C4-DC0C0C07398F'), { variant: 'RFC4122', version: 7, time: 1645557742000000000 });
   assert.deepEqual(b.call('uuid.parse', '1EC9414C-232A-6B00-B3C8-9E6BDECED846'), { variant: 'RFC4122', version: 6, time: 1645557742000000000 });
   assert.equal(b.call('uuid.parse', 'not-valid'), undefined);
+  // OPA returns no value for a string that is not a UUID, with or without strict builtin errors.
+  assert.equal(b.strict('uuid.parse', 'not-valid'), undefined);
+  assert.match(String((b.strict('uuid.parse', 42) as { error?: string }).error), /eval_type_error: uuid.parse: operand 1 must be string but got number/);
   assert.equal(b.call('uuid.parse', 42), undefined);
 });

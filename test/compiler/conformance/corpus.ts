@@ -15,7 +15,7 @@ export const CORPUS_ROOT = resolve(REPO_ROOT, '../shared/conformance');
 export const VALUE_VAR = VALUE_QUERY_VAR;
 
 export type Expect =
-  | { kind: 'results'; values: unknown[]; ordered: boolean }
+  | { kind: 'results'; values: unknown[]; ordered: boolean; sortBindings?: boolean }
   | { kind: 'error'; message?: string; code?: string };
 
 export interface Case {
@@ -133,7 +133,8 @@ export function loadOpa(root = join(CORPUS_ROOT, 'opa')): Case[] {
       if (typeof c.want_error_code === 'string' || typeof c.want_error === 'string') {
         expect = { kind: 'error', message: c.want_error as string | undefined, code: c.want_error_code as string | undefined };
       } else {
-        expect = { kind: 'results', values: (c.want_result as unknown[] | undefined) ?? [], ordered: false };
+        // sort_bindings: OPA's harness sorts each binding's (JSON) array before comparing.
+        expect = { kind: 'results', values: (c.want_result as unknown[] | undefined) ?? [], ordered: false, sortBindings: c.sort_bindings === true };
       }
       cases.push({
         id: `opa/${rel}#${i}`,

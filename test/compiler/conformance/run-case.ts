@@ -4,7 +4,7 @@
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { HOST_BUILTIN_NAMES, hostBuiltins } from '../../../agent/src/policy/host-builtins/index.ts';
 import { compile, formatDiagnostic } from '../../../compiler/src/index.ts';
-import { matchJson, matchRegorus, matchUnordered } from './compare.ts';
+import { matchJson, matchRegorus, matchSortedBindings, matchUnordered } from './compare.ts';
 import { VALUE_VAR, type Case } from './corpus.ts';
 import { mismatch, parseRuntimeError } from './expect-error.ts';
 
@@ -90,7 +90,7 @@ async function runCaseInner(c: Case): Promise<Outcome> {
   const ok =
     c.corpus === 'regorus'
       ? results.length === want.length && want.every((w, i) => matchRegorus(results[i], w))
-      : matchUnordered(results, want, matchJson);
+      : matchUnordered(results, want, c.expect.sortBindings === true ? matchSortedBindings : matchJson);
   if (ok) return { status: 'pass' };
   return { status: 'fail', detail: `got ${JSON.stringify(results).slice(0, 300)}, want ${JSON.stringify(want).slice(0, 300)}` };
 }

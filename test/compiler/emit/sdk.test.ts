@@ -108,3 +108,17 @@ test('the slow path (ABI minor < 2: eval ctx) gives the same results', async () 
   assert.deepEqual(results(policy.evaluate({ k: 'a' })), [1]);
   assert.deepEqual(results(policy.evaluate(undefined, 't/undef')), ['undef']);
 });
+
+test('an SDK builtin\'s runtime guard answers first: yaml.is_valid of a non-string is false (OPA), the SDK judges strings', async () => {
+  const b = new IR();
+  b.plan('y/valid', [
+    { type: 'DotStmt', source: L(0), key: b.s('v'), target: 2 },
+    { type: 'CallStmt', func: 'yaml.is_valid', args: [L(2)], result: 3 },
+    ...b.result(3),
+  ]);
+  const p = await b.load();
+  assert.deepEqual(results(p.evaluate({ v: 1 })), [false]);
+  assert.deepEqual(results(p.evaluate({ v: ['a: 1'] })), [false]);
+  assert.deepEqual(results(p.evaluate({ v: 'a: 1' })), [true]);
+  assert.deepEqual(results(p.evaluate({ v: '[1, 2' })), [false]);
+});

@@ -51,6 +51,11 @@ const cases: Case[] = [
   ['graph.reachable', [{ a: null }, ['a']], ['a']], ['graph.reachable', ['g', ['a']], E],
   ['graph.reachable_paths', [{ a: ['b', 'c'], b: ['c'], c: [] }, ['a']], [['a', 'b', 'c'], ['a', 'c']]],
   ['graph.reachable_paths', [{ a: ['b'], b: ['c'] }, ['a', 'b']], [['a', 'b'], ['b']]], ['graph.reachable_paths', [{}, ['a']], []],
+  // OPA (reachable_paths/cycle_1022_3 in its current test cases): only a vertex already on the path
+  // stops it (a cycle); one reached on another branch is walked again.
+  ['graph.reachable_paths', [{ one: ['two', 'five'], two: ['four'], three: [''], four: ['three'], five: ['seven', 'six'], six: ['nine', 'seven'], seven: ['eight'], eight: ['three'], nine: [''] }, ['one']],
+    [['one', 'five', 'seven', 'eight', 'three'], ['one', 'five', 'six', 'nine'], ['one', 'five', 'six', 'seven', 'eight', 'three'], ['one', 'two', 'four', 'three']]],
+  ['graph.reachable_paths', [{ a: ['a', 'b'], b: [] }, ['a']], [['a', 'a'], ['a', 'a', 'b'], ['a', 'b']]],
   ['internal.member_3', [0, 'a', ['a']], true], ['internal.member_3', ['k', 1, { k: 1 }], true], ['internal.member_3', ['k', 2, { k: 1 }], false],
 ];
 
