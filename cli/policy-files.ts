@@ -101,7 +101,7 @@ export function loadData(paths: string[]): Record<string, unknown> {
   return data;
 }
 
-export { HOST_BUILTIN_NAMES, HOST_BUILTINS } from '../agent/src/policy/host-builtins/index.ts';
+export { HOST_BUILTIN_NAMES } from '../agent/src/policy/host-builtins/names.ts';
 
 export function errorText(e: unknown): string {
   if (typeof e === 'string') return e;

@@ -11,7 +11,7 @@
 import { parseArgs } from 'node:util';
 import { compile, formatDiagnosticWithCode, type Diagnostic, type SourceFile } from '../compiler/src/index.ts';
 import { parseModule } from '../compiler/src/frontend.ts';
-import { collect, errorText, HOST_BUILTIN_NAMES, HOST_BUILTINS, loadData, readSources, UsageError } from './policy-files.ts';
+import { collect, errorText, HOST_BUILTIN_NAMES, loadData, readSources, UsageError } from './policy-files.ts';
 import { caseResults, STARTED, startedCasesRule } from './policy-test-cases.ts';
 
 /** At most this many errors are printed per file (like OPA's error limit). */
@@ -200,8 +200,8 @@ export async function runTests(args: string[]): Promise<number> {
   const outcomes: Outcome[] = [];
   if (r.wasm) {
     t0 = performance.now();
-    const { loadPolicy } = await import('@open-policy-agent/opa-wasm');
-    const policy = await loadPolicy(r.wasm, undefined, HOST_BUILTINS);
+    const { loadHostedPolicy } = await import('../agent/src/policy/host-builtins/index.ts');
+    const policy = await loadHostedPolicy(r.wasm);
     policy.setData(data);
     timing.set('load', performance.now() - t0);
     t0 = performance.now();

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import type { Command } from './warden.ts';
 import { buildBundle, compile, formatDiagnosticWithCode, type Diagnostic } from '../compiler/src/index.ts';
 import { VALUE_QUERY_VAR, valueQuery } from '../compiler/src/query.ts';
-import { collect, errorText, HOST_BUILTIN_NAMES, HOST_BUILTINS, mergeData, readDocument, readSources, UsageError } from './policy-files.ts';
+import { collect, errorText, HOST_BUILTIN_NAMES, mergeData, readDocument, readSources, UsageError } from './policy-files.ts';
 import { runTests } from './policy-test.ts';
 
 const USAGE = `usage:
@@ -84,10 +84,10 @@ async function evaluate(args: string[]): Promise<number> {
     printDiagnostics(r.diagnostics);
     return 1;
   }
-  const { loadPolicy } = await import('@open-policy-agent/opa-wasm');
+  const { loadHostedPolicy } = await import('../agent/src/policy/host-builtins/index.ts');
   // print() output goes to stderr so that stdout stays the JSON result.
   console.log = (...xs: unknown[]): void => err(`${xs.map(String).join(' ')}\n`);
-  const policy = await loadPolicy(r.wasm, undefined, HOST_BUILTINS);
+  const policy = await loadHostedPolicy(r.wasm);
   policy.setData(data);
   // The SDK treats a falsy input as no input; such inputs are passed with `with input as`.
   let rs: unknown;
@@ -97,7 +97,7 @@ async function evaluate(args: string[]): Promise<number> {
       printDiagnostics(again.diagnostics);
       return 1;
     }
-    const p2 = await loadPolicy(again.wasm, undefined, HOST_BUILTINS);
+    const p2 = await loadHostedPolicy(again.wasm);
     p2.setData(data);
     rs = p2.evaluate(undefined, 'eval');
   } else rs = policy.evaluate(input, 'eval');

@@ -125,6 +125,12 @@ function checkQueriesWithModules(parsed: Module[], queryFiles: string[]): { modu
   return { modules, diagnostics: [] };
 }
 
+/** Builtins left out on purpose, with the reason the error gives. */
+const WITHHELD: Record<string, string> = {
+  'http.send': 'a policy never does I/O',
+  'net.lookup_ip_addr': 'a policy never does I/O (DNS lookups included)',
+};
+
 /** Compiles Rego sources to an OPA-ABI policy.wasm. Never throws for bad input. */
 export async function compile(opts: CompileOptions): Promise<CompileOutput> {
   const planned = planSources(opts);
@@ -136,7 +142,7 @@ export async function compile(opts: CompileOptions): Promise<CompileOutput> {
     return {
       policy: planned.policy,
       diagnostics: missing.map((m) => diagnostic('rego_type_error', m.location ?? { file: opts.modules[0]?.file ?? '<policy>', row: 1, col: 1 },
-        `builtin ${m.name} is not implemented by the WASM runtime`)),
+        WITHHELD[m.name] ? `builtin ${m.name} is not implemented: ${WITHHELD[m.name]}` : `builtin ${m.name} is not implemented by the WASM runtime`)),
     };
   }
   try {

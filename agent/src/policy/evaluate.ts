@@ -1,11 +1,10 @@
 // Evaluates the fleet policy: the bundle's policy.wasm in the unmodified opa-wasm SDK, with the
 // bundle's data. Output is checked: a list of valid decisions, exactly one per input finding.
-import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { Decisions, type Decision } from '../../../wire/src/decision.ts';
 import type { PolicyInput } from '../../../wire/src/policy-input.ts';
 import { validate } from '../../../wire/src/validate.ts';
 import { ENTRYPOINT, type PolicyBundle } from './bundle.ts';
-import { HOST_BUILTINS } from './host-builtins/index.ts';
+import { loadHostedPolicy, type HostedPolicy } from './host-builtins/index.ts';
 
 export class PolicyEvaluationError extends Error {
   constructor(message: string) {
@@ -13,7 +12,6 @@ export class PolicyEvaluationError extends Error {
     this.name = 'PolicyEvaluationError';
   }
 }
-
 
 function errorText(e: unknown): string {
   if (e instanceof Error) return e.message;
@@ -24,20 +22,20 @@ function errorText(e: unknown): string {
 
 export class PolicyEngine {
   private constructor(
-    private readonly policy: LoadedPolicy,
+    private readonly policy: HostedPolicy,
     readonly revision: string,
   ) {}
 
   static async load(bundle: PolicyBundle): Promise<PolicyEngine> {
-    let policy: LoadedPolicy;
+    let policy: HostedPolicy;
     try {
-      policy = await loadPolicy(bundle.wasm, undefined, HOST_BUILTINS);
+      policy = await loadHostedPolicy(bundle.wasm);
       policy.setData(bundle.data);
     } catch (e) {
       throw new PolicyEvaluationError(`cannot load policy.wasm: ${errorText(e)}`);
     }
-    const eps = (policy as unknown as { entrypoints?: Record<string, number> }).entrypoints;
-    if (eps && !(ENTRYPOINT in eps)) {
+    const eps = policy.entrypoints;
+    if (!(ENTRYPOINT in eps)) {
       throw new PolicyEvaluationError(`policy.wasm has no entrypoint ${ENTRYPOINT} (has: ${Object.keys(eps).join(', ') || 'none'})`);
     }
     return new PolicyEngine(policy, bundle.revision);

@@ -1,6 +1,6 @@
-// io.jwt.decode, io.jwt.verify_hs256/384/512 and io.jwt.decode_verify for HMAC-signed tokens.
-// RSA/ECDSA keys (the "cert" constraint, RS*/ES*/PS* algorithms) are not supported in the sandbox
-// yet and yield an error; exp/nbf are checked against the "time" constraint (there is no clock).
+// io.jwt.decode and io.jwt.verify_hs256/384/512. The host supplies the rest of io.jwt
+// (agent/src/policy/host-builtins/jwt.ts): public-key signatures, encode_sign and decode_verify,
+// which needs the clock when no "time" constraint is given.
 import { malloc } from '../alloc';
 import {
   TYPE_OBJECT, TYPE_STRING, TYPE_NUMBER, TYPE_ARRAY, vtype, coll_len, arr_get, obj_key_at, obj_val_at, num_to_f64,
@@ -169,82 +169,3 @@ function verify_hs(name: string, kind: i32, tok: usize, secret: usize): usize {
 export function opa_builtin_io_jwt_verify_hs256(t: usize, s: usize): usize { return verify_hs('io.jwt.verify_hs256', H_SHA256, t, s); }
 export function opa_builtin_io_jwt_verify_hs384(t: usize, s: usize): usize { return verify_hs('io.jwt.verify_hs384', H_SHA384, t, s); }
 export function opa_builtin_io_jwt_verify_hs512(t: usize, s: usize): usize { return verify_hs('io.jwt.verify_hs512', H_SHA512, t, s); }
-
-function invalid_result(): usize {
-  const out = opa_array_with_cap(3);
-  opa_array_append(out, opa_boolean(false));
-  opa_array_append(out, opa_object());
-  opa_array_append(out, opa_object());
-  return out;
-}
-
-/** io.jwt.decode_verify(token, constraints) → [valid, header, payload]. */
-export function opa_builtin_io_jwt_decode_verify(tok: usize, cons: usize): usize {
-  const name = 'io.jwt.decode_verify';
-  if (!is_str(tok)) return type_error(name, 1, 'string', tok);
-  if (vtype(cons) != TYPE_OBJECT) return type_error(name, 2, 'object', cons);
-  let secret: usize = 0;
-  let alg: usize = 0;
-  let iss: usize = 0;
-  let aud: usize = 0;
-  let time: usize = 0;
-  const n = coll_len(cons);
-  for (let i: u32 = 0; i < n; i++) {
-    const k = obj_key_at(cons, i);
-    const v = obj_val_at(cons, i);
-    if (str_is(k, 'secret')) secret = v;
-    else if (str_is(k, 'cert')) return builtin_error(name, 'certificate (RSA/ECDSA) verification is not supported by the WASM runtime');
-    else if (str_is(k, 'alg')) alg = v;
-    else if (str_is(k, 'iss')) iss = v;
-    else if (str_is(k, 'aud')) aud = v;
-    else if (str_is(k, 'time')) time = v;
-    else {
-      err_begin();
-      err_str(name);
-      err_str(': unknown token validation constraint: ');
-      if (vtype(k) == TYPE_STRING) err_bytes(sp(k), sl(k));
-      return err_end();
-    }
-  }
-  if (secret == 0 || vtype(secret) != TYPE_STRING) return builtin_error(name, 'no secret provided (only HMAC keys are supported)');
-  if (!decode(name, tok)) return 0;
-  // Signature, by the header's algorithm.
-  const ha = field(hdr, 'alg');
-  let kind = -1;
-  if (str_is(ha, 'HS256')) kind = H_SHA256;
-  else if (str_is(ha, 'HS384')) kind = H_SHA384;
-  else if (str_is(ha, 'HS512')) kind = H_SHA512;
-  if (kind < 0) return invalid_result();
-  if (alg != 0 && !opa_value_equal(alg, ha)) return invalid_result();
-  if (!split(name, tok) || !hmac_ok(kind, tok, sp(secret), sl(secret))) return invalid_result();
-  // Registered claims.
-  const exp = field(pay, 'exp');
-  const nbf = field(pay, 'nbf');
-  if (exp != 0 && vtype(exp) != TYPE_NUMBER) return builtin_error(name, 'exp value must be a number');
-  if (nbf != 0 && vtype(nbf) != TYPE_NUMBER) return builtin_error(name, 'nbf value must be a number');
-  if (exp != 0 || nbf != 0) {
-    if (time == 0 || vtype(time) != TYPE_NUMBER) return builtin_error(name, 'a "time" constraint is required to check exp/nbf (no clock in the sandbox)');
-    const now = opa_number_float(num_to_f64(time) / 1e9);
-    if (exp != 0 && num_compare(now, exp) >= 0) return invalid_result();
-    if (nbf != 0 && num_compare(now, nbf) < 0) return invalid_result();
-  }
-  if (iss != 0) {
-    const pi = field(pay, 'iss');
-    if (pi == 0 || !opa_value_equal(pi, iss)) return invalid_result();
-  }
-  const pa = field(pay, 'aud');
-  if (pa != 0) {
-    if (aud == 0) return invalid_result();
-    let ok = false;
-    if (vtype(pa) == TYPE_STRING) ok = opa_value_equal(pa, aud);
-    else if (vtype(pa) == TYPE_ARRAY) {
-      for (let i: u32 = 0; i < coll_len(pa); i++) if (opa_value_equal(arr_get(pa, i), aud)) ok = true;
-    }
-    if (!ok) return invalid_result();
-  } else if (aud != 0) return invalid_result();
-  const out = opa_array_with_cap(3);
-  opa_array_append(out, opa_boolean(true));
-  opa_array_append(out, hdr);
-  opa_array_append(out, pay);
-  return out;
-}

@@ -48,6 +48,8 @@ const ABI_EXPORTS = new Set([
   'opa_json_parse', 'opa_json_dump', 'opa_value_parse', 'opa_value_dump',
   'opa_eval_ctx_new', 'opa_eval_ctx_set_input', 'opa_eval_ctx_set_data', 'opa_eval_ctx_set_entrypoint',
   'opa_eval_ctx_get_result',
+  // Read by the host (agent/src/policy/host-builtins): a host builtin's error is an error or undefined by it.
+  'opa_rt_strict_builtin_errors',
 ]);
 
 export function builtinExportName(name: string): string {

@@ -1,8 +1,7 @@
 // Runs one conformance case for real: compile the modules and the query with warden's compiler,
 // load the policy.wasm in the unmodified @open-policy-agent/opa-wasm SDK, set data, evaluate.
 
-import { loadPolicy } from '@open-policy-agent/opa-wasm';
-import { HOST_BUILTIN_NAMES, hostBuiltins } from '../../../agent/src/policy/host-builtins/index.ts';
+import { HOST_BUILTIN_NAMES, loadHostedPolicy } from '../../../agent/src/policy/host-builtins/index.ts';
 import { compile, formatDiagnostic } from '../../../compiler/src/index.ts';
 import { matchJson, matchRegorus, matchSortedBindings, matchUnordered } from './compare.ts';
 import { VALUE_VAR, type Case } from './corpus.ts';
@@ -68,7 +67,7 @@ async function runCaseInner(c: Case): Promise<Outcome> {
 
   const results: unknown[] = [];
   try {
-    const policy = await loadPolicy(out.wasm, undefined, hostBuiltins(c.strictError === true ? 'strict' : 'opa'));
+    const policy = await loadHostedPolicy(out.wasm);
     policy.setData(c.data as object);
     for (const input of c.inputs) {
       const rs = policy.evaluate(input) as unknown;

@@ -2,40 +2,39 @@
 // runtime cannot hold. Each is a function of its arguments (or the clock) only: no file, network,
 // process or environment access, so the policy stays sandboxed. One table for every place a policy
 // runs — the agent, the server's evaluator (it runs the agent's engine), `warden policy eval|test`
-// and the conformance run — so a policy that compiles runs the same everywhere.
+// and the conformance run — so a policy that compiles runs the same everywhere. Every host loads a
+// policy with loadHostedPolicy() and evaluates through it (./session.ts): builtin errors follow the
+// module's builtinErrors mode, and each evaluation gets its own cache.
 import { GRAPHQL_BUILTINS } from './graphql/index.ts';
-import type { HostBuiltinName } from './names.ts';
+import { JWT_BUILTIN_NAMES, RANDOM_BUILTIN_NAMES, X509_BUILTIN_NAMES, type InlineBuiltinName } from './names.ts';
+import { HostedPolicy, type HostImplementations, type HostTable } from './session.ts';
 
 export { HOST_BUILTIN_NAMES, type HostBuiltinName } from './names.ts';
+export { HostedPolicy } from './session.ts';
 
 /** Arguments arrive as JSON values; the return value goes back as JSON. Throwing = a builtin error. */
 export type HostBuiltin = (...args: unknown[]) => unknown;
 
-const IMPLEMENTATIONS: Record<HostBuiltinName, HostBuiltin> = {
+const IMPLEMENTATIONS: Record<InlineBuiltinName, HostBuiltin> = {
   // The host's clock: a sandboxed module cannot read it.
   'time.now_ns': (): number => Date.now() * 1e6,
   ...(GRAPHQL_BUILTINS as Record<keyof typeof GRAPHQL_BUILTINS, HostBuiltin>),
 };
 
-/**
- * The table for a module compiled with the given builtinErrors mode. A JS exception escapes the
- * WASM module whole, so the mode is applied here: under OPA's default ('opa') a builtin error makes
- * the call undefined; under 'strict' it ends the evaluation with `eval_builtin_error: <name>: <message>`.
- */
-export function hostBuiltins(mode: 'opa' | 'strict'): Record<HostBuiltinName, HostBuiltin> {
-  const table = {} as Record<HostBuiltinName, HostBuiltin>;
-  for (const [name, impl] of Object.entries(IMPLEMENTATIONS) as [HostBuiltinName, HostBuiltin][]) {
-    table[name] = (...args: unknown[]): unknown => {
-      try {
-        return impl(...args);
-      } catch (e) {
-        if (mode === 'opa') return undefined;
-        throw new Error(`eval_builtin_error: ${name}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    };
-  }
-  return table;
-}
+/** Heavier groups, each loaded only when a policy calling one of its builtins is loaded. */
+const LAZY: [readonly string[], () => Promise<HostImplementations>][] = [
+  [JWT_BUILTIN_NAMES, async () => (await import('./jwt.ts')).jwtBuiltins],
+  [X509_BUILTIN_NAMES, async () => (await import('./x509.ts')).x509Builtins],
+  [RANDOM_BUILTIN_NAMES, async () => (await import('./random.ts')).randomBuiltins],
+  [['providers.aws.sign_req'], async () => (await import('./aws.ts')).awsBuiltins],
+];
 
-/** For modules compiled with OPA's default builtin errors (every compile outside the conformance run). */
-export const HOST_BUILTINS = hostBuiltins('opa');
+const TABLE: HostTable = {
+  sync: IMPLEMENTATIONS,
+  lazy: new Map(LAZY.flatMap(([names, load]) => names.map((n) => [n, load] as const))),
+};
+
+/** Loads a compiled policy with the host builtins it calls; evaluate() through the result. */
+export function loadHostedPolicy(wasm: Uint8Array): Promise<HostedPolicy> {
+  return HostedPolicy.load(wasm, TABLE);
+}

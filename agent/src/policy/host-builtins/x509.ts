@@ -1,0 +1,294 @@
+// crypto.x509.* and crypto.parse_private_keys. Certificates and requests are reported with the
+// field names of Go's x509.Certificate / x509.CertificateRequest as OPA returns them (Subject,
+// Issuer, DNSNames, URIStrings, NotBefore, …), read with the DER reader in ./der.ts; signatures
+// and keys go through node:crypto.
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { children, integer, oid, readDer, seq, structureError, text, time, type Der } from './der.ts';
+import { pemBlock } from './jwt-keys.ts';
+import type { HostImplementations } from './session.ts';
+import { BuiltinError, str, type EvalContext } from './types.ts';
+
+/** Go's base64.StdEncoding.DecodeString: strict alphabet and padding. */
+function stdBase64(s: string): Buffer {
+  const bad = s.search(/[^A-Za-z0-9+/=\r\n]/);
+  const clean = s.replace(/[\r\n]/g, '');
+  if (bad >= 0) throw new BuiltinError(`illegal base64 data at input byte ${bad}`);
+  if (clean.length % 4 !== 0) throw new BuiltinError(`illegal base64 data at input byte ${clean.length - (clean.length % 4)}`);
+  const pad = clean.indexOf('=');
+  if (pad >= 0 && pad < clean.length - 2) throw new BuiltinError(`illegal base64 data at input byte ${pad}`);
+  return Buffer.from(clean, 'base64');
+}
+
+/** PEM blocks of a type, or DER, from a PEM string or base64 of PEM/DER (OPA's accepted inputs). */
+function derBlocks(input: string, type: string): Buffer[] {
+  let textIn = input;
+  if (!input.trimStart().startsWith('-----BEGIN')) {
+    const raw = stdBase64(input);
+    if (!raw.toString('latin1').trimStart().startsWith('-----BEGIN')) return [raw];
+    textIn = raw.toString('utf8');
+  }
+  const out: Buffer[] = [];
+  let rest = textIn;
+  for (let b = pemBlock(rest); b; b = pemBlock(rest)) {
+    if (b.type === type) out.push(b.der);
+    rest = b.rest;
+  }
+  return out;
+}
+
+const NAME_FIELDS: Record<string, string> = {
+  '2.5.4.6': 'Country', '2.5.4.10': 'Organization', '2.5.4.11': 'OrganizationalUnit', '2.5.4.7': 'Locality',
+  '2.5.4.8': 'Province', '2.5.4.9': 'StreetAddress', '2.5.4.17': 'PostalCode',
+};
+
+/** A Name as Go's pkix.Name. */
+function name(d: Der): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    Country: null, Organization: null, OrganizationalUnit: null, Locality: null, Province: null,
+    StreetAddress: null, PostalCode: null, SerialNumber: '', CommonName: '', Names: [], ExtraNames: null,
+  };
+  const names: { Type: number[]; Value: string }[] = [];
+  for (const rdn of children(d)) {
+    for (const atv of children(rdn)) {
+      const [t, v] = seq(atv, 'attribute');
+      if (!t || !v) throw structureError('attribute');
+      const id = oid(t);
+      const value = text(v);
+      names.push({ Type: id.split('.').map(Number), Value: value });
+      if (id === '2.5.4.3') out.CommonName = value;
+      else if (id === '2.5.4.5') out.SerialNumber = value;
+      else if (NAME_FIELDS[id]) out[NAME_FIELDS[id]] = [...((out[NAME_FIELDS[id]] as string[] | null) ?? []), value];
+    }
+  }
+  out.Names = names;
+  return out;
+}
+
+const EXT_KEY_USAGE: Record<string, number> = {
+  '2.5.29.37.0': 0, '1.3.6.1.5.5.7.3.1': 1, '1.3.6.1.5.5.7.3.2': 2, '1.3.6.1.5.5.7.3.3': 3, '1.3.6.1.5.5.7.3.4': 4,
+  '1.3.6.1.5.5.7.3.5': 5, '1.3.6.1.5.5.7.3.6': 6, '1.3.6.1.5.5.7.3.7': 7, '1.3.6.1.5.5.7.3.8': 8, '1.3.6.1.5.5.7.3.9': 9,
+};
+
+/** The extension fields of Go's Certificate (subject alternative names, constraints, usages, key ids). */
+function extensions(exts: Der[], out: Record<string, unknown>): void {
+  const list: unknown[] = [];
+  for (const e of exts) {
+    const parts = seq(e, 'extension');
+    const id = oid(parts[0]!);
+    const critical = parts.length === 3 && parts[1]!.tag === 0x01 && parts[1]!.content[0] !== 0;
+    const value = readDer(parts[parts.length - 1]!.content);
+    list.push({ Id: id.split('.').map(Number), Critical: critical, Value: parts[parts.length - 1]!.content.toString('base64') });
+    if (id === '2.5.29.17') {
+      const dns: string[] = [];
+      const emails: string[] = [];
+      const ips: string[] = [];
+      const uris: string[] = [];
+      for (const g of children(value)) {
+        const tag = g.tag & 0x1f;
+        if (tag === 1) emails.push(g.content.toString('utf8'));
+        else if (tag === 2) dns.push(g.content.toString('utf8'));
+        else if (tag === 6) uris.push(g.content.toString('utf8'));
+        else if (tag === 7) ips.push(g.content.length === 4 ? [...g.content].join('.') : (g.content.toString('hex').match(/.{4}/g) ?? []).join(':'));
+      }
+      if (dns.length) out.DNSNames = dns;
+      if (emails.length) out.EmailAddresses = emails;
+      if (ips.length) out.IPAddresses = ips;
+      if (uris.length) {
+        out.URIStrings = uris;
+        out.URIs = uris.map((u) => {
+          try {
+            const x = new URL(u);
+            return { Scheme: x.protocol.replace(/:$/, ''), Host: x.host, Path: x.pathname, RawQuery: x.search.replace(/^\?/, ''), Fragment: x.hash.replace(/^#/, '') };
+          } catch {
+            return { Opaque: u };
+          }
+        });
+      }
+    } else if (id === '2.5.29.19') {
+      out.BasicConstraintsValid = true;
+      for (const c of children(value)) {
+        if (c.tag === 0x01) out.IsCA = c.content[0] !== 0;
+        else if (c.tag === 0x02) {
+          out.MaxPathLen = Number(integer(c));
+          out.MaxPathLenZero = out.MaxPathLen === 0;
+        }
+      }
+    } else if (id === '2.5.29.15') {
+      const bits = value.content.subarray(1);
+      let usage = 0;
+      for (let i = 0; i < Math.min(bits.length * 8, 9); i++) if (bits[i >> 3]! & (0x80 >> (i & 7))) usage |= 1 << i;
+      out.KeyUsage = usage;
+    } else if (id === '2.5.29.37') {
+      const known: number[] = [];
+      const unknown: number[][] = [];
+      for (const o of children(value)) {
+        const u = oid(o);
+        if (u in EXT_KEY_USAGE) known.push(EXT_KEY_USAGE[u]!);
+        else unknown.push(u.split('.').map(Number));
+      }
+      out.ExtKeyUsage = known;
+      if (unknown.length) out.UnknownExtKeyUsage = unknown;
+    } else if (id === '2.5.29.14') {
+      out.SubjectKeyId = value.content.toString('base64');
+    } else if (id === '2.5.29.35') {
+      const kid = children(value).find((c) => c.tag === 0x80);
+      if (kid) out.AuthorityKeyId = kid.content.toString('base64');
+    }
+  }
+  out.Extensions = list;
+}
+
+function certificate(der: Buffer): Record<string, unknown> {
+  let top: Der;
+  try {
+    top = readDer(der);
+  } catch {
+    throw new BuiltinError('x509: malformed certificate');
+  }
+  if (top.tag !== 0x30 || top.raw.length !== der.length) throw new BuiltinError('x509: malformed certificate');
+  try {
+    const [tbs, , sig] = seq(top, 'certificate');
+    const f = seq(tbs, 'tbsCertificate');
+    let i = 0;
+    let version = 1;
+    if (f[0]?.tag === 0xa0) version = Number(integer(readDer(f[i++]!.content))) + 1;
+    const serial = f[i++]!;
+    i++; // signature algorithm (repeated outside the TBS)
+    const issuer = f[i++]!;
+    const [nb, na] = seq(f[i++], 'validity');
+    const subject = f[i++]!;
+    const spki = f[i++]!;
+    const out: Record<string, unknown> = {
+      Raw: der.toString('base64'), RawTBSCertificate: tbs!.raw.toString('base64'), RawSubjectPublicKeyInfo: spki.raw.toString('base64'),
+      RawSubject: subject.raw.toString('base64'), RawIssuer: issuer.raw.toString('base64'),
+      Signature: sig ? sig.content.subarray(1).toString('base64') : null,
+      Version: version, SerialNumber: BigInt(integer(serial)), Issuer: name(issuer), Subject: name(subject),
+      NotBefore: time(nb!), NotAfter: time(na!), KeyUsage: 0, Extensions: null, ExtKeyUsage: null, UnknownExtKeyUsage: null,
+      BasicConstraintsValid: false, IsCA: false, MaxPathLen: -1, MaxPathLenZero: false, SubjectKeyId: null, AuthorityKeyId: null,
+      DNSNames: null, EmailAddresses: null, IPAddresses: null, URIs: null, URIStrings: null,
+    };
+    const ext = f.slice(i).find((x) => x.tag === 0xa3);
+    if (ext) extensions(seq(readDer(ext.content), 'extensions'), out);
+    return out;
+  } catch (e) {
+    if (e instanceof BuiltinError) throw e;
+    throw new BuiltinError('x509: malformed certificate');
+  }
+}
+
+function certificateRequest(der: Buffer): Record<string, unknown> {
+  const top = readDer(der);
+  const [info, , sig] = seq(top, 'certificate request');
+  const f = seq(info, 'certificationRequestInfo');
+  const subject = f[1];
+  if (!subject || !f[2]) throw structureError('certificationRequestInfo');
+  const out: Record<string, unknown> = {
+    Raw: der.toString('base64'), RawTBSCertificateRequest: info!.raw.toString('base64'), RawSubjectPublicKeyInfo: f[2].raw.toString('base64'),
+    RawSubject: subject.raw.toString('base64'), Version: Number(integer(f[0]!)), Signature: sig ? sig.content.subarray(1).toString('base64') : null,
+    Subject: name(subject), Extensions: null, DNSNames: null, EmailAddresses: null, IPAddresses: null, URIs: null, URIStrings: null,
+  };
+  // Requested extensions: attribute extensionRequest (1.2.840.113549.1.9.14).
+  const attrs = f.find((x) => x.tag === 0xa0);
+  for (const a of attrs ? children(attrs) : []) {
+    const [t, set] = seq(a, 'attribute');
+    if (t && set && oid(t) === '1.2.840.113549.1.9.14') for (const exts of children(set)) extensions(seq(exts, 'extensions'), out);
+  }
+  return out;
+}
+
+/** JSON text with bigints as exact numbers (the SDK takes an ArrayBuffer as JSON text). */
+function exactJson(v: unknown): ArrayBuffer {
+  const s = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `\u0000${x.toString()}\u0000` : x)).replace(/"\\u0000(-?\d+)\\u0000"/g, '$1');
+  return new TextEncoder().encode(s).buffer as ArrayBuffer;
+}
+
+function parseCertificates(input: unknown): Buffer[] {
+  const ders = derBlocks(str(input, 1), 'CERTIFICATE');
+  // DER input may hold several certificates back to back.
+  const out: Buffer[] = [];
+  for (const der of ders) {
+    let at = 0;
+    while (at < der.length) {
+      let d: Der;
+      try {
+        d = readDer(der, at);
+      } catch {
+        throw new BuiltinError('x509: malformed certificate');
+      }
+      out.push(der.subarray(at, at + d.raw.length));
+      at += d.raw.length;
+    }
+  }
+  return out;
+}
+
+/** The chain from the last certificate (leaf) to the first (the trusted root), each signed by the next. */
+function verifiedChain(ders: Buffer[], nowMs: number): Buffer[] | null {
+  if (ders.length < 2) return null;
+  const certs = ders.map((d) => new X509Certificate(d));
+  const chain = [...certs].reverse();
+  for (let i = 0; i < chain.length; i++) {
+    const c = chain[i]!;
+    const issuer = chain[i + 1] ?? c;
+    if (nowMs < Date.parse(c.validFrom) || nowMs > Date.parse(c.validTo)) return null;
+    if (i > 0 && !c.ca) return null;
+    if (!c.checkIssued(issuer) || !c.verify(issuer.publicKey)) return null;
+  }
+  return [...ders].reverse();
+}
+
+function rsaJwk(key: KeyObject): Record<string, unknown> {
+  return key.export({ format: 'jwk' }) as Record<string, unknown>;
+}
+
+export const x509Builtins: HostImplementations = (ctx: () => EvalContext) => ({
+  'crypto.x509.parse_certificates': (input: unknown) => exactJson(parseCertificates(input).map(certificate)),
+  'crypto.x509.parse_and_verify_certificates': (input: unknown) => {
+    const ders = parseCertificates(input);
+    let chain: Buffer[] | null = null;
+    try {
+      chain = verifiedChain(ders, ctx().nowNs / 1e6);
+    } catch {
+      chain = null;
+    }
+    return exactJson(chain ? [true, chain.map(certificate)] : [false, []]);
+  },
+  'crypto.x509.parse_certificate_request': (input: unknown) => {
+    const [der] = derBlocks(str(input, 1), 'CERTIFICATE REQUEST');
+    if (!der) throw new BuiltinError('failed to parse a PEM certificate request');
+    return exactJson(certificateRequest(der));
+  },
+  'crypto.x509.parse_rsa_private_key': (input: unknown) => {
+    const [der] = derBlocks(str(input, 1), 'RSA PRIVATE KEY');
+    if (!der) throw new BuiltinError('failed to parse a PEM RSA private key');
+    try {
+      return rsaJwk(createPrivateKey({ key: der, format: 'der', type: 'pkcs1' }));
+    } catch (e) {
+      throw new BuiltinError(`x509: ${(e as Error).message}`);
+    }
+  },
+  'crypto.parse_private_keys': (input: unknown) => {
+    const s = str(input, 1);
+    if (s === '') return null;
+    const keys: Record<string, unknown>[] = [];
+    let rest = s;
+    if (!rest.trimStart().startsWith('-----BEGIN')) {
+      try {
+        rest = stdBase64(rest).toString('utf8');
+      } catch {
+        return [];
+      }
+    }
+    for (let b = pemBlock(rest); b; b = pemBlock(rest)) {
+      rest = b.rest;
+      const type = b.type === 'RSA PRIVATE KEY' ? 'pkcs1' : b.type === 'EC PRIVATE KEY' ? 'sec1' : b.type === 'PRIVATE KEY' ? 'pkcs8' : null;
+      if (!type) continue;
+      try {
+        keys.push(rsaJwk(createPrivateKey({ key: b.der, format: 'der', type })));
+      } catch (e) {
+        throw new BuiltinError(`failed to parse private key: ${(e as Error).message}`);
+      }
+    }
+    return keys;
+  },
+});
