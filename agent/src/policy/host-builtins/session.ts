@@ -107,6 +107,8 @@ export class HostedPolicy {
       if (!fn) throw new Error(`host builtin ${name} was not loaded with the policy`);
       return fn(...args);
     } catch (e) {
+      // The host lacking a part (e.g. graphql-js not installed) is not the policy's error: it always surfaces.
+      if ((e as { hostUnavailable?: unknown } | null)?.hostUnavailable === true) throw e;
       if (!this.strict) return undefined;
       const code = e instanceof BuiltinError ? e.code : 'eval_builtin_error';
       throw new Error(`${code}: ${name}: ${errorText(e)}`);

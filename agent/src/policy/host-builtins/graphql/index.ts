@@ -5,6 +5,7 @@
 // graphql-js is loaded on the first call only (./lib.ts).
 import { prune, type GQueryDocument, type GSchemaDocument, type Pos } from './ast.ts';
 import { decodeQueryDocument, decodeSchemaDocument } from './decode.ts';
+import { GraphQLUnavailableError } from './lib.ts';
 import { parseQuery, parseSchema, GraphQLParseError } from './parse.ts';
 import { GraphQLSchemaError, validateSchema } from './schema.ts';
 import { validateQuery } from './validate.ts';
@@ -76,7 +77,8 @@ function valid(f: () => void): boolean {
   try {
     f();
     return true;
-  } catch {
+  } catch (e) {
+    if (e instanceof GraphQLUnavailableError) throw e;
     return false;
   }
 }
@@ -104,7 +106,8 @@ export const GRAPHQL_BUILTINS = {
       const out = [true, prune(q), prune(s)];
       verify(q, s);
       return out;
-    } catch {
+    } catch (e) {
+      if (e instanceof GraphQLUnavailableError) throw e;
       return [false, {}, {}];
     }
   },

@@ -16,10 +16,26 @@ export function graphqlLoaded(): boolean {
   return lib !== undefined;
 }
 
+/**
+ * Thrown when graphql-js cannot be loaded (an install without build/warden-graphql.cjs): not a
+ * builtin error of the policy, so it is never turned into undefined or "not valid".
+ */
+export class GraphQLUnavailableError extends Error {
+  readonly hostUnavailable = true;
+  constructor(message: string) {
+    super(message);
+    this.name = 'GraphQLUnavailableError';
+  }
+}
+
 export function graphql(): GraphQL {
   if (lib === undefined) {
     const target = typeof WARDEN_GRAPHQL_SIDECAR === 'string' ? WARDEN_GRAPHQL_SIDECAR : 'graphql';
-    lib = createRequire(import.meta.url)(target) as GraphQL;
+    try {
+      lib = createRequire(import.meta.url)(target) as GraphQL;
+    } catch (e) {
+      throw new GraphQLUnavailableError(`graphql builtins: cannot load graphql-js (${target}): ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
   return lib;
 }
