@@ -51,7 +51,7 @@ export class Authenticator {
     if (kind === 'device') {
       const c = parseCredential('device', token);
       if (!c) return null;
-      const d = await this.store.getDeviceByCredentialId(c.id);
+      const d = await this.store.getDeviceCredential(c.id);
       if (!d || d.state !== 'active' || !(await verifySecret(c.secret, d.credentialHash))) return null;
       return { p: { kind: 'device', deviceId: d.id, credentialId: c.id }, expiresAt: null };
     }

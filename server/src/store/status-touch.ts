@@ -38,6 +38,11 @@ export class StatusTouches {
 
   constructor(private readonly db: SqlDriver) {}
 
+  /** Counts a check-in sent to the full path without being checked (its digest is known to differ). */
+  skip(): void {
+    this.stats.missed++;
+  }
+
   /** True when the device's stored digest equals `digest` and its last_seen_at is now `at` (committed); false: take the full path. */
   touch(id: string, at: number, digest: string): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {

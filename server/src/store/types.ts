@@ -288,6 +288,8 @@ export interface Repository {
   enrollDevice(d: NewDevice, enrollTokenId: string | null): Promise<{ device: Device; reenrolled: boolean } | { refused: 'token-used' | 'revoked' }>;
   getDevice(id: string): Promise<Device | null>;
   getDeviceByCredentialId(credentialId: string): Promise<Device | null>;
+  /** What verifying a device credential needs, and nothing else (no status JSON to parse on every check-in). */
+  getDeviceCredential(credentialId: string): Promise<{ id: string; state: 'active' | 'revoked'; credentialHash: string } | null>;
   listDevices(page?: Partial<Page>): Promise<Device[]>;
   countDevices(): Promise<number>;
   /** Active devices, and how many of them report running bundle `revision`. */
