@@ -47,9 +47,12 @@ export function checkSpec(spec: ServiceSpec): void {
 
 /**
  * V8 flags for a small resident agent: a 1 MB young generation and size-optimised code keep
- * the daemon's RSS ~30 MB lower at a small CPU cost (figures: bench/inventory.ts).
+ * the daemon's RSS ~30 MB lower at a small CPU cost (figures: bench/inventory.ts). --lite-mode (no
+ * JIT tiers: the daemon's only hot code is the watch's poll) saves another ~5 MB of idle RSS
+ * (bench/agent-idle.ts); it also turns WebAssembly off, so the daemon starts its cycle children
+ * without it (agent/src/sync/daemon.ts DAEMON_ONLY_FLAGS) — they evaluate the policy's WASM.
  */
-export const NODE_FLAGS = ['--max-semi-space-size=1', '--optimize-for-size'];
+export const NODE_FLAGS = ['--max-semi-space-size=1', '--optimize-for-size', '--lite-mode'];
 
 function runArgs(spec: ServiceSpec): string[] {
   return spec.server ? ['run', '--server', spec.server] : ['run'];

@@ -3,6 +3,7 @@
 // resident process; the cycle child validates everything again with the full one. Logs are JSON
 // lines on stderr (the cycle children's too: they share it). SIGINT/SIGTERM stop it cleanly: the
 // running cycle finishes (bounded by cycle_timeout_ms), the upload queue stays on disk.
+import { setFlagsFromString } from 'node:v8';
 import { AgentConfig } from '../../../wire/src/config.ts';
 import { checkLight } from '../../../wire/src/validate-light.ts';
 import { AgentDaemon, type CycleCommand } from './daemon.ts';
@@ -33,6 +34,11 @@ export async function runDaemon(args: string[], entry: string, env: Record<strin
     return 2;
   }
   const config = cfg as AgentConfig;
+  // The daemon's hot code is the watch's poll (a few hundred µs every 500 ms): V8's optimizing
+  // compiler gains nothing there and its code pages cost ~4 MB of RSS (bench/agent-idle.ts). For a
+  // daemon started without the service's --lite-mode (which does more); this process only — the
+  // cycle child (WASM evaluation, the scan) keeps every tier.
+  setFlagsFromString('--no-opt');
   const command: CycleCommand = { node: process.execPath, execArgv: process.execArgv, entry, runArgs: args, env };
   const daemon = new AgentDaemon(
     {

@@ -50,6 +50,12 @@ export interface CycleCommand {
   env?: Record<string, string>;
 }
 
+/**
+ * V8 flags the daemon may run with (the service's NODE_FLAGS) that its cycle children must not get:
+ * they turn WebAssembly off, and the child evaluates the policy's WASM.
+ */
+export const DAEMON_ONLY_FLAGS = ['--lite-mode', '--lite_mode', '--jitless'];
+
 /** The end of one cycle as the daemon saw it. */
 export interface CycleOutcome {
   trigger: string;
@@ -80,7 +86,7 @@ export function ownCodeProblem(file: string): string | null {
     const st = lstatSync(p);
     if (p === real && !st.isFile()) return `${real} is not a regular file`;
     if (st.uid !== 0 && st.uid !== uid) return `${p} is owned by uid ${st.uid}, not by root or the agent's user`;
-    if ((st.mode & 0o022) !== 0) return `${p} is writable by others (mode ${(st.mode & 0o777).toString(8)})`;
+    if ((st.mode & 0o022) !== 0) return `${p} is writable by others (mode ${(st.mode & 0o7777).toString(8)})`;
     const up = dirname(p);
     if (up === p) return null;
     p = up;
@@ -230,7 +236,8 @@ export class AgentDaemon {
     const t0 = performance.now();
     const { node, execArgv, entry, runArgs, env } = this.command;
     return new Promise<CycleOutcome>((resolve) => {
-      const child = spawn(node, [...execArgv, entry, '__cycle', trigger, this.lastFailure ?? '', ...runArgs], {
+      const flags = execArgv.filter((f) => !DAEMON_ONLY_FLAGS.includes(f));
+      const child = spawn(node, [...flags, entry, '__cycle', trigger, this.lastFailure ?? '', ...runArgs], {
         env: { ...process.env, ...env, WARDEN_CYCLE_RESULT_FD: '3' },
         stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
         windowsHide: true,
@@ -243,8 +250,11 @@ export class AgentDaemon {
       const pipe = child.stdio[3] as NodeJS.ReadableStream | null;
       pipe?.on('data', (c: Buffer) => {
         bytes += c.length;
-        if (bytes > MAX_CYCLE_RESULT_BYTES) overflow = true;
-        else chunks.push(c);
+        if (bytes <= MAX_CYCLE_RESULT_BYTES) chunks.push(c);
+        else if (!overflow) {
+          overflow = true;
+          child.kill('SIGKILL'); // a runaway: nothing it says now is read
+        }
       });
       pipe?.on('error', () => undefined);
       const timer = setTimeout(() => {
@@ -260,9 +270,9 @@ export class AgentDaemon {
         let failure: string | null = null;
         if (spawnError) failure = `the cycle process could not start: ${spawnError}`;
         else if (timedOut) failure = `the cycle process was still running after ${this.config.cycle_timeout_ms} ms and was killed`;
+        else if (overflow) failure = `the cycle process sent more than ${MAX_CYCLE_RESULT_BYTES} bytes of result and was killed`;
         else if (signal) failure = `the cycle process was killed by ${signal}`;
         else if (code !== 0) failure = `the cycle process exited with code ${code}`;
-        else if (overflow) failure = `the cycle process sent more than ${MAX_CYCLE_RESULT_BYTES} bytes of result`;
         else {
           try {
             result = validateLight(CycleResult, JSON.parse(Buffer.concat(chunks).toString('utf8')), 'cycle result');
