@@ -108,6 +108,19 @@ test('crypto.x509 reads certificates, verifies a chain and reads a certificate r
   assert.throws(() => call(x509, 'crypto.x509.parse_certificates', 'foobar'), (e: unknown) => e instanceof BuiltinError && /illegal base64 data at input byte 4/.test(e.message));
 });
 
+test('crypto.parse_private_keys reports the Go key structs with exact integers; parse_rsa_private_key a JWK', () => {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+  const pem = privateKey.export({ format: 'pem', type: 'pkcs1' }).toString();
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ format: 'pem', type: 'sec1' }).toString();
+  const text = new TextDecoder().decode(call(x509, 'crypto.parse_private_keys', pem + ec) as ArrayBuffer);
+  const n = BigInt(`0x${Buffer.from((privateKey.export({ format: 'jwk' }) as { n: string }).n, 'base64url').toString('hex')}`);
+  assert.match(text, new RegExp(`^\\[\\{"N":${n.toString()},"E":65537,`));
+  assert.match(text, /\{"Curve":\{"Name":"P-384","BitSize":384\},"X":\d+,"Y":\d+,"D":\d+\}\]$/);
+  assert.deepEqual(json(call(x509, 'crypto.parse_private_keys', 'nope')), []);
+  assert.equal(call(x509, 'crypto.parse_private_keys', ''), null);
+  assert.deepEqual(call(x509, 'crypto.x509.parse_rsa_private_key', pem), privateKey.export({ format: 'jwk' }));
+});
+
 test('rand.intn and uuid.rfc4122 keep one value per arguments within an evaluation context', () => {
   const first = call(rand, 'rand.intn', 'k', 1_000_000_000);
   assert.equal(call(rand, 'rand.intn', 'k', 1_000_000_000), first);

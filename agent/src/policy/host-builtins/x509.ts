@@ -241,6 +241,25 @@ function rsaJwk(key: KeyObject): Record<string, unknown> {
   return key.export({ format: 'jwk' }) as Record<string, unknown>;
 }
 
+const big = (b64url: unknown): bigint => BigInt(`0x${Buffer.from(String(b64url), 'base64url').toString('hex') || '0'}`);
+
+/**
+ * A private key as OPA reports it from crypto.parse_private_keys: Go's key struct as JSON. RSA:
+ * {N, E, D, Primes, Precomputed: {Dp, Dq, Qinv, CRTValues}}; ECDSA: {Curve: {Name, BitSize}, X, Y,
+ * D}; Ed25519: the 64-byte seed‖public key, base64 (Go's []byte).
+ */
+function goPrivateKey(key: KeyObject): Record<string, unknown> | string {
+  const j = key.export({ format: 'jwk' }) as Record<string, string>;
+  if (j.kty === 'RSA') {
+    return { N: big(j.n), E: Number(big(j.e)), D: big(j.d), Primes: [big(j.p), big(j.q)], Precomputed: { Dp: big(j.dp), Dq: big(j.dq), Qinv: big(j.qi), CRTValues: [] } };
+  }
+  if (j.kty === 'EC') {
+    const bits = { 'P-256': 256, 'P-384': 384, 'P-521': 521 }[j.crv ?? ''] ?? 0;
+    return { Curve: { Name: j.crv, BitSize: bits }, X: big(j.x), Y: big(j.y), D: big(j.d) };
+  }
+  return Buffer.concat([Buffer.from(j.d ?? '', 'base64url'), Buffer.from(j.x ?? '', 'base64url')]).toString('base64');
+}
+
 export const x509Builtins: HostImplementations = (ctx: () => EvalContext) => ({
   'crypto.x509.parse_certificates': (input: unknown) => exactJson(parseCertificates(input).map(certificate)),
   'crypto.x509.parse_and_verify_certificates': (input: unknown) => {
@@ -270,7 +289,7 @@ export const x509Builtins: HostImplementations = (ctx: () => EvalContext) => ({
   'crypto.parse_private_keys': (input: unknown) => {
     const s = str(input, 1);
     if (s === '') return null;
-    const keys: Record<string, unknown>[] = [];
+    const keys: (Record<string, unknown> | string)[] = [];
     let rest = s;
     if (!rest.trimStart().startsWith('-----BEGIN')) {
       try {
@@ -284,11 +303,11 @@ export const x509Builtins: HostImplementations = (ctx: () => EvalContext) => ({
       const type = b.type === 'RSA PRIVATE KEY' ? 'pkcs1' : b.type === 'EC PRIVATE KEY' ? 'sec1' : b.type === 'PRIVATE KEY' ? 'pkcs8' : null;
       if (!type) continue;
       try {
-        keys.push(rsaJwk(createPrivateKey({ key: b.der, format: 'der', type })));
+        keys.push(goPrivateKey(createPrivateKey({ key: b.der, format: 'der', type })));
       } catch (e) {
         throw new BuiltinError(`failed to parse private key: ${(e as Error).message}`);
       }
     }
-    return keys;
+    return exactJson(keys);
   },
 });
