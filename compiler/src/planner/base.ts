@@ -91,6 +91,10 @@ export abstract class PlannerBase {
   protected ltarget: ir.Operand = { type: 'bool', value: true };
   protected lnext = 2;
   protected loc: Location | undefined;
+  /** The rule or expression being planned (where an internal error is reported). */
+  get currentLocation(): Location | undefined {
+    return this.loc;
+  }
   protected ctx: ModuleCtx = { pkg: [], imports: new Map() };
   /** Identifies the function being planned, so value mocks bound to locals stay at their site. */
   protected site = 0;

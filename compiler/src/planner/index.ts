@@ -15,15 +15,17 @@ export interface PlanResult {
 
 /** Plans the entrypoints and queries over the modules. Never throws. */
 export function planPolicy(modules: Module[], opts: PlanOptions): PlanResult {
+  let planner: Planner | undefined;
   try {
-    return { policy: new Planner(modules).plan(opts), diagnostics: [] };
+    planner = new Planner(modules);
+    return { policy: planner.plan(opts), diagnostics: [] };
   } catch (e) {
     if (e instanceof DiagnosticError) return { diagnostics: [e.diagnostic] };
-    if (e instanceof RangeError) {
-      return { diagnostics: [diagnostic('rego_compile_error', { file: modules[0]?.file ?? '<unknown>', row: 1, col: 1 }, 'policy nested too deeply to plan')] };
-    }
+    // An internal failure is reported where planning stopped, not at some module's first line.
+    const at = planner?.currentLocation ?? { file: modules[0]?.file ?? '<unknown>', row: 1, col: 1 };
+    if (e instanceof RangeError) return { diagnostics: [diagnostic('rego_compile_error', at, 'policy nested too deeply to plan')] };
     const message = e instanceof Error ? e.message : String(e);
-    return { diagnostics: [diagnostic('rego_compile_error', { file: modules[0]?.file ?? '<unknown>', row: 1, col: 1 }, `internal planner error: ${message}`)] };
+    return { diagnostics: [diagnostic('rego_compile_error', at, `internal planner error: ${message}`)] };
   }
 }
 

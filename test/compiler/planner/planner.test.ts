@@ -154,3 +154,16 @@ describe('planner semantics in the SDK', () => {
     assert.deepEqual(await evalQuery(q, []), [{ a: [3, 1, 3], s: [1, 3], o: { '0': 'a', '1': 'b' } }]);
   });
 });
+
+test('an internal planner failure is reported where planning stopped (the expression), not at the first module', () => {
+  const modules = parse('package a\nx := 1', 'package b\n\ny := z if {\n  z := 2\n}');
+  // A term no parser produces: the planner fails on it while planning data.b.y.
+  const expr = modules[1]!.rules[0]!.body[0]!;
+  expr.terms = { type: 'every', key: null, value: null, domain: null, body: null } as unknown as typeof expr.terms;
+  const r = planPolicy(modules, { entrypoints: ['b/y'] });
+  assert.equal(r.policy, undefined);
+  assert.equal(r.diagnostics.length, 1);
+  const d = r.diagnostics[0]!;
+  assert.deepEqual([d.file, d.row, d.col, d.code], ['m1.rego', 4, 3, 'rego_compile_error']);
+  assert.match(d.message, /^internal planner error: /);
+});
