@@ -50,10 +50,18 @@ function err(s: string): void {
   process.stderr.write(s);
 }
 
-/** The test rules of the modules, and per file the companion rules to append (parameterized tests). */
-function findTests(modules: SourceFile[]): { tests: TestRule[]; companions: Map<string, string> } {
+/** A companion rule (policy-test-cases.ts) appended to a file for a parameterized test. */
+interface Companion {
+  file: string;
+  text: string;
+  /** Its entrypoint (the test's `started`). */
+  started: string;
+}
+
+/** The test rules of the modules, and the companion rules to append (parameterized tests). */
+function findTests(modules: SourceFile[]): { tests: TestRule[]; companions: Companion[] } {
   const tests: TestRule[] = [];
-  const companions = new Map<string, string>();
+  const companions: Companion[] = [];
   const seen = new Map<string, TestRule>();
   for (const m of modules) {
     const p = parseModule(m.source, m.file);
@@ -66,11 +74,11 @@ function findTests(modules: SourceFile[]): { tests: TestRule[]; companions: Map<
       const entrypoint = `${pkg}/${name}`;
       const kind = rule.head.contains ? 'set' : rule.head.ref.length > 1 || rule.head.key !== null ? 'cases' : 'boolean';
       const companion = kind === 'cases' && !skip ? startedCasesRule(m.source, rule) : null;
-      if (companion !== null) companions.set(m.file, (companions.get(m.file) ?? '') + companion);
+      if (companion !== null) companions.push({ file: m.file, text: companion, started: `${pkg}/${STARTED}${name}` });
       const known = seen.get(entrypoint);
       if (known) {
         // Several rules of one test (`test_x[k]` defined twice): one test, all their started cases.
-        if (companion !== null && known.file === m.file) known.started = `${pkg}/${STARTED}${name}`;
+        if (companion !== null) known.started = `${pkg}/${STARTED}${name}`;
         continue;
       }
       const t: TestRule = {
@@ -93,28 +101,39 @@ function findTests(modules: SourceFile[]): { tests: TestRule[]; companions: Map<
  * Compiles the modules, leaving out files with errors until the rest compiles (a file that
  * depends on a left-out one then fails in turn). Companion rules are appended to their files; one
  * that does not compile (its body prefix is not safe on its own) is dropped, not the file. Returns
- * the wasm, the files kept, every left-out file's errors and the files whose companions were kept.
+ * the wasm, the files kept, every left-out file's errors and the companions kept.
  */
 async function compileKeepGoing(
   modules: SourceFile[],
-  companions: Map<string, string>,
-  entrypoints: (mods: SourceFile[], withCompanion: Set<string>) => string[],
+  companions: Companion[],
+  entrypoints: (mods: SourceFile[], active: Set<Companion>) => string[],
   timing: Map<string, number>,
-): Promise<{ wasm?: Uint8Array; kept: SourceFile[]; broken: Map<string, Diagnostic[]>; withCompanion: Set<string> }> {
+): Promise<{ wasm?: Uint8Array; kept: SourceFile[]; broken: Map<string, Diagnostic[]>; active: Set<Companion> }> {
   let kept = modules;
   const broken = new Map<string, Diagnostic[]>();
-  const withCompanion = new Set(companions.keys());
-  const lines = new Map(modules.map((m) => [m.file, m.source.split('\n').length]));
+  const active = new Set(companions);
+  const rowsOf = (text: string): number => text.split('\n').length - 1;
   for (;;) {
-    const sources = kept.map((m) => (withCompanion.has(m.file) ? { file: m.file, source: m.source + companions.get(m.file)! } : m));
+    // Each file with its active companions appended; the rows each companion occupies.
+    const at: { c: Companion; from: number; to: number }[] = [];
+    const sources = kept.map((m) => {
+      let source = m.source;
+      for (const c of companions) {
+        if (c.file !== m.file || !active.has(c)) continue;
+        const from = rowsOf(source) + 1;
+        source += c.text;
+        at.push({ c, from, to: rowsOf(source) + 1 });
+      }
+      return { file: m.file, source };
+    });
     const t0 = performance.now();
-    const r = await compile({ modules: sources, entrypoints: entrypoints(kept, withCompanion), optimize: 'none', print: true, externalBuiltins: [...HOST_BUILTIN_NAMES] });
+    const r = await compile({ modules: sources, entrypoints: entrypoints(kept, active), optimize: 'none', print: true, externalBuiltins: [...HOST_BUILTIN_NAMES] });
     timing.set('compile', (timing.get('compile') ?? 0) + performance.now() - t0);
-    if (r.wasm) return { wasm: r.wasm, kept, broken, withCompanion };
-    // An error past a file's own lines is in its companion rules: drop them and try again.
-    const inCompanion = r.diagnostics.filter((d) => withCompanion.has(d.file) && d.row > (lines.get(d.file) ?? Infinity));
-    if (inCompanion.length > 0) {
-      for (const d of inCompanion) withCompanion.delete(d.file);
+    if (r.wasm) return { wasm: r.wasm, kept, broken, active };
+    // An error inside a companion (past the file's own lines): drop that companion and try again.
+    const failed = at.filter(({ c, from, to }) => r.diagnostics.some((d) => d.file === c.file && d.row > from && d.row <= to));
+    if (failed.length > 0) {
+      for (const { c } of failed) active.delete(c);
       continue;
     }
     const files = new Set(r.diagnostics.map((d) => d.file));
@@ -137,7 +156,7 @@ async function compileKeepGoing(
     }
     const next = kept.filter((m) => !files.has(m.file));
     // Errors outside the given files (e.g. in a generated query) or nothing left: stop.
-    if (next.length === kept.length || next.length === 0) return { kept: next, broken, withCompanion };
+    if (next.length === kept.length || next.length === 0) return { kept: next, broken, active };
     kept = next;
   }
 }
@@ -182,10 +201,12 @@ export async function runTests(args: string[]): Promise<number> {
   const r = await compileKeepGoing(
     modules,
     companions,
-    (mods, withCompanion) =>
-      testsIn(mods)
+    (mods, active) => {
+      const started = new Set([...active].map((c) => c.started));
+      return testsIn(mods)
         .filter((t) => !t.skip)
-        .flatMap((t) => (t.started !== null && withCompanion.has(t.file) ? [t.entrypoint, t.started] : [t.entrypoint])),
+        .flatMap((t) => (t.started !== null && started.has(t.started) ? [t.entrypoint, t.started] : [t.entrypoint]));
+    },
     timing,
   );
 
@@ -195,6 +216,7 @@ export async function runTests(args: string[]): Promise<number> {
     if (ds.length > ERROR_LIMIT) err(`  … and ${ds.length - ERROR_LIMIT} more errors\n`);
   }
   const tests = r.wasm ? testsIn(r.kept) : [];
+  const startedKept = new Set([...r.active].map((c) => c.started));
   const notRun = allTests.length - tests.length;
 
   const outcomes: Outcome[] = [];
@@ -238,7 +260,7 @@ export async function runTests(args: string[]): Promise<number> {
       const value = results[0]?.result;
       if (t.kind === 'cases') {
         // The started cases (evaluated apart; their print output is the test's own, not repeated).
-        const started = t.started !== null && r.withCompanion.has(t.file) ? run(t.started) : null;
+        const started = t.started !== null && startedKept.has(t.started) ? run(t.started) : null;
         const startedValue = Array.isArray(started?.rs) ? (started.rs as { result?: unknown }[])[0]?.result : undefined;
         const cases = caseResults(value, startedValue);
         outcomes.push({ ...base, status: cases.every((c) => c.pass) ? 'PASS' : 'FAIL', why: '', cases });

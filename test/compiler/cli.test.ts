@@ -128,6 +128,11 @@ describe('warden policy CLI', () => {
       '}',
       'test_clock if time.now_ns() > 0',
       'test_subset if object.subset({"a": 1, "b": {"c": {1, 2}}}, {"b": {"c": {1}}})',
+      'test_late[k] if {',
+      '  y > 0',
+      '  some k in ["a"]',
+      '  y = 1',
+      '}',
       'test_set contains 1',
       'todo_test_later if false',
     ].join('\n'));
@@ -154,7 +159,10 @@ describe('warden policy CLI', () => {
     // A multi-value test is a set, not true: it fails, as in OPA; todo_test_ rules are skipped.
     assert.match(r.stdout, /data\.k8s\.test_set: FAIL[^\n]*multi-value/);
     assert.match(r.stdout, /data\.k8s\.todo_test_later: SKIPPED/);
-    assert.match(r.stdout, /PASS: 5\/9\nFAIL: 3\/9\nSKIPPED: 1\/9\nNOT COMPILED: 3 file\(s\), 1 test rule\(s\) not run/);
+    // A body whose part up to the key is not safe alone (y is bound further down) still runs: its
+    // produced cases are its cases.
+    assert.match(r.stdout, /data\.k8s\.test_late: PASS[^\n]*\n {2}a: PASS\n/);
+    assert.match(r.stdout, /PASS: 6\/10\nFAIL: 3\/10\nSKIPPED: 1\/10\nNOT COMPILED: 3 file\(s\), 1 test rule\(s\) not run/);
     assert.match(r.stdout, /timing compile: \d+ ms/);
     // Without -v, a passing test and its cases are not listed but a failing case is.
     const q = warden(dir, 'test', 'suite');
