@@ -335,10 +335,25 @@ export class FuncGen {
             this.failIfZero(m.local.get(res, this.i32), fail),
           ];
         }
-        call = sdk;
+        call = s.func === 'providers.aws.sign_req' ? this.mergeIntoRequest(sdk, s.args[0], loc) : sdk;
       }
     }
     return [this.failIfZero(m.local.tee(this.index(s.result), call, this.i32), fail)];
+  }
+
+  /**
+   * providers.aws.sign_req: the host answers {"headers": …} only and the module merges it into the
+   * request, so the request's other values (a set-valued body) never cross the SDK's JSON boundary.
+   */
+  private mergeIntoRequest(hostCall: Expr, request: ir.Operand | undefined, loc: ir.Location | undefined): Expr {
+    const m = this.m;
+    if (request === undefined) throw new EmitError('providers.aws.sign_req takes 3 arguments', loc);
+    const r = this.temp();
+    return m.if(
+      m.i32.eqz(m.local.tee(r, hostCall, this.i32)),
+      m.i32.const(0),
+      this.call('opa_builtin_object_union', [this.operand(request, loc), m.local.get(r, this.i32)]),
+    );
   }
 
   private callDynamic(s: Extract<ir.Stmt, { type: 'CallDynamicStmt' }>, fail: string): Expr[] {

@@ -1,5 +1,5 @@
 // providers.aws.sign_req(request, aws_config, time_ns): the request with AWS Signature Version 4
-// headers added (Authorization, host, x-amz-date, x-amz-content-sha256, x-amz-security-token).
+// headers added (the host computes the headers, the module merges them into the request) (Authorization, host, x-amz-date, x-amz-content-sha256, x-amz-security-token).
 // Pure computation: the policy gets a signed request object; nothing is sent.
 import { createHash, createHmac } from 'node:crypto';
 import { goJson } from './jwt.ts';
@@ -60,7 +60,11 @@ function signReq(reqArg: unknown, cfgArg: unknown, timeArg: unknown): Record<str
   if (typeof cfg.aws_session_token === 'string' && cfg.aws_session_token !== '') headers['x-amz-security-token'] = cfg.aws_session_token;
   delete headers.Authorization;
 
-  const canonical = Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v.trim().replace(/\s+/g, ' ')] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // A content hash the request already carries is what gets signed (OPA's answer), while the
+  // returned headers carry the computed one.
+  const signed = { ...headers };
+  if (typeof given['x-amz-content-sha256'] === 'string') signed['x-amz-content-sha256'] = given['x-amz-content-sha256'];
+  const canonical = Object.entries(signed).map(([k, v]) => [k.toLowerCase(), v.trim().replace(/\s+/g, ' ')] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const signedHeaders = canonical.map(([k]) => k).join(';');
   const query = [...url.searchParams.entries()]
     .map(([k, v]) => `${awsEncode(k, false)}=${awsEncode(v, false)}`)
@@ -80,7 +84,9 @@ function signReq(reqArg: unknown, cfgArg: unknown, timeArg: unknown): Record<str
   for (const part of [cfg.aws_region as string, cfg.aws_service as string, 'aws4_request']) key = hmac(key, part);
   const signature = createHmac('sha256', key).update(toSign).digest('hex');
   headers.Authorization = `AWS4-HMAC-SHA256 Credential=${cfg.aws_access_key as string}/${scope},SignedHeaders=${signedHeaders},Signature=${signature}`;
-  return { ...req, headers };
+  // Only the headers: the compiled module merges them into the request it holds (a set-valued body
+  // could not come back through JSON), which is OPA's answer — the request with the signed headers.
+  return { headers };
 }
 
 export const awsBuiltins: HostImplementations = () => ({ 'providers.aws.sign_req': signReq });
