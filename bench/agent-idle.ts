@@ -149,9 +149,15 @@ try {
       const cycles0 = lines.filter((l) => l.msg === 'cycle done' || l.msg === 'cycle failed' || l.msg === 'cycle incomplete; will retry').length;
       const c0 = cpuSeconds(child.pid!);
       const w0 = performance.now();
-      await sleep(CPU_MS);
+      // RSS sampled through the idle minute too (reading /proc costs this process, not the agent's).
+      for (let s = 0; s < CPU_MS; s += 1000) {
+        await sleep(1000);
+        samples.push(rssMb(child.pid!));
+      }
       const cpuPct = ((cpuSeconds(child.pid!) - c0) / ((performance.now() - w0) / 1000)) * 100;
       const cyclesIn = lines.filter((l) => l.msg === 'cycle done' || l.msg === 'cycle failed' || l.msg === 'cycle incomplete; will retry').length - cycles0;
+      const sorted = [...samples].sort((x, y) => x - y);
+      say(`idle RSS (watch on) over ${(IDLE_MS + CPU_MS) / 1000} s, ${samples.length} samples: median ${sorted[sorted.length >> 1]!.toFixed(1)} MB, max ${sorted.at(-1)!.toFixed(1)} MB   (goal ≤ 50 MB)`);
       say(`idle CPU (watch on, polling) over ${CPU_MS / 1000} s: ${cpuPct.toFixed(3)} % of one core${cyclesIn ? ` (${cyclesIn} cycles ran meanwhile!)` : ', no cycle ran'}   (goal ≤ 0.5 %); ${loadLine()}`);
 
       // A pushed ban change: one whole cycle in a child.
@@ -164,10 +170,11 @@ try {
       const cyc = await eventually(async () => lines.slice(before).find((l) => l.msg === 'cycle done' && l.trigger?.startsWith('push')), 'the pushed cycle logged', 30_000);
       await sleep(IDLE_MS);
       const after = rssMb(child.pid!);
+      const idleMax = Math.max(...samples, after);
       const daemonPeak = statusMb(child.pid!, 'VmHWM');
       say(`ban change → pushed → cycle child (fetch, verify, scan, evaluate, enforce, report): ${cyc.wall_ms} ms, child peak RSS ${cyc.peak_rss_mb} MB; change to report on the server ${e2eMs.toFixed(0)} ms (includes the server's build); daemon idle ${IDLE_MS / 1000} s later ${after.toFixed(1)} MB (daemon's own peak ${daemonPeak.toFixed(1)} MB); ${loadLine()}`);
       if (label.startsWith('bundled')) {
-        report({ name: 'agent idle RSS (watch on, after 2 cycles)', value: Math.round(Math.max(after, samples.at(-1)!) * 10) / 10, unit: 'MB', goal: { op: '<=', value: 50 }, how: 'VmRSS of the `warden-agent run` daemon between cycles, process watch on (--watch on a demo root; kills a tool the bench starts)' });
+        report({ name: 'agent idle RSS (watch on, max over the idle minute)', value: Math.round(idleMax * 10) / 10, unit: 'MB', goal: { op: '<=', value: 50 }, how: 'highest VmRSS of the `warden-agent run` daemon sampled between cycles (after 1 and 2 cycles), process watch on (--watch on a demo root; it kills a tool the bench starts)' });
         report({ name: 'agent idle CPU (watch on)', value: Math.round(cpuPct * 1000) / 1000, unit: '%', goal: { op: '<=', value: 0.5 }, how: `daemon utime+stime over ${CPU_MS / 1000} s idle, watch polling /proc every 500 ms, % of one core` });
         report({ name: 'agent cycle peak RSS', value: Math.round(cyc.peak_rss_mb ?? NaN), unit: 'MB', goal: null, how: 'maxRSS of the cycle child on a pushed ban change (exits after the cycle)' });
         report({ name: 'agent cycle wall time', value: Math.round(cyc.wall_ms ?? NaN), unit: 'ms', goal: null, how: 'cycle child spawn → exit: fetch + verify + scan + evaluate + enforce + report' });

@@ -122,6 +122,8 @@ export class AgentDaemon {
   private lastFailure: string | null = null;
   private readonly listeners = new Set<(o: CycleOutcome) => void>();
   readonly history: CycleOutcome[] = [];
+  /** The entry file as checked at start (symlinks resolved): what every cycle runs. */
+  private entry: string;
 
   constructor(
     readonly config: DaemonConfig,
@@ -129,6 +131,7 @@ export class AgentDaemon {
     private readonly log: LogFn,
   ) {
     this.retry = new Backoff(config.backoff_min_ms, config.backoff_max_ms);
+    this.entry = command.entry;
     const state = enforceState(config.state_dir);
     // The last list enforcement wrote: a banned tool stays banned from the first second, server or not.
     this.watch = config.watch
@@ -168,6 +171,7 @@ export class AgentDaemon {
   async start(): Promise<string | null> {
     const problem = ownCodeProblem(this.command.entry);
     if (problem) return `refusing to run the cycle from ${this.command.entry}: ${problem}`;
+    this.entry = realpathSync(this.command.entry); // the file checked, not a link that could be re-pointed
     this.watch?.start();
     const first = await this.trigger('start');
     // Exit code 2: the child refused the configuration (its message is on stderr already).
@@ -234,7 +238,8 @@ export class AgentDaemon {
 
   private runCycle(trigger: string): Promise<CycleOutcome> {
     const t0 = performance.now();
-    const { node, execArgv, entry, runArgs, env } = this.command;
+    const { node, execArgv, runArgs, env } = this.command;
+    const entry = this.entry;
     return new Promise<CycleOutcome>((resolve) => {
       const flags = execArgv.filter((f) => !DAEMON_ONLY_FLAGS.includes(f));
       const child = spawn(node, [...flags, entry, '__cycle', trigger, this.lastFailure ?? '', ...runArgs], {
