@@ -5,7 +5,7 @@ export type Command = (args: string[]) => Promise<number>;
 const commands: Record<string, () => Promise<Command>> = {
   scan: async () => (await import('./inventory/command.ts')).default,
   'install-service': async () => (await import('./service/command.ts')).default,
-  run: async () => (await import('./sync/run-command.ts')).default,
+  run: async () => (await import('./sync/run-entry.ts')).default,
   enforce: async () => (await import('./enforce/command.ts')).default,
   quarantine: async () => (await import('./enforce/quarantine-command.ts')).default,
   configure: async () => (await import('./enforce/configure-command.ts')).default,

@@ -70,7 +70,7 @@ test('win32: a WinSW service XML (node.exe wrapped as a real service) and its in
   const xml = readFileSync(join(dir, 'warden-agent.xml'), 'utf8');
   assert.match(xml, /<id>warden-agent<\/id>/);
   assert.match(xml, /<executable>C:\\Program Files\\nodejs\\node\.exe<\/executable>/);
-  assert.match(xml, /<arguments>--max-semi-space-size=1 --optimize-for-size --lite-mode &quot;C:\\Program Files\\warden\\bin\\warden-agent\.js&quot; run --server https:\/\/warden\.example\.com\/\?tenant=a&amp;site=b<\/arguments>/);
+  assert.match(xml, /<arguments>--max-semi-space-size=1 --optimize-for-size --lite-mode --no-expose-wasm &quot;C:\\Program Files\\warden\\bin\\warden-agent\.js&quot; run --server https:\/\/warden\.example\.com\/\?tenant=a&amp;site=b<\/arguments>/);
   assert.match(xml, /<startmode>Automatic<\/startmode>/);
   assert.match(xml, /<onfailure action="restart"/);
   assert.ok(!/&(?!amp;|quot;|lt;|gt;)/.test(xml.replace(/<!--[\s\S]*?-->/g, '')), 'every & is escaped');

@@ -13,6 +13,7 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFil
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createDemoRoot } from '../../agent/src/demo-root.ts';
+import { NODE_FLAGS } from '../../agent/src/service/definitions.ts';
 import { AgentDaemon, ownCodeProblem, type CycleOutcome } from '../../agent/src/sync/daemon.ts';
 import { compilerBundle, defaultPolicySources } from '../../server/src/bundle-compile.ts';
 import { compileSources } from '../../server/src/policy/fleet-policy.ts';
@@ -67,8 +68,8 @@ function demoRoot(name: string): { root: string; geminiCli: string } {
 
 type Log = { msg?: string; error?: string; trigger?: string; cycle?: string; watch?: boolean; watch_targets?: number | null; exit_code?: number | null; tool?: string };
 
-function startDaemon(args: string[]): { child: ChildProcess; logs: Log[]; raw: () => string; waitLog: (pred: (l: Log) => boolean, what: string, ms?: number) => Promise<Log> } {
-  const child = spawn(process.execPath, ['bin/warden-agent.js', 'run', ...args], { env: { ...process.env, WARDEN_ENROLL_SECRET: server.enrollSecret }, stdio: ['ignore', 'pipe', 'pipe'] });
+function startDaemon(args: string[], nodeFlags: string[] = []): { child: ChildProcess; logs: Log[]; raw: () => string; waitLog: (pred: (l: Log) => boolean, what: string, ms?: number) => Promise<Log> } {
+  const child = spawn(process.execPath, [...nodeFlags, 'bin/warden-agent.js', 'run', ...args], { env: { ...process.env, WARDEN_ENROLL_SECRET: server.enrollSecret }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Log[] = [];
   let buf = '';
   let all = '';
@@ -123,10 +124,12 @@ async function endsBySignal(p: ChildProcess, ms: number): Promise<string | null>
 
 test('run: each cycle runs in a child that exits; the daemon watch kills the blocked tool; its kill is uploaded by a later cycle', { skip: !linux && 'needs /proc', timeout: 180_000 }, async () => {
   const { root, geminiCli } = demoRoot('root-a');
-  const d = startDaemon(['--server', server.url, '--state', join(t.dir, 'state-a'), '--root', root, '--os', 'linux', '--cron', '0 0 1 1 *', '--watch']);
+  // With the service's node flags: the daemon runs without WebAssembly (--lite-mode), its cycle child evaluates the WASM policy.
+  const d = startDaemon(['--server', server.url, '--state', join(t.dir, 'state-a'), '--root', root, '--os', 'linux', '--cron', '0 0 1 1 *', '--watch'], NODE_FLAGS);
   let tool: ChildProcess | null = null;
   try {
     const running = await d.waitLog((l) => l.msg === 'agent running', 'agent running');
+    assert.ok(!d.raw().includes('Warning:'), 'no V8 flag warning in the service log');
     assert.equal(running.watch, true);
     assert.equal(running.cycle, FULL_BUNDLE, 'the cycle runs the installed full bundle beside the daemon');
     const done = await d.waitLog((l) => l.msg === 'cycle done' && l.trigger === 'start', 'the first cycle');

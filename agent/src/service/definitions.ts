@@ -51,8 +51,9 @@ export function checkSpec(spec: ServiceSpec): void {
  * JIT tiers: the daemon's only hot code is the watch's poll) saves another ~5 MB of idle RSS
  * (bench/agent-idle.ts); it also turns WebAssembly off, so the daemon starts its cycle children
  * without it (agent/src/sync/daemon.ts DAEMON_ONLY_FLAGS) — they evaluate the policy's WASM.
+ * --no-expose-wasm says so to V8 (without it V8 prints a warning line into the service log).
  */
-export const NODE_FLAGS = ['--max-semi-space-size=1', '--optimize-for-size', '--lite-mode'];
+export const NODE_FLAGS = ['--max-semi-space-size=1', '--optimize-for-size', '--lite-mode', '--no-expose-wasm'];
 
 function runArgs(spec: ServiceSpec): string[] {
   return spec.server ? ['run', '--server', spec.server] : ['run'];

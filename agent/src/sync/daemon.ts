@@ -54,7 +54,7 @@ export interface CycleCommand {
  * V8 flags the daemon may run with (the service's NODE_FLAGS) that its cycle children must not get:
  * they turn WebAssembly off, and the child evaluates the policy's WASM.
  */
-export const DAEMON_ONLY_FLAGS = ['--lite-mode', '--lite_mode', '--jitless'];
+export const DAEMON_ONLY_FLAGS = ['--lite-mode', '--lite_mode', '--jitless', '--no-expose-wasm', '--no-expose_wasm'];
 
 /** The end of one cycle as the daemon saw it. */
 export interface CycleOutcome {

@@ -2,10 +2,8 @@
 //   [--os linux|darwin|win32] [--cron EXPR] [--no-push] [--dry-run] [--watch] [--once]`
 // Enrolls (first run), then keeps the fleet policy applied: scheduled and pushed check-ins, verified
 // bundles, scan → decide → enforce, durable uploads. Logs are JSON lines on stderr.
-// --once runs one cycle in this process; otherwise the resident daemon (daemon-command.ts) runs,
-// which runs each cycle in a short-lived child (cycle-command.ts). bin/warden-agent.js starts the
-// daemon from its own small bundle; this path (the full bundle's `run`) starts the same daemon.
-import { realpathSync } from 'node:fs';
+// --once runs one cycle in this process (here); otherwise the resident daemon (daemon-command.ts, via
+// run-entry.ts) runs, which runs each cycle in a short-lived child (cycle-command.ts).
 import { AgentConfig } from '../../../wire/src/config.ts';
 import { validate } from '../../../wire/src/validate.ts';
 import { SyncAgent, jsonLog } from './sync-agent.ts';
@@ -21,11 +19,7 @@ export default async function run(args: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (!args.includes('--once')) {
-    // The cycle child runs the file this process was started with (bin/warden-agent.js or the bundle).
-    const { runDaemon } = await import('./daemon-command.ts');
-    return runDaemon(args, realpathSync(process.argv[1] ?? ''));
-  }
+  if (!args.includes('--once')) return (await import('./run-entry.ts')).default(args);
   let config: AgentConfig;
   try {
     config = configFromArgs(args);
