@@ -53,10 +53,23 @@ export function rt_abort(message: string | null, fileName: string | null, line: 
  * to use (heapAddr). Returns the address of the NUL-terminated JSON result set. inputLen 0 means
  * undefined input (the SDK passes 0 for any falsy input).
  */
+/**
+ * time.now_ns within one evaluation: the host's first answer, kept until the next evaluation (OPA:
+ * "multiple calls to time.now_ns within a single policy evaluation query return the same value").
+ * The linker calls these around the host's builtin; every evaluation entry clears it.
+ */
+let now_ns_value: usize = 0;
+export function opa_rt_now_ns_get(): usize { return now_ns_value; }
+export function opa_rt_now_ns_set(v: usize): usize {
+  now_ns_value = v;
+  return v;
+}
+
 export function opa_eval(
   _addr: usize, ep: i32, data: usize, inputAddr: usize, inputLen: u32, heapAddr: usize, _format: i32,
 ): usize {
   opa_heap_ptr_set(heapAddr);
+  now_ns_value = 0;
   let input: usize = 0;
   if (inputLen > 0) {
     input = opa_json_parse(inputAddr, inputLen);
@@ -86,6 +99,7 @@ export function opa_eval_ctx_set_entrypoint(c: usize, ep: i32): void { store<i32
 export function opa_eval_ctx_get_result(c: usize): usize { return <usize>load<u32>(c, 12); }
 
 export function eval(c: usize): i32 {
+  now_ns_value = 0;
   const rs = policy_eval(load<i32>(c, 8), <usize>load<u32>(c), <usize>load<u32>(c, 4));
   store<u32>(c, <u32>rs, 12);
   return 0;

@@ -325,6 +325,15 @@ export class FuncGen {
         call = m.call(t.fn.name, args, this.i32);
       } else {
         const sdk = m.call(t.importName, [m.i32.const(t.id), m.i32.const(0), ...args], this.i32);
+        if (s.func === 'time.now_ns' && args.length === 0) {
+          // One value per evaluation (OPA pins the clock per query): the host's first answer is kept.
+          const res = this.index(s.result);
+          return [
+            m.local.set(res, this.call('opa_rt_now_ns_get', [])),
+            m.if(m.i32.eqz(m.local.get(res, this.i32)), m.local.set(res, this.call('opa_rt_now_ns_set', [sdk]))),
+            this.failIfZero(m.local.get(res, this.i32), fail),
+          ];
+        }
         if (t.guard !== undefined && t.guard.params === args.length) {
           // The guard's answer, else the SDK's (arguments are locals or constants: safe to repeat).
           const again = s.args.map((a) => this.operand(a, loc));

@@ -164,6 +164,7 @@ export class Planner extends ExprPlanner {
         else this.emit({ type: 'ResetLocalStmt', target: lresult });
         const r: Rule = rule;
         const args = r.head.args ?? topArgs;
+        const exitEarly = !isFunc && !entry.rule.else && constantHead(r, entry.keys, isSet, isObj);
         this.planFuncParams(params.slice(2), args, 0, () => {
           this.planQuery(r.body, 0, () => {
             this.loc = r.head.location;
@@ -179,8 +180,10 @@ export class Planner extends ExprPlanner {
               if (!v) fail(r.head.location, 'rule without a value');
               this.planTerm(v, () => this.emit({ type: 'AssignVarOnceStmt', source: this.ltarget, target: lresult }));
             }
+            if (exitEarly) this.emit({ type: 'BreakStmt', index: EXIT_BODY });
           });
         });
+        if (exitEarly) resolveBodyExits(curr);
       }
       if (!isSet && !isObj) {
         blocks.push({
@@ -469,3 +472,52 @@ export class Planner extends ExprPlanner {
 export { ruleKind };
 export { moduleCtx };
 export type { PlanOptions, QuerySpec } from './base.ts';
+
+/** Marks the end of a rule body's first success until resolveBodyExits gives it its depth. */
+const EXIT_BODY = -1;
+
+/** A constant term: no vars, refs, calls or comprehensions. */
+function isConstant(t: Term): boolean {
+  const v = t.value;
+  switch (v.type) {
+    case 'null': case 'boolean': case 'number': case 'string': return true;
+    case 'array': case 'set': return v.items.every(isConstant);
+    case 'object': return v.items.every(([k, x]) => isConstant(k) && isConstant(x));
+    default: return false;
+  }
+}
+
+/**
+ * OPA's early exit: a rule whose head is constant (value, and key of a multi-value or object rule)
+ * gives the same document on every success of its body, so the body stops at its first one. The
+ * document is the same; what changes is that later iterations never run (OPA's topdown: their
+ * builtin errors, under strict builtin errors, never happen).
+ */
+function constantHead(r: Rule, keys: Term[], isSet: boolean, isObj: boolean): boolean {
+  if (!keys.every(isConstant)) return false;
+  if (isSet || (isObj && r.head.contains)) return r.head.key !== null && r.head.key !== undefined && isConstant(r.head.key);
+  return r.head.value !== null && r.head.value !== undefined && isConstant(r.head.value);
+}
+
+/**
+ * Gives each EXIT_BODY break the depth that leaves the rule body's block (index 0 = the innermost
+ * block, as the emitter counts: each Block of a BlockStmt, a scan's, not's and with's block). An
+ * exit inside a `with` or `not` block becomes a no-op: leaving it early would skip its undoing.
+ */
+function resolveBodyExits(body: ir.Block): void {
+  const walk = (stmts: ir.LocatedStmt[], depth: number, guarded: boolean): void => {
+    for (let i = 0; i < stmts.length; i++) {
+      const s = stmts[i]!;
+      switch (s.type) {
+        case 'BreakStmt':
+          if (s.index === EXIT_BODY) stmts[i] = guarded ? { ...s, type: 'NopStmt' } as ir.LocatedStmt : { ...s, index: depth };
+          break;
+        case 'BlockStmt': for (const b of s.blocks) walk(b.stmts, depth + 1, guarded); break;
+        case 'ScanStmt': walk(s.block.stmts, depth + 1, guarded); break;
+        case 'NotStmt': case 'WithStmt': walk(s.block.stmts, depth + 1, true); break;
+        default: break;
+      }
+    }
+  };
+  walk(body.stmts, 0, false);
+}

@@ -59,12 +59,27 @@ function isFalsy(v: unknown): boolean {
   return v === false || v === 0 || v === '' || v === null;
 }
 
+/**
+ * YAML maps as plain objects whose non-string keys read as their JSON text, the way the SDK prints
+ * a Rego object's non-string keys (`null: true` is the key null, printed "null"; the yaml package's
+ * own conversion would make it "").
+ */
+function plainYaml(v: unknown): unknown {
+  if (v instanceof Map) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of v) out[typeof k === 'string' ? k : JSON.stringify(k)] = plainYaml(x);
+    return out;
+  }
+  if (Array.isArray(v)) return v.map(plainYaml);
+  return v;
+}
+
 export function loadRegorus(root = join(CORPUS_ROOT, 'regorus')): Case[] {
   const cases: Case[] = [];
   for (const file of walk(root)) {
     if (!file.endsWith('.yaml')) continue;
     const rel = relative(root, file);
-    const doc = YAML.parse(readFileSync(file, 'utf8')) as { cases?: Record<string, unknown>[] };
+    const doc = plainYaml(YAML.parse(readFileSync(file, 'utf8'), { mapAsMap: true })) as { cases?: Record<string, unknown>[] };
     (doc.cases ?? []).forEach((c, i) => {
       const rawQuery = String(c.query ?? '');
       const single = isSingleValueQuery(rawQuery);

@@ -3,6 +3,7 @@
 // segment + start function), heap reuse across evaluations, and the ABI surface.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { IR, L, results } from './ir-builder.ts';
 import type * as ir from '../../../compiler/src/ir/types.ts';
 
@@ -121,4 +122,23 @@ test('an SDK builtin\'s runtime guard answers first: yaml.is_valid of a non-stri
   assert.deepEqual(results(p.evaluate({ v: ['a: 1'] })), [false]);
   assert.deepEqual(results(p.evaluate({ v: 'a: 1' })), [true]);
   assert.deepEqual(results(p.evaluate({ v: '[1, 2' })), [false]);
+});
+
+test('time.now_ns is the host\'s first answer for the whole evaluation, asked again on the next (OPA pins it per query)', async () => {
+  const b = new IR();
+  // result = [time.now_ns(), time.now_ns()]
+  b.plan('n/twice', [
+    { type: 'CallStmt', func: 'time.now_ns', args: [], result: 2 },
+    { type: 'CallStmt', func: 'time.now_ns', args: [], result: 3 },
+    { type: 'MakeArrayStmt', capacity: 2, target: 4 },
+    { type: 'ArrayAppendStmt', value: L(2), array: 4 },
+    { type: 'ArrayAppendStmt', value: L(3), array: 4 },
+    ...b.result(4),
+  ]);
+  let calls = 0;
+  const p = await loadPolicy(await b.wasm({ externalBuiltins: ['time.now_ns'] }), undefined, { 'time.now_ns': () => ++calls * 1000 });
+  assert.deepEqual(results(p.evaluate({})), [[1000, 1000]]);
+  assert.equal(calls, 1);
+  assert.deepEqual(results(p.evaluate({})), [[2000, 2000]]);
+  assert.equal(calls, 2);
 });
