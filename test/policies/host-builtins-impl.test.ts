@@ -132,3 +132,10 @@ test('rand.intn and uuid.rfc4122 keep one value per arguments within an evaluati
   assert.notEqual(call(rand, 'uuid.rfc4122', 'k'), u, 'a new evaluation draws again');
   assert.throws(() => call(rand, 'rand.intn', 'k', 1.5), /operand 2 must be integer/);
 });
+
+test('a malformed key is an error that does not quote the key', () => {
+  const secretish = '{"kty":"oct","k":"c2VjcmV0LWtleS1tYXRlcmlhbA" oops';
+  for (const f of [() => call(jwt, 'io.jwt.encode_sign_raw', '{"alg":"HS256"}', '{}', secretish), () => call(jwt, 'io.jwt.verify_rs256', `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.e30.AAAA`, secretish)]) {
+    assert.throws(f, (e: unknown) => e instanceof BuiltinError && /not valid JSON/.test(e.message) && !e.message.includes('c2VjcmV0'));
+  }
+});

@@ -64,8 +64,9 @@ export function verificationKeys(text: string): VerificationKey[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (e) {
-    throw new BuiltinError(`failed to parse a JWK key (set): ${(e as Error).message}`);
+  } catch {
+    // Not the parser's message: it quotes the input, which may be a key.
+    throw new BuiltinError('failed to parse a JWK key (set): not valid JSON');
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new BuiltinError('failed to parse a JWK key (set): not a JSON object');
   const o = parsed as Record<string, unknown>;
@@ -78,8 +79,9 @@ export function signingKey(jwkText: string): { key: KeyObject | Buffer; kty: str
   let parsed: unknown;
   try {
     parsed = JSON.parse(jwkText);
-  } catch (e) {
-    throw new BuiltinError(`failed to parse JWK: ${(e as Error).message}`);
+  } catch {
+    // Not the parser's message: it quotes the input, a private key.
+    throw new BuiltinError('failed to parse JWK: not valid JSON');
   }
   let jwk = parsed as Record<string, unknown> | null;
   if (jwk && Array.isArray(jwk.keys)) jwk = (jwk.keys[0] ?? null) as Record<string, unknown> | null;
