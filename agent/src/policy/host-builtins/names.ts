@@ -19,6 +19,9 @@ export const X509_BUILTIN_NAMES = [
 /** Per-evaluation random values: ./random.ts. */
 export const RANDOM_BUILTIN_NAMES = ['rand.intn', 'uuid.rfc4122'] as const;
 
+/** regex.globs_match (glob intersection): ./globs.ts. */
+export const GLOB_BUILTIN_NAMES = ['regex.globs_match'] as const;
+
 /** Builtins with inline implementations in ./index.ts. */
 export const INLINE_BUILTIN_NAMES = [
   'time.now_ns',
@@ -30,6 +33,7 @@ export const HOST_BUILTIN_NAMES = [
   ...JWT_BUILTIN_NAMES,
   ...X509_BUILTIN_NAMES,
   ...RANDOM_BUILTIN_NAMES,
+  ...GLOB_BUILTIN_NAMES,
   'providers.aws.sign_req',
 ] as const;
 
