@@ -12,8 +12,8 @@ export const JWT_BUILTIN_NAMES = [
 
 /** crypto.x509.* and crypto.parse_private_keys: ./x509.ts. */
 export const X509_BUILTIN_NAMES = [
-  'crypto.x509.parse_certificates', 'crypto.x509.parse_and_verify_certificates', 'crypto.x509.parse_certificate_request',
-  'crypto.x509.parse_rsa_private_key', 'crypto.parse_private_keys',
+  'crypto.x509.parse_certificates', 'crypto.x509.parse_and_verify_certificates', 'crypto.x509.parse_and_verify_certificates_with_options',
+  'crypto.x509.parse_certificate_request', 'crypto.x509.parse_rsa_private_key', 'crypto.parse_private_keys', 'crypto.x509.parse_keypair',
 ] as const;
 
 /** Per-evaluation random values: ./random.ts. */

@@ -2,11 +2,12 @@
 // field names of Go's x509.Certificate / x509.CertificateRequest as OPA returns them (Subject,
 // Issuer, DNSNames, URIStrings, NotBefore, …), read with the DER reader in ./der.ts; signatures
 // and keys go through node:crypto.
-import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { isIP } from 'node:net';
 import { children, integer, oid, readDer, seq, structureError, text, time, type Der } from './der.ts';
 import { pemBlock } from './jwt-keys.ts';
 import type { HostImplementations } from './session.ts';
-import { BuiltinError, str, type EvalContext } from './types.ts';
+import { BuiltinError, obj, str, type EvalContext } from './types.ts';
 
 /** Go's base64.StdEncoding.DecodeString: strict alphabet and padding. */
 function stdBase64(s: string): Buffer {
@@ -67,6 +68,15 @@ function name(d: Der): Record<string, unknown> {
 const EXT_KEY_USAGE: Record<string, number> = {
   '2.5.29.37.0': 0, '1.3.6.1.5.5.7.3.1': 1, '1.3.6.1.5.5.7.3.2': 2, '1.3.6.1.5.5.7.3.3': 3, '1.3.6.1.5.5.7.3.4': 4,
   '1.3.6.1.5.5.7.3.5': 5, '1.3.6.1.5.5.7.3.6': 6, '1.3.6.1.5.5.7.3.7': 7, '1.3.6.1.5.5.7.3.8': 8, '1.3.6.1.5.5.7.3.9': 9,
+  '1.3.6.1.4.1.311.10.3.3': 10, '2.16.840.1.113730.4.1': 11, '1.3.6.1.4.1.311.2.1.22': 12, '1.3.6.1.4.1.311.61.1.1': 13,
+};
+
+/** The KeyUsages option's names for Go's ExtKeyUsage values (OPA's list). */
+const KEY_USAGES: Record<string, number> = {
+  KeyUsageAny: 0, KeyUsageServerAuth: 1, KeyUsageClientAuth: 2, KeyUsageCodeSigning: 3, KeyUsageEmailProtection: 4,
+  KeyUsageIPSECEndSystem: 5, KeyUsageIPSECTunnel: 6, KeyUsageIPSECUser: 7, KeyUsageTimeStamping: 8, KeyUsageOCSPSigning: 9,
+  KeyUsageMicrosoftServerGatedCrypto: 10, KeyUsageNetscapeServerGatedCrypto: 11,
+  KeyUsageMicrosoftCommercialCodeSigning: 12, KeyUsageMicrosoftKernelCodeSigning: 13,
 };
 
 /** The extension fields of Go's Certificate (subject alternative names, constraints, usages, key ids). */
@@ -222,19 +232,173 @@ function parseCertificates(input: unknown): Buffer[] {
   return out;
 }
 
-/** The chain from the last certificate (leaf) to the first (the trusted root), each signed by the next. */
-function verifiedChain(ders: Buffer[], nowMs: number): Buffer[] | null {
+/** What a chain is verified against (Go's x509.VerifyOptions as OPA fills them). */
+interface VerifyOptions {
+  nowMs: number;
+  /** The leaf must be valid for this host name or IP address (its SANs; never the subject's CN). */
+  dnsName?: string;
+  /** Extended key usages one of which the whole chain must allow; empty = server authentication. */
+  keyUsages: number[];
+}
+
+/** The options object of parse_and_verify_certificates_with_options; a bad option is OPA's error. */
+function verifyOptions(options: Record<string, unknown>, nowMs: number): VerifyOptions {
+  const out: VerifyOptions = { nowMs, keyUsages: [] };
+  for (const key of Object.keys(options).sort()) {
+    const v = options[key];
+    if (key === 'DNSName') {
+      if (typeof v !== 'string') throw new BuiltinError("'DNSName' should be a string");
+      out.dnsName = v;
+    } else if (key === 'CurrentTime') {
+      if (typeof v !== 'number') throw new BuiltinError("'CurrentTime' should be a number");
+      if (!Number.isInteger(v) || Math.abs(v) > 2 ** 63) throw new BuiltinError("'CurrentTime' should be a valid int64 number");
+      out.nowMs = v / 1e6;
+    } else if (key === 'MaxConstraintComparisons') {
+      if (typeof v !== 'number') throw new BuiltinError("'MaxConstraintComparisons' should be a number");
+      if (!Number.isInteger(v)) throw new BuiltinError("'MaxConstraintComparisons' should be a valid number");
+    } else if (key === 'KeyUsages') {
+      // A set arrives as an array.
+      if (!Array.isArray(v)) throw new BuiltinError("'KeyUsages' should be an Array or Set");
+      const invalid: string[] = [];
+      for (const u of v) {
+        if (typeof u !== 'string') continue;
+        const n = KEY_USAGES[u];
+        if (n === undefined) invalid.push(u);
+        else out.keyUsages.push(n);
+      }
+      if (invalid.length) throw new BuiltinError(`invalid entries for 'KeyUsages' found: [${invalid.join(' ')}]`);
+    } else {
+      throw new BuiltinError('invalid key option');
+    }
+  }
+  return out;
+}
+
+/** Whether every certificate of the chain allows one of the wanted extended key usages (Go's rule). */
+function chainAllowsUsage(chain: Buffer[], wanted: number[]): boolean {
+  const usages = wanted.length ? [...wanted] : [1];
+  if (usages.includes(0)) return true;
+  let remaining = new Set(usages);
+  for (const der of chain) {
+    const c = certificate(der);
+    const eku = (c.ExtKeyUsage as number[] | null) ?? [];
+    const unknown = (c.UnknownExtKeyUsage as unknown[] | null) ?? [];
+    // No extension: any usage; anyExtendedKeyUsage: likewise.
+    if ((eku.length === 0 && unknown.length === 0) || eku.includes(0)) continue;
+    remaining = new Set([...remaining].filter((u) => eku.includes(u)));
+    if (remaining.size === 0) return false;
+  }
+  return true;
+}
+
+/** Whether the leaf is valid for a host name or IP address, by its subject alternative names. */
+function validForHost(leaf: X509Certificate, host: string): boolean {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (isIP(bare)) return leaf.checkIP(bare) !== undefined;
+  return leaf.checkHost(host.replace(/\.$/, ''), { subject: 'never' }) !== undefined;
+}
+
+/**
+ * The chain from the last certificate (leaf) to the first (the trusted root), each signed by the
+ * next, all valid at the time, the leaf valid for the host name and the chain for the key usage.
+ */
+function verifiedChain(ders: Buffer[], opts: VerifyOptions): Buffer[] | null {
   if (ders.length < 2) return null;
   const certs = ders.map((d) => new X509Certificate(d));
   const chain = [...certs].reverse();
+  if (opts.dnsName && !validForHost(chain[0]!, opts.dnsName)) return null;
   for (let i = 0; i < chain.length; i++) {
     const c = chain[i]!;
     const issuer = chain[i + 1] ?? c;
-    if (nowMs < Date.parse(c.validFrom) || nowMs > Date.parse(c.validTo)) return null;
+    if (opts.nowMs < Date.parse(c.validFrom) || opts.nowMs > Date.parse(c.validTo)) return null;
     if (i > 0 && !c.ca) return null;
     if (!c.checkIssued(issuer) || !c.verify(issuer.publicKey)) return null;
   }
-  return [...ders].reverse();
+  const leafFirst = [...ders].reverse();
+  return chainAllowsUsage(leafFirst, opts.keyUsages) ? leafFirst : null;
+}
+
+/** parse_and_verify_certificates(_with_options): [true, chain] or [false, []]. */
+function parseAndVerify(input: unknown, opts: VerifyOptions, uriStrings: boolean): ArrayBuffer {
+  let ders: Buffer[];
+  try {
+    ders = parseCertificates(input);
+  } catch (e) {
+    // Not a string is a type error; unreadable certificates are an invalid chain.
+    if (e instanceof BuiltinError && e.code === 'eval_type_error') throw e;
+    return exactJson([false, []]);
+  }
+  let chain: Buffer[] | null = null;
+  try {
+    chain = verifiedChain(ders, opts);
+  } catch {
+    chain = null;
+  }
+  if (!chain) return exactJson([false, []]);
+  // OPA adds URIStrings only to the option-less builtin's certificates.
+  return exactJson([true, chain.map((d) => withoutUriStrings(certificate(d), uriStrings))]);
+}
+
+function withoutUriStrings(c: Record<string, unknown>, keep: boolean): Record<string, unknown> {
+  if (!keep) delete c.URIStrings;
+  return c;
+}
+
+/** PEM text from a PEM string or base64 of PEM or DER (DER becomes a block of `derType`). */
+function pemText(input: string, derType: string): string {
+  if (input.startsWith('-----BEGIN')) return input;
+  const raw = stdBase64(input);
+  if (raw.subarray(0, 10).toString('latin1') === '-----BEGIN') return raw.toString('utf8');
+  return `-----BEGIN ${derType}-----\n${raw.toString('base64')}\n-----END ${derType}-----\n`;
+}
+
+function pemBlocks(text: string): { type: string; der: Buffer }[] {
+  const out: { type: string; der: Buffer }[] = [];
+  let rest = text;
+  for (let b = pemBlock(rest); b; b = pemBlock(rest)) {
+    out.push(b);
+    rest = b.rest;
+  }
+  return out;
+}
+
+function readPrivateKey(der: Buffer): KeyObject {
+  for (const type of ['pkcs1', 'pkcs8', 'sec1'] as const) {
+    try {
+      return createPrivateKey({ key: der, format: 'der', type });
+    } catch {
+      // the next form
+    }
+  }
+  throw new BuiltinError('tls: failed to parse private key');
+}
+
+/** crypto.x509.parse_keypair: Go's tls.X509KeyPair — the chain, the key (Go's struct) and the parsed leaf. */
+function parseKeypair(certIn: unknown, keyIn: unknown): ArrayBuffer {
+  const certBlocks = pemBlocks(pemText(str(certIn, 1), 'CERTIFICATE'));
+  // OPA numbers both operands 1 in its type errors.
+  const keyBlocks = pemBlocks(pemText(str(keyIn, 1), 'PRIVATE KEY'));
+  const certs = certBlocks.filter((b) => b.type === 'CERTIFICATE').map((b) => b.der);
+  if (certs.length === 0) {
+    if (certBlocks.length === 0) throw new BuiltinError('tls: failed to find any PEM data in certificate input');
+    throw new BuiltinError(`tls: failed to find "CERTIFICATE" PEM block in certificate input after skipping PEM blocks of the following types: [${certBlocks.map((b) => b.type).join(' ')}]`);
+  }
+  const keyBlock = keyBlocks.find((b) => b.type === 'PRIVATE KEY' || b.type.endsWith(' PRIVATE KEY'));
+  if (!keyBlock) {
+    if (keyBlocks.length === 0) throw new BuiltinError('tls: failed to find any PEM data in key input');
+    if (keyBlocks.some((b) => b.type === 'CERTIFICATE')) throw new BuiltinError('tls: found a certificate rather than a key in the PEM for the private key');
+    throw new BuiltinError(`tls: failed to find PEM block with type ending in "PRIVATE KEY" in key input after skipping PEM blocks of the following types: [${keyBlocks.map((b) => b.type).join(' ')}]`);
+  }
+  const leaf = certificate(certs[0]!);
+  const key = readPrivateKey(keyBlock.der);
+  const certKey = new X509Certificate(certs[0]!).publicKey;
+  if (certKey.asymmetricKeyType !== key.asymmetricKeyType) throw new BuiltinError('tls: private key type does not match public key type');
+  const spki = (k: KeyObject): Buffer => k.export({ format: 'der', type: 'spki' });
+  if (!spki(certKey).equals(spki(createPublicKey(key)))) throw new BuiltinError('tls: private key does not match public key');
+  return exactJson({
+    Certificate: certs.map((d) => d.toString('base64')), PrivateKey: goPrivateKey(key), SupportedSignatureAlgorithms: null,
+    OCSPStaple: null, SignedCertificateTimestamps: null, Leaf: withoutUriStrings(leaf, false),
+  });
 }
 
 function rsaJwk(key: KeyObject): Record<string, unknown> {
@@ -262,16 +426,12 @@ function goPrivateKey(key: KeyObject): Record<string, unknown> | string {
 
 export const x509Builtins: HostImplementations = (ctx: () => EvalContext) => ({
   'crypto.x509.parse_certificates': (input: unknown) => exactJson(parseCertificates(input).map(certificate)),
-  'crypto.x509.parse_and_verify_certificates': (input: unknown) => {
-    const ders = parseCertificates(input);
-    let chain: Buffer[] | null = null;
-    try {
-      chain = verifiedChain(ders, ctx().nowNs / 1e6);
-    } catch {
-      chain = null;
-    }
-    return exactJson(chain ? [true, chain.map(certificate)] : [false, []]);
+  'crypto.x509.parse_and_verify_certificates': (input: unknown) => parseAndVerify(input, { nowMs: ctx().nowNs / 1e6, keyUsages: [] }, true),
+  'crypto.x509.parse_and_verify_certificates_with_options': (input: unknown, options: unknown) => {
+    str(input, 1);
+    return parseAndVerify(input, verifyOptions(obj(options, 2), ctx().nowNs / 1e6), false);
   },
+  'crypto.x509.parse_keypair': parseKeypair,
   'crypto.x509.parse_certificate_request': (input: unknown) => {
     const [der] = derBlocks(str(input, 1), 'CERTIFICATE REQUEST');
     if (!der) throw new BuiltinError('failed to parse a PEM certificate request');
