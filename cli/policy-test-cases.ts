@@ -54,11 +54,12 @@ function exprVars(e: Expr): Set<string> {
 }
 
 /**
- * The companion rule's source for a parameterized test rule (to append to its module), or null
+ * The companion rule's source for a parameterized test rule (to append to its module; `name` is
+ * the rule's name in the compiled source, when renamed as a duplicate), or null
  * when every started case is also a produced one (the key is bound by the body's last expression)
  * or the rule is not of that form.
  */
-export function startedCasesRule(source: string, rule: Rule): string | null {
+export function startedCasesRule(source: string, rule: Rule, name: string = rule.head.name): string | null {
   const head = rule.head;
   if (rule.else !== null || head.contains || head.args !== null || head.ref.length !== 2) return null;
   const key: Term = head.ref[1]!;
@@ -80,7 +81,7 @@ export function startedCasesRule(source: string, rule: Rule): string | null {
   const next = rule.body[inject + 1]!.location;
   const bodyTo = offsetOf(starts, next.row, next.col);
   const prefix = source.slice(bodyFrom, bodyTo).replace(/[\s;]+$/, '');
-  return `\n${STARTED}${head.name} contains ${source.slice(keyFrom, keyTo)} if {\n${prefix}\n}\n`;
+  return `\n${STARTED}${name} contains ${source.slice(keyFrom, keyTo)} if {\n${prefix}\n}\n`;
 }
 
 export interface CaseResult {

@@ -1,6 +1,7 @@
 // `warden policy test`: runs every test rule like `opa test`. A test is a rule named test_* (no
 // arguments), passing when its value is true; todo_test_* rules are SKIPPED. A parameterized test
 // (`test_x[k] if …`) is one test with a case per key, failing cases included (policy-test-cases.ts);
+// a second test rule of the same name in a package is a test of its own, `test_x#01`, as in OPA;
 // a multi-value test (`test_x contains k`) fails, as in OPA (its value is a set, not true). Files
 // that do not compile are reported with their errors and left out, and the packages that do
 // compile still run (a package that imports a broken one, or shares its package, is left out
@@ -58,11 +59,29 @@ interface Companion {
   started: string;
 }
 
-/** The test rules of the modules, and the companion rules to append (parameterized tests). */
-function findTests(modules: SourceFile[]): { tests: TestRule[]; companions: Companion[] } {
+/**
+ * A later test rule of the same name in the same package: OPA's tester makes it a test of its own
+ * named `test_x#01`, `test_x#02`, … (tester/runner.go rewriteDuplicateTestNames; the first keeps its
+ * name). `#` cannot be in a Rego name, so the compiled source calls it `test_x__warden_dup01`.
+ */
+const DUPLICATE = '__warden_dup';
+
+/** A rule head renamed in its file's source (a duplicate test). */
+interface Rename {
+  file: string;
+  row: number;
+  col: number;
+  from: string;
+  to: string;
+}
+
+/** The test rules of the modules, the companion rules to append (parameterized tests) and the duplicates to rename. */
+function findTests(modules: SourceFile[]): { tests: TestRule[]; companions: Companion[]; renames: Rename[] } {
   const tests: TestRule[] = [];
   const companions: Companion[] = [];
+  const renames: Rename[] = [];
   const seen = new Map<string, TestRule>();
+  const count = new Map<string, number>();
   for (const m of modules) {
     const p = parseModule(m.source, m.file);
     if (!p.module) continue;
@@ -71,30 +90,53 @@ function findTests(modules: SourceFile[]): { tests: TestRule[]; companions: Comp
       const name = rule.head.name;
       const skip = name.startsWith('todo_test_');
       if ((!name.startsWith('test_') && !skip) || rule.head.args !== null) continue;
-      const entrypoint = `${pkg}/${name}`;
-      const kind = rule.head.contains ? 'set' : rule.head.ref.length > 1 || rule.head.key !== null ? 'cases' : 'boolean';
-      const companion = kind === 'cases' && !skip ? startedCasesRule(m.source, rule) : null;
-      if (companion !== null) companions.push({ file: m.file, text: companion, started: `${pkg}/${STARTED}${name}` });
-      const known = seen.get(entrypoint);
-      if (known) {
-        // Several rules of one test (`test_x[k]` defined twice): one test, all their started cases.
-        if (companion !== null) known.started = `${pkg}/${STARTED}${name}`;
-        continue;
+      // Numbered as OPA numbers them: by package and name, in file order.
+      const n = skip ? 0 : count.get(`${pkg}/${name}`) ?? 0;
+      if (!skip) count.set(`${pkg}/${name}`, n + 1);
+      const suffix = n === 0 ? '' : String(n).padStart(2, '0');
+      const internal = n === 0 ? name : `${name}${DUPLICATE}${suffix}`;
+      if (n > 0) {
+        const at = rule.head.ref[0]?.location ?? rule.head.location;
+        renames.push({ file: m.file, row: at.row, col: at.col, from: name, to: internal });
       }
+      const entrypoint = `${pkg}/${internal}`;
+      const kind = rule.head.contains ? 'set' : rule.head.ref.length > 1 || rule.head.key !== null ? 'cases' : 'boolean';
+      const companion = kind === 'cases' && !skip ? startedCasesRule(m.source, rule, internal) : null;
+      if (companion !== null) companions.push({ file: m.file, text: companion, started: `${pkg}/${STARTED}${internal}` });
+      // todo_test_x defined twice: one skipped test.
+      if (seen.has(entrypoint)) continue;
       const t: TestRule = {
         entrypoint,
-        name: `data.${pkg.replace(/\//g, '.')}.${name}`,
+        name: `data.${pkg.replace(/\//g, '.')}.${name}${n === 0 ? '' : `#${suffix}`}`,
         file: m.file,
         row: rule.head.location.row,
         kind,
-        started: companion !== null ? `${pkg}/${STARTED}${name}` : null,
+        started: companion !== null ? `${pkg}/${STARTED}${internal}` : null,
         skip,
       };
       seen.set(entrypoint, t);
       tests.push(t);
     }
   }
-  return { tests, companions };
+  return { tests, companions, renames };
+}
+
+/** The modules with their duplicate test rules renamed (only the name at the head's start changes). */
+function applyRenames(modules: SourceFile[], renames: Rename[]): SourceFile[] {
+  return modules.map((m) => {
+    const mine = renames.filter((r) => r.file === m.file);
+    if (mine.length === 0) return m;
+    const lines = m.source.split('\n');
+    // Right to left within a line, so earlier columns stay valid.
+    for (const r of [...mine].sort((a, b) => a.row - b.row || b.col - a.col)) {
+      const line = lines[r.row - 1];
+      if (line === undefined || line.slice(r.col - 1, r.col - 1 + r.from.length) !== r.from) {
+        throw new Error(`${m.file}:${r.row}:${r.col}: cannot rename duplicate test ${r.from}`);
+      }
+      lines[r.row - 1] = line.slice(0, r.col - 1) + r.to + line.slice(r.col - 1 + r.from.length);
+    }
+    return { ...m, source: lines.join('\n') };
+  });
 }
 
 /**
@@ -108,6 +150,7 @@ async function compileKeepGoing(
   companions: Companion[],
   entrypoints: (mods: SourceFile[], active: Set<Companion>) => string[],
   timing: Map<string, number>,
+  builtinErrors: 'opa' | 'strict',
 ): Promise<{ wasm?: Uint8Array; kept: SourceFile[]; broken: Map<string, Diagnostic[]>; active: Set<Companion> }> {
   let kept = modules;
   const broken = new Map<string, Diagnostic[]>();
@@ -127,7 +170,7 @@ async function compileKeepGoing(
       return { file: m.file, source };
     });
     const t0 = performance.now();
-    const r = await compile({ modules: sources, entrypoints: entrypoints(kept, active), optimize: 'none', print: true, externalBuiltins: [...HOST_BUILTIN_NAMES] });
+    const r = await compile({ modules: sources, entrypoints: entrypoints(kept, active), optimize: 'none', print: true, builtinErrors, externalBuiltins: [...HOST_BUILTIN_NAMES] });
     timing.set('compile', (timing.get('compile') ?? 0) + performance.now() - t0);
     if (r.wasm) return { wasm: r.wasm, kept, broken, active };
     // An error inside a companion (past the file's own lines): drop that companion and try again.
@@ -182,7 +225,7 @@ export async function runTests(args: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args,
     allowPositionals: true,
-    options: { verbose: { type: 'boolean', short: 'v' }, timing: { type: 'boolean' } },
+    options: { verbose: { type: 'boolean', short: 'v' }, timing: { type: 'boolean' }, 'strict-builtin-errors': { type: 'boolean' } },
   });
   if (positionals.length === 0) throw new UsageError('no test directory given');
   const timing = new Map<string, number>();
@@ -192,14 +235,15 @@ export async function runTests(args: string[]): Promise<number> {
   timing.set('read', performance.now() - t0);
 
   t0 = performance.now();
-  const { tests: allTests, companions } = findTests(modules);
+  const { tests: allTests, companions, renames } = findTests(modules);
+  const sources = applyRenames(modules, renames);
   timing.set('discover', performance.now() - t0);
   const testsIn = (mods: SourceFile[]): TestRule[] => {
     const files = new Set(mods.map((m) => m.file));
     return allTests.filter((t) => files.has(t.file));
   };
   const r = await compileKeepGoing(
-    modules,
+    sources,
     companions,
     (mods, active) => {
       const started = new Set([...active].map((c) => c.started));
@@ -208,6 +252,7 @@ export async function runTests(args: string[]): Promise<number> {
         .flatMap((t) => (t.started !== null && started.has(t.started) ? [t.entrypoint, t.started] : [t.entrypoint]));
     },
     timing,
+    values['strict-builtin-errors'] === true ? 'strict' : 'opa',
   );
 
   for (const [file, ds] of r.broken) {

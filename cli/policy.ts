@@ -12,8 +12,8 @@ import { runTests } from './policy-test.ts';
 
 const USAGE = `usage:
   warden policy build -t wasm -e <entrypoint> [-e …] -o <bundle.tar.gz> [--data file.json] <file.rego | dir>…
-  warden policy eval -d <file.rego | data.json | dir> [-d …] [-i input.json] <query>
-  warden policy test [-v] [--timing] <dir | file.rego>…
+  warden policy eval -d <file.rego | data.json | dir> [-d …] [-i input.json] [--strict-builtin-errors] <query>
+  warden policy test [-v] [--timing] [--strict-builtin-errors] <dir | file.rego>…
 `;
 
 function out(s: string): void {
@@ -66,6 +66,8 @@ async function evaluate(args: string[]): Promise<number> {
     options: {
       data: { type: 'string', short: 'd', multiple: true },
       input: { type: 'string', short: 'i' },
+      // Like opa eval's: a builtin's error fails the evaluation, located at its call, instead of making it undefined.
+      'strict-builtin-errors': { type: 'boolean' },
     },
   });
   const query = positionals.join(' ').trim();
@@ -78,7 +80,11 @@ async function evaluate(args: string[]): Promise<number> {
 
   // A single expression reports its value (like opa eval's expressions); otherwise bindings.
   const vq = valueQuery(query);
-  const host = { externalBuiltins: [...HOST_BUILTIN_NAMES], print: true };
+  const host = {
+    externalBuiltins: [...HOST_BUILTIN_NAMES],
+    print: true,
+    builtinErrors: values['strict-builtin-errors'] === true ? 'strict' as const : 'opa' as const,
+  };
   const r = await compile({ modules, entrypoints: [], queries: [{ name: 'eval', query: vq ?? query }], ...host });
   if (!r.wasm) {
     printDiagnostics(r.diagnostics);

@@ -169,4 +169,32 @@ describe('warden policy CLI', () => {
     assert.doesNotMatch(q.stdout, /test_nginx|one: PASS/);
     assert.match(q.stdout, /test_counts: FAIL[^\n]*\n {2}three: FAIL\n/);
   });
+  test('tests of the same name in a package run as test_x, test_x#01, … (opa test); strict builtin errors name the call\'s file:row:col', () => {
+    const d = join(dir, 'dup');
+    mkdirSync(d);
+    writeFileSync(join(d, 'a_test.rego'), [
+      'package dup',
+      'test_x if true',
+      'test_x if false',
+      'test_e if { count(input) == 1 with input as 5 }',
+      'e := v if {',
+      '\tv := count(input)',
+      '}',
+    ].join('\n'));
+    writeFileSync(join(d, 'b_test.rego'), 'package dup\ntest_x if true\n');
+    writeFileSync(join(dir, 'five.json'), '5');
+    const r = warden(dir, 'test', '-v', '--strict-builtin-errors', 'dup');
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^dup\/a_test\.rego:2: data\.dup\.test_x: PASS/m);
+    assert.match(r.stdout, /^dup\/a_test\.rego:3: data\.dup\.test_x#01: FAIL/m);
+    assert.match(r.stdout, /^dup\/b_test\.rego:2: data\.dup\.test_x#02: PASS/m);
+    assert.match(r.stdout, /data\.dup\.test_e: ERROR[^\n]*: dup\/a_test\.rego:4:13: eval_type_error: count: operand 1 must be one of \{array, object, set, string\} but got number\n/);
+    assert.match(r.stdout, /PASS: 2\/4\nFAIL: 1\/4\nERROR: 1\/4\n/);
+    // Without strict builtin errors the call is undefined (OPA's default): the test fails.
+    const lenient = warden(dir, 'test', 'dup');
+    assert.match(lenient.stdout, /data\.dup\.test_e: FAIL/);
+    const e = warden(dir, 'eval', '--strict-builtin-errors', '-d', 'dup', '-i', 'five.json', 'data.dup.e');
+    assert.equal(e.code, 1);
+    assert.match(e.stderr, /dup\/a_test\.rego:6:\d+: eval_type_error: count: operand 1 must be one of/);
+  });
 });

@@ -3,6 +3,7 @@
 // the linker sets opa_rt_lenient_type_errors) the call is undefined, as in OPA's evaluator.
 import { opa_abort } from '../abi';
 import { malloc } from '../alloc';
+import { put_call_loc } from './support/errors';
 
 /**
  * 1 = operand type errors make the call undefined instead of halting (OPA's and regorus's
@@ -32,7 +33,7 @@ function type_name(v: usize): string {
 
 function begin(name: string): void {
   buf = malloc(MAX + 1);
-  n = 0;
+  n = put_call_loc(buf, 0, MAX);
   put('eval_type_error: ');
   put(name);
   put(': ');

@@ -29,6 +29,16 @@ export interface GenContext {
   funcs: Map<string, { wasmName: string; func: ir.Func }>;
   rt(name: string): RuntimeFn;
   builtin(name: string, arity: number, loc: ir.Location | undefined): BuiltinTarget;
+  /**
+   * With strict builtin errors: the runtime global (opa_rt_call_loc) that each builtin call sets
+   * to its `file:row:col: ` first, so the error it raises is located like OPA's.
+   */
+  callLocGlobal?: string;
+}
+
+/** `file:row:col: ` — how runtime errors name where they happened (empty when unknown). */
+function locationPrefix(loc: ir.Location | undefined): string {
+  return loc ? `${loc.file}:${loc.row}:${loc.col}: ` : '';
 }
 
 export class FuncGen {
@@ -112,8 +122,7 @@ export class FuncGen {
 
   private abort(message: string, loc: ir.Location | undefined): Expr {
     // The SDK decodes abort messages byte by byte: keep them ASCII.
-    const where = loc ? `${loc.file}:${loc.row}:${loc.col}: ` : '';
-    const text = (where + message).replace(/[^\x20-\x7e]/g, '?');
+    const text = (locationPrefix(loc) + message).replace(/[^\x20-\x7e]/g, '?');
     return this.m.block(null, [
       this.call('opa_abort', [this.const(this.ctx.pool.cstring(text))]),
       this.m.unreachable(),
@@ -309,6 +318,16 @@ export class FuncGen {
   }
 
   private callStmt(s: Extract<ir.Stmt, { type: 'CallStmt' }>, fail: string, loc: ir.Location | undefined): Expr[] {
+    const f = this.ctx.funcs.get(s.func);
+    const g = this.ctx.callLocGlobal;
+    if (f !== undefined || g === undefined) return this.callStmtBody(s, fail, loc);
+    // A builtin under strict errors: its location first (0 when unknown, never a stale one).
+    const where = locationPrefix(loc);
+    const at = where === '' ? 0 : this.ctx.pool.cstring(where.replace(/[^\x20-\x7e]/g, '?'));
+    return [this.m.global.set(g, this.m.i32.const(at)), ...this.callStmtBody(s, fail, loc)];
+  }
+
+  private callStmtBody(s: Extract<ir.Stmt, { type: 'CallStmt' }>, fail: string, loc: ir.Location | undefined): Expr[] {
     const m = this.m;
     const args = s.args.map((a) => this.operand(a, loc));
     const f = this.ctx.funcs.get(s.func);

@@ -50,6 +50,8 @@ const ABI_EXPORTS = new Set([
   'opa_eval_ctx_get_result',
   // Read by the host (agent/src/policy/host-builtins): a host builtin's error is an error or undefined by it.
   'opa_rt_strict_builtin_errors',
+  // Read by the host too: where the builtin being called is (`file:row:col: `, 0 when not strict).
+  'opa_rt_call_loc',
 ]);
 
 export function builtinExportName(name: string): string {
@@ -198,7 +200,10 @@ function link(b: Binaryen, m: Module, policy: ir.Policy, opts: EmitOptions): Uin
     if (funcs.has(f.name)) throw new EmitError(`duplicate function ${f.name} in IR`);
     funcs.set(f.name, { wasmName: `warden$f${i}`, func: f });
   });
-  const ctx: GenContext = { b, m, pool, policy, funcs, rt, builtin };
+  const errorMode = opts.builtinErrors ?? (opts.strictBuiltinErrors === true ? 'strict' : 'opa');
+  const callLocGlobal = errorMode === 'strict' ? globalExports.get('opa_rt_call_loc') : undefined;
+  if (errorMode === 'strict' && callLocGlobal === undefined) throw new EmitError('runtime does not export opa_rt_call_loc (rebuild with npm run build)');
+  const ctx: GenContext = { b, m, pool, policy, funcs, rt, builtin, ...(callLocGlobal !== undefined ? { callLocGlobal } : {}) };
   const generated: string[] = [];
 
   for (const { wasmName, func } of funcs.values()) {
@@ -281,7 +286,6 @@ function link(b: Binaryen, m: Module, policy: ir.Policy, opts: EmitOptions): Uin
   m.addGlobal(heapGlobal, b.i32, true, m.i32.const(heapBase));
 
   // Builtin error mode: the runtime's flags are globals whose initial values are set here.
-  const errorMode = opts.builtinErrors ?? (opts.strictBuiltinErrors === true ? 'strict' : 'opa');
   const setFlag = (exportName: string): void => {
     const g = globalExports.get(exportName);
     if (g === undefined) throw new EmitError(`runtime does not export ${exportName} (builtinErrors: '${errorMode}')`);

@@ -419,7 +419,12 @@ export abstract class ExprPlanner extends TermPlanner {
     const output = args.length > arity ? args[arity] : undefined;
     this.planTermsBindingFirst(inputs, (vals) => {
       const result = this.newLocal();
-      this.emit({ type: 'CallStmt', func: fname, args: [...pre, ...vals], result });
+      const call: ir.Stmt = { type: 'CallStmt', func: fname, args: [...pre, ...vals], result };
+      // A call inside an expression is located at its own term (an infix one at its left operand),
+      // as OPA locates the expression it rewrites such a call into: a runtime error names it.
+      const at = mode === 'term' ? callTermLocation(op, args) : undefined;
+      if (at && this.loc && at.file === this.loc.file) this.curr.stmts.push({ ...this.located(call), location: { file: at.file, row: at.row, col: at.col } });
+      else this.emit(call);
       if (relation) {
         if (output) return this.planScanValuesOf(result, output, iter);
         if (mode === 'expr') {
@@ -528,4 +533,12 @@ export abstract class ExprPlanner extends TermPlanner {
 
   // ---------------------------------------------------------------------------------------------
   // Unification
+}
+
+/** Where a call term starts: its operator, or its first argument when that comes first (infix). */
+function callTermLocation(op: Term, args: Term[]): { file: string; row: number; col: number } | undefined {
+  const a = args[0]?.location;
+  const o = op.location;
+  if (a && (a.row < o.row || (a.row === o.row && a.col < o.col))) return a;
+  return o;
 }

@@ -44,6 +44,21 @@ function strictErrors(policy: LoadedPolicy): boolean {
   return typeof g?.value === 'number' && g.value !== 0;
 }
 
+/**
+ * Where the builtin being called is (`file:row:col: `), as a strict module records it before each
+ * builtin call (its exported opa_rt_call_loc: a NUL-terminated string's address), else ''.
+ */
+function callLocation(policy: LoadedPolicy): string {
+  const g = exportsOf(policy).opa_rt_call_loc as { value?: unknown } | undefined;
+  const at = g?.value;
+  if (typeof at !== 'number' || at <= 0) return '';
+  const mem = new Uint8Array(policy.mem.buffer);
+  let end = at;
+  while (end < mem.length && end - at < 1024 && mem[end] !== 0) end++;
+  const text = new TextDecoder().decode(mem.subarray(at, end));
+  return /^[^\n]*:\d+:\d+: $/.test(text) ? text : '';
+}
+
 export class HostedPolicy {
   private ctx: EvalContext | undefined;
   private strict = false;
@@ -97,7 +112,8 @@ export class HostedPolicy {
 
   /**
    * A builtin's error is OPA's: the call is undefined by default, and fails the evaluation with
-   * `<code>: <name>: <message>` when the module was compiled with strict builtin errors.
+   * `<file>:<row>:<col>: <code>: <name>: <message>` (the call's location) when the module was
+   * compiled with strict builtin errors.
    */
   private call(name: string, args: unknown[]): unknown {
     try {
@@ -111,7 +127,7 @@ export class HostedPolicy {
       if ((e as { hostUnavailable?: unknown } | null)?.hostUnavailable === true) throw e;
       if (!this.strict) return undefined;
       const code = e instanceof BuiltinError ? e.code : 'eval_builtin_error';
-      throw new Error(`${code}: ${name}: ${errorText(e)}`);
+      throw new Error(`${callLocation(this.policy)}${code}: ${name}: ${errorText(e)}`);
     }
   }
 }

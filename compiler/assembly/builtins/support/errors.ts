@@ -16,6 +16,27 @@ export function opa_rt_set_strict_builtin_errors(on: i32): void {
   opa_rt_strict_builtin_errors = on != 0 ? 1 : 0;
 }
 
+/**
+ * Where the builtin being called appears in the policy: a NUL-terminated `file:row:col: ` the
+ * generated code stores before each builtin call when strict (0 = unknown). A strict error starts
+ * with it, as OPA's do (`policy.rego:3:7: eval_type_error: count: operand 1 must be …`). Exported so
+ * the host can prefix the errors of the builtins it implements the same way.
+ */
+export let opa_rt_call_loc: usize = 0;
+
+/** Appends the call's location (opa_rt_call_loc), if known, to a message being built at p. */
+export function put_call_loc(p: usize, at: usize, max: usize): usize {
+  const loc = opa_rt_call_loc;
+  if (loc == 0) return at;
+  for (let i: usize = 0; at < max; i++) {
+    const c = load<u8>(loc + i);
+    if (c == 0) break;
+    store<u8>(p + at, c >= 32 && c < 127 ? c : 63);
+    at++;
+  }
+  return at;
+}
+
 const MAX: usize = 480;
 let buf: usize = 0;
 let n: usize = 0;
@@ -23,7 +44,7 @@ let n: usize = 0;
 /** Starts a builtin error message; it carries OPA's code (eval_builtin_error unless told). */
 export function err_begin(code: string = 'eval_builtin_error'): void {
   buf = malloc(MAX + 1);
-  n = 0;
+  n = put_call_loc(buf, 0, MAX);
   err_str(code);
   err_str(': ');
 }
