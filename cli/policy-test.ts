@@ -121,6 +121,22 @@ function findTests(modules: SourceFile[]): { tests: TestRule[]; companions: Comp
   return { tests, companions, renames };
 }
 
+/**
+ * A compiler or runtime message as the user's files read: a renamed duplicate's name is shown as
+ * OPA names it (`test_x#01`) and a column past it on its line is moved back to the original text.
+ */
+function originalText(text: string, renames: Rename[]): string {
+  if (renames.length === 0) return text;
+  const located = text.replace(/([^\s:]+):(\d+):(\d+)(?=:)/g, (all, file: string, row: string, col: string) => {
+    let c = Number(col);
+    for (const r of renames) {
+      if (r.file === file && r.row === Number(row) && c >= r.col + r.to.length) c -= r.to.length - r.from.length;
+    }
+    return `${file}:${row}:${c}`;
+  });
+  return located.replace(new RegExp(`(\\w+)${DUPLICATE}(\\d+)`, 'g'), '$1#$2');
+}
+
 /** The modules with their duplicate test rules renamed (only the name at the head's start changes). */
 function applyRenames(modules: SourceFile[], renames: Rename[]): SourceFile[] {
   return modules.map((m) => {
@@ -257,7 +273,7 @@ export async function runTests(args: string[]): Promise<number> {
 
   for (const [file, ds] of r.broken) {
     err(`${file}: not compiled, its tests did not run:\n`);
-    for (const d of ds.slice(0, ERROR_LIMIT)) err(`  ${formatDiagnosticWithCode(d)}\n`);
+    for (const d of ds.slice(0, ERROR_LIMIT)) err(`  ${originalText(formatDiagnosticWithCode(d), renames)}\n`);
     if (ds.length > ERROR_LIMIT) err(`  … and ${ds.length - ERROR_LIMIT} more errors\n`);
   }
   const tests = r.wasm ? testsIn(r.kept) : [];
@@ -298,7 +314,7 @@ export async function runTests(args: string[]): Promise<number> {
       const us = Number(process.hrtime.bigint() - start) / 1000;
       const base = { name: t.name, location, us, output: res.output, cases: [] };
       if (res.error !== undefined) {
-        outcomes.push({ ...base, status: 'ERROR', why: res.error });
+        outcomes.push({ ...base, status: 'ERROR', why: originalText(res.error, renames) });
         continue;
       }
       const results = Array.isArray(res.rs) ? (res.rs as { result?: unknown }[]) : [];

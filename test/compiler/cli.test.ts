@@ -180,6 +180,9 @@ describe('warden policy CLI', () => {
       'e := v if {',
       '\tv := count(input)',
       '}',
+      'test_c[k] if { some k in ["a"] }',
+      'test_c[k] if { some k in ["b"]; k == "c" }',
+      'test_e if { count(input) == 1 with input as 5 }',
     ].join('\n'));
     writeFileSync(join(d, 'b_test.rego'), 'package dup\ntest_x if true\n');
     writeFileSync(join(dir, 'five.json'), '5');
@@ -189,10 +192,16 @@ describe('warden policy CLI', () => {
     assert.match(r.stdout, /^dup\/a_test\.rego:3: data\.dup\.test_x#01: FAIL/m);
     assert.match(r.stdout, /^dup\/b_test\.rego:2: data\.dup\.test_x#02: PASS/m);
     assert.match(r.stdout, /data\.dup\.test_e: ERROR[^\n]*: dup\/a_test\.rego:4:13: eval_type_error: count: operand 1 must be one of \{array, object, set, string\} but got number\n/);
-    assert.match(r.stdout, /PASS: 2\/4\nFAIL: 1\/4\nERROR: 1\/4\n/);
+    // A renamed duplicate's error is located in the file as written.
+    assert.match(r.stdout, /^dup\/a_test\.rego:10: data\.dup\.test_e#01: ERROR[^\n]*: dup\/a_test\.rego:10:13: eval_type_error: count: /m);
+    // Parameterized tests too: each rule its own test with its own cases.
+    assert.match(r.stdout, /^dup\/a_test\.rego:8: data\.dup\.test_c: PASS[^\n]*\n {2}a: PASS\n/m);
+    assert.match(r.stdout, /^dup\/a_test\.rego:9: data\.dup\.test_c#01: FAIL[^\n]*\n {2}b: FAIL\n/m);
+    assert.match(r.stdout, /PASS: 3\/7\nFAIL: 2\/7\nERROR: 2\/7\n/);
     // Without strict builtin errors the call is undefined (OPA's default): the test fails.
     const lenient = warden(dir, 'test', 'dup');
     assert.match(lenient.stdout, /data\.dup\.test_e: FAIL/);
+    assert.match(lenient.stdout, /data\.dup\.test_e#01: FAIL/);
     const e = warden(dir, 'eval', '--strict-builtin-errors', '-d', 'dup', '-i', 'five.json', 'data.dup.e');
     assert.equal(e.code, 1);
     assert.match(e.stderr, /dup\/a_test\.rego:6:\d+: eval_type_error: count: operand 1 must be one of/);
