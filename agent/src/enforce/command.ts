@@ -21,7 +21,7 @@ import { managedSettingsFromBundleData } from '../catalog/managed-settings.ts';
 import { appendEvent, makeEvent } from './outbox.ts';
 import { defaultStateDir, enforceState } from './state.ts';
 import { publishPublicState } from './public-state.ts';
-import { ProcessWatch } from './watch.ts';
+import { ProcessWatch, watchKillEvent } from './watch.ts';
 import { loadPinnedKey } from '../sync/pinned-key.ts';
 
 const USAGE = `usage: warden-agent enforce --bundle <bundle.tar.gz> [--root DIR] [--os linux|darwin|win32] [--state DIR]
@@ -161,18 +161,7 @@ export async function runEnforceCommand(args: string[], io: CommandIo = processI
       const watch = new ProcessWatch(report.watch, {
         ...(bundle.banList.watch ? { intervalMs: bundle.banList.watch.interval_ms } : {}),
         onKill: (k) => {
-          const ev = makeEvent({
-            kind: 'watch_kill',
-            tool: k.target.tool,
-            finding: k.target.finding,
-            action: 'block',
-            rule: k.target.rule,
-            reason: k.target.reason,
-            bundle_revision: k.target.bundle_revision,
-            result: k.result.outcome === 'failed' ? 'failed' : 'ok',
-            detail: `pid ${k.pid} (${k.file}) ${k.result.outcome} ${Math.round(k.ms)} ms after it was seen`,
-            pids: [k.pid],
-          });
+          const ev = makeEvent(watchKillEvent(k));
           appendEvent(state.outbox, ev);
           if (!values.json) io.out(`watch: ${ev.detail}\n`);
         },

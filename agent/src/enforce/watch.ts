@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Type } from '@sinclair/typebox';
 import { WatchTarget } from '../../../wire/src/cycle-result.ts';
+import type { EnforcementEvent } from '../../../wire/src/event.ts';
 import { checkLight } from '../../../wire/src/validate-light.ts';
 import { writeFileDurable } from './durable.ts';
 import { runningFiles } from '../process/attribute.ts';
@@ -57,6 +58,22 @@ export interface WatchKill {
   result: KillResult;
   /** ms from the watch first seeing the pid to the process being gone. */
   ms: number;
+}
+
+/** The enforcement event a watch kill is recorded as, wherever the watch runs (daemon, cycle, `enforce`). */
+export function watchKillEvent(k: WatchKill): Omit<EnforcementEvent, 'id' | 'time'> {
+  return {
+    kind: 'watch_kill',
+    tool: k.target.tool,
+    finding: k.target.finding,
+    action: 'block',
+    rule: k.target.rule,
+    reason: k.target.reason,
+    bundle_revision: k.target.bundle_revision,
+    result: k.result.outcome === 'failed' ? 'failed' : 'ok',
+    detail: `pid ${k.pid} (${k.file}) ${k.result.outcome} ${Math.round(k.ms)} ms after the watch saw it`,
+    pids: [k.pid],
+  };
 }
 
 export interface WatchOptions {

@@ -19,7 +19,7 @@ import { dirname } from 'node:path';
 import { CycleResult, MAX_CYCLE_RESULT_BYTES } from '../../../wire/src/cycle-result.ts';
 import { validateLight } from '../../../wire/src/validate-light.ts';
 import { enforceState } from '../enforce/state.ts';
-import { ProcessWatch, defaultWatchInterval, loadWatchList, type WatchKill } from '../enforce/watch.ts';
+import { ProcessWatch, defaultWatchInterval, loadWatchList, watchKillEvent, type WatchKill } from '../enforce/watch.ts';
 import { spoolEvent } from '../enforce/watch-spool.ts';
 import { pushUrl } from './api-paths.ts';
 import { Backoff } from './backoff.ts';
@@ -138,18 +138,7 @@ export class AgentDaemon {
       ? new ProcessWatch(loadWatchList(state.watchList), {
           onKill: (k: WatchKill) => {
             try {
-              spoolEvent(state.outbox, {
-                kind: 'watch_kill',
-                tool: k.target.tool,
-                finding: k.target.finding,
-                action: 'block',
-                rule: k.target.rule,
-                reason: k.target.reason,
-                bundle_revision: k.target.bundle_revision,
-                result: k.result.outcome === 'failed' ? 'failed' : 'ok',
-                detail: `pid ${k.pid} (${k.file}) ${k.result.outcome} ${Math.round(k.ms)} ms after it started`,
-                pids: [k.pid],
-              });
+              spoolEvent(state.outbox, watchKillEvent(k));
             } catch (e) {
               this.log('error', 'watch kill not recorded', { error: (e as Error).message, pid: k.pid, tool: k.target.tool });
             }

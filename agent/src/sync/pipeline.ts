@@ -16,7 +16,7 @@ import { enforceDecisions } from '../enforce/enforce.ts';
 import { withBypasses } from '../inventory/bypass.ts';
 import { loadManagedSettings, managedSettingsFromBundleData } from '../catalog/managed-settings.ts';
 import type { ManagedSettingsData } from '../../../wire/src/managed-settings.ts';
-import { ProcessWatch, defaultWatchInterval, loadWatchList, type WatchTarget } from '../enforce/watch.ts';
+import { ProcessWatch, defaultWatchInterval, loadWatchList, watchKillEvent, type WatchTarget } from '../enforce/watch.ts';
 import { vaultListing } from '../enforce/vault-listing.ts';
 import type { PublicUser } from '../enforce/public-state.ts';
 import { ExceptionDesk, type ExceptionApi } from './exception-desk.ts';
@@ -57,18 +57,7 @@ export async function createPipeline(config: AgentConfig, opts: PipelineOptions 
         onKill: (k) =>
           appendEvent(
             state.outbox,
-            makeEvent({
-              kind: 'watch_kill',
-              tool: k.target.tool,
-              finding: k.target.finding,
-              action: 'block',
-              rule: k.target.rule,
-              reason: k.target.reason,
-              bundle_revision: k.target.bundle_revision,
-              result: k.result.outcome === 'failed' ? 'failed' : 'ok',
-              detail: `pid ${k.pid} (${k.file}) ${k.result.outcome} ${Math.round(k.ms)} ms after it started`,
-              pids: [k.pid],
-            }),
+            makeEvent(watchKillEvent(k)),
           ),
       });
   watch?.start();
