@@ -70,7 +70,11 @@ for (const backend of backends) test(`npm start flow (${backend.name}): found, d
     const parts = [join(pub.machineDir, 'report.json'), ...readdirSync(pub.usersDir).map((k) => join(pub.usersDir, k, 'report.json'))].map(
       (p) => JSON.parse(readFileSync(p, 'utf8')) as { findings: unknown[]; decisions: { tool: string; action: string }[] },
     );
-    assert.equal(parts.reduce((n, p) => n + p.findings.length, 0), inv.findings.length);
+    // A cron cycle may have run since the first one (the demo checks in every minute; CI saw it at a
+    // minute's turn) and no longer finds the quarantined installs: the files hold one scan's findings.
+    const total = parts.reduce((n, p) => n + p.findings.length, 0);
+    const scans = d.agent.history.flatMap((c) => (c.inventory ? [c.inventory.findings.length] : []));
+    assert.ok(scans.includes(total), `the reports' ${total} findings are one scan's (scans found ${scans.join(', ')})`);
     assert.ok(parts.some((p) => p.decisions.some((x) => x.tool === 'claude-code' && x.action === 'quarantine')));
 
     // Reported: the server holds the events and lists the device as non-compliant.
