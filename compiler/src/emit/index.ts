@@ -37,6 +37,14 @@ export interface EmitOptions {
  * loadPolicy as a custom builtin, else evaluation fails naming it (never a silent wrong result).
  */
 const SDK_BUILTINS = new Set(['sprintf', 'json.is_valid', 'regex.split', 'yaml.is_valid', 'yaml.marshal', 'yaml.unmarshal', 'time.now_ns']);
+/** Those the SDK implements itself (it looks them up before the host's). */
+const SDK_OWN_BUILTINS = new Set([...SDK_BUILTINS].filter((n) => n !== 'time.now_ns'));
+
+/**
+ * Prefix of a host builtin's name in builtins() when the SDK has one of the same name (see link());
+ * the host registers its builtins under it too (agent/src/policy/host-builtins/names.ts SHADOW_PREFIX).
+ */
+export const HOST_PREFIX = 'host:';
 
 /** The SDK supplies 5 pages; active data beyond this needs the passive-segment start function. */
 const SDK_PAGES = 5;
@@ -170,7 +178,10 @@ function link(b: Binaryen, m: Module, policy: ir.Policy, opts: EmitOptions): Uin
   }
   const pool = new ConstPool((staticEnd + 7) & ~7);
 
-  // Builtins: runtime export first, else the SDK's JS implementation via opa_builtinN.
+  // Builtins: runtime export first, else the host's (externalBuiltins) or the SDK's JS
+  // implementation via opa_builtinN. The SDK looks its own builtins up before the host's by name,
+  // so a host builtin that replaces an SDK one (yaml.unmarshal, for OPA's error) is listed in the
+  // module's builtins() table as `host:<name>`, a name the SDK does not have.
   const sdkIds = new Map<string, number>();
   const sdkImports = new Set<number>();
   const externals = new Set(opts.externalBuiltins ?? []);
@@ -179,10 +190,11 @@ function link(b: Binaryen, m: Module, policy: ir.Policy, opts: EmitOptions): Uin
     if (fn !== undefined) return { kind: 'runtime', fn };
     if (SDK_BUILTINS.has(name) || externals.has(name)) {
       if (arity > 4) throw new EmitError(`builtin ${name}: the SDK's opa_builtinN supports at most 4 arguments`, loc);
-      let id = sdkIds.get(name);
+      const tableName = externals.has(name) && SDK_OWN_BUILTINS.has(name) ? HOST_PREFIX + name : name;
+      let id = sdkIds.get(tableName);
       if (id === undefined) {
         id = sdkIds.size;
-        sdkIds.set(name, id);
+        sdkIds.set(tableName, id);
       }
       if (!sdkImports.has(arity)) {
         sdkImports.add(arity);

@@ -6,7 +6,7 @@
 // policy with loadHostedPolicy() and evaluates through it (./session.ts): builtin errors follow the
 // module's builtinErrors mode, and each evaluation gets its own cache.
 import { GRAPHQL_BUILTINS } from './graphql/index.ts';
-import { GLOB_BUILTIN_NAMES, JWT_BUILTIN_NAMES, RANDOM_BUILTIN_NAMES, X509_BUILTIN_NAMES, type InlineBuiltinName } from './names.ts';
+import { GLOB_BUILTIN_NAMES, JWT_BUILTIN_NAMES, RANDOM_BUILTIN_NAMES, SDK_SHADOW_BUILTIN_NAMES, X509_BUILTIN_NAMES, type InlineBuiltinName } from './names.ts';
 import { HostedPolicy, type HostImplementations, type HostTable } from './session.ts';
 
 export { HOST_BUILTIN_NAMES, type HostBuiltinName } from './names.ts';
@@ -28,6 +28,10 @@ const LAZY: [readonly string[], () => Promise<HostImplementations>][] = [
   [RANDOM_BUILTIN_NAMES, async () => (await import('./random.ts')).randomBuiltins],
   [GLOB_BUILTIN_NAMES, async () => (await import('./globs.ts')).globBuiltins],
   [['providers.aws.sign_req'], async () => (await import('./aws.ts')).awsBuiltins],
+  [SDK_SHADOW_BUILTIN_NAMES, async () => {
+    const { yamlUnmarshal } = await import('./yaml.ts');
+    return () => ({ 'yaml.unmarshal': yamlUnmarshal });
+  }],
 ];
 
 const TABLE: HostTable = {

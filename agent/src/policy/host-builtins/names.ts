@@ -22,6 +22,14 @@ export const RANDOM_BUILTIN_NAMES = ['rand.intn', 'uuid.rfc4122'] as const;
 /** regex.globs_match (glob intersection): ./globs.ts. */
 export const GLOB_BUILTIN_NAMES = ['regex.globs_match'] as const;
 
+/**
+ * Builtins the SDK implements too, whose host version gives OPA's answer (./yaml.ts: invalid YAML is
+ * an error with go-yaml's message, not a silent undefined). A compiled module names them
+ * `host:<name>` (SHADOW_PREFIX) in its builtins() table, since the SDK looks its own up first.
+ */
+export const SDK_SHADOW_BUILTIN_NAMES = ['yaml.unmarshal'] as const;
+export const SHADOW_PREFIX = 'host:';
+
 /** Builtins with inline implementations in ./index.ts. */
 export const INLINE_BUILTIN_NAMES = [
   'time.now_ns',
@@ -34,6 +42,7 @@ export const HOST_BUILTIN_NAMES = [
   ...X509_BUILTIN_NAMES,
   ...RANDOM_BUILTIN_NAMES,
   ...GLOB_BUILTIN_NAMES,
+  ...SDK_SHADOW_BUILTIN_NAMES,
   'providers.aws.sign_req',
 ] as const;
 

@@ -4,6 +4,7 @@
 // time.now_ns give one answer per evaluation). The context exists only while evaluate() runs, so
 // nothing one evaluation computed can reach the next.
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
+import { SHADOW_PREFIX } from './names.ts';
 import { BuiltinError, type EvalContext, type HostBuiltin } from './types.ts';
 
 export type HostImplementations = (ctx: () => EvalContext) => Record<string, HostBuiltin>;
@@ -35,7 +36,7 @@ function calledBuiltins(policy: LoadedPolicy): string[] {
   let end = at;
   while (end < mem.length && mem[end] !== 0) end++;
   const parsed = JSON.parse(new TextDecoder().decode(mem.subarray(at, end))) as unknown;
-  return parsed && typeof parsed === 'object' ? Object.keys(parsed) : [];
+  return parsed && typeof parsed === 'object' ? Object.keys(parsed).map((n) => (n.startsWith(SHADOW_PREFIX) ? n.slice(SHADOW_PREFIX.length) : n)) : [];
 }
 
 /** Whether the module was compiled with strict builtin errors (its exported flag; absent = OPA's default). */
@@ -75,7 +76,11 @@ export class HostedPolicy {
   static async load(wasm: Uint8Array, table: HostTable): Promise<HostedPolicy> {
     const h = new HostedPolicy(table);
     const custom: Record<string, (...args: unknown[]) => unknown> = {};
-    for (const name of [...Object.keys(table.sync), ...table.lazy.keys()]) custom[name] = (...args) => h.call(name, args);
+    for (const name of [...Object.keys(table.sync), ...table.lazy.keys()]) {
+      custom[name] = (...args) => h.call(name, args);
+      // A host builtin the SDK has too is called by the module as `host:<name>` (names.ts).
+      custom[SHADOW_PREFIX + name] = custom[name];
+    }
     h.policy = await loadPolicy(wasm, undefined, custom);
     h.strict = strictErrors(h.policy);
     const groups = new Set<() => Promise<HostImplementations>>();
