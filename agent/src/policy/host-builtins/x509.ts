@@ -6,6 +6,7 @@ import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } fr
 import { isIP } from 'node:net';
 import { children, integer, oid, readDer, seq, structureError, text, time, type Der } from './der.ts';
 import { pemBlock } from './jwt-keys.ts';
+import { constraintFields, parseNameConstraints, satisfiesConstraints, verifyFacts } from './x509-constraints.ts';
 import type { HostImplementations } from './session.ts';
 import { BuiltinError, obj, str, type EvalContext } from './types.ts';
 
@@ -138,6 +139,8 @@ function extensions(exts: Der[], out: Record<string, unknown>): void {
       }
       out.ExtKeyUsage = known;
       if (unknown.length) out.UnknownExtKeyUsage = unknown;
+    } else if (id === '2.5.29.30') {
+      Object.assign(out, constraintFields(parseNameConstraints(parts[parts.length - 1]!.content, critical)));
     } else if (id === '2.5.29.14') {
       out.SubjectKeyId = value.content.toString('base64');
     } else if (id === '2.5.29.35') {
@@ -175,7 +178,7 @@ function certificate(der: Buffer): Record<string, unknown> {
       Version: version, SerialNumber: BigInt(integer(serial)), Issuer: name(issuer), Subject: name(subject),
       NotBefore: time(nb!), NotAfter: time(na!), KeyUsage: 0, Extensions: null, ExtKeyUsage: null, UnknownExtKeyUsage: null,
       BasicConstraintsValid: false, IsCA: false, MaxPathLen: -1, MaxPathLenZero: false, SubjectKeyId: null, AuthorityKeyId: null,
-      DNSNames: null, EmailAddresses: null, IPAddresses: null, URIs: null, URIStrings: null,
+      DNSNames: null, EmailAddresses: null, IPAddresses: null, URIs: null, URIStrings: null, ...constraintFields(null),
     };
     const ext = f.slice(i).find((x) => x.tag === 0xa3);
     if (ext) extensions(seq(readDer(ext.content), 'extensions'), out);
@@ -239,6 +242,8 @@ interface VerifyOptions {
   dnsName?: string;
   /** Extended key usages one of which the whole chain must allow; empty = server authentication. */
   keyUsages: number[];
+  /** Go's MaxConstraintComparisions: name-constraint comparisons allowed per CA (0 = Go's 250000). */
+  maxComparisons?: number;
 }
 
 /** The options object of parse_and_verify_certificates_with_options; a bad option is OPA's error. */
@@ -256,6 +261,7 @@ function verifyOptions(options: Record<string, unknown>, nowMs: number): VerifyO
     } else if (key === 'MaxConstraintComparisons') {
       if (typeof v !== 'number') throw new BuiltinError("'MaxConstraintComparisons' should be a number");
       if (!Number.isInteger(v)) throw new BuiltinError("'MaxConstraintComparisons' should be a valid number");
+      out.maxComparisons = v;
     } else if (key === 'KeyUsages') {
       // A set arrives as an array.
       if (!Array.isArray(v)) throw new BuiltinError("'KeyUsages' should be an Array or Set");
@@ -307,14 +313,24 @@ function verifiedChain(ders: Buffer[], opts: VerifyOptions): Buffer[] | null {
   const certs = ders.map((d) => new X509Certificate(d));
   const chain = [...certs].reverse();
   if (opts.dnsName && !validForHost(chain[0]!, opts.dnsName)) return null;
+  const leafFirst = [...ders].reverse();
+  const facts = leafFirst.map(verifyFacts);
   for (let i = 0; i < chain.length; i++) {
     const c = chain[i]!;
+    const f = facts[i]!;
     const issuer = chain[i + 1] ?? c;
+    // Go's isValid, for the leaf (i = 0), each intermediate and the root.
+    if (f.unhandledCritical) return null;
     if (opts.nowMs < Date.parse(c.validFrom) || opts.nowMs > Date.parse(c.validTo)) return null;
+    if (i > 0 && f.constraints) {
+      const below = facts.slice(0, i).flatMap((x) => (x.sans ? [x.sans] : []));
+      if (!satisfiesConstraints(f.constraints, below, { count: 0, max: opts.maxComparisons || 250000 })) return null;
+    }
     if (i > 0 && !c.ca) return null;
+    // pathLenConstraint: at most that many intermediates below this CA.
+    if (f.maxPathLen >= 0 && i - 1 > f.maxPathLen) return null;
     if (!c.checkIssued(issuer) || !c.verify(issuer.publicKey)) return null;
   }
-  const leafFirst = [...ders].reverse();
   return chainAllowsUsage(leafFirst, opts.keyUsages) ? leafFirst : null;
 }
 
