@@ -8,7 +8,8 @@ import type { Static, TSchema } from '@sinclair/typebox';
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-const ajv = addFormats(new Ajv({ allErrors: true, strict: false }));
+/** Made on the first compile: a process that only validates through validate-trusted.ts never builds it. */
+let ajv: Ajv | null = null;
 const cache = new WeakMap<TSchema, ValidateFunction>();
 
 export class ValidationError extends Error {
@@ -29,6 +30,7 @@ function describe(e: ErrorObject): string {
 function compiled(schema: TSchema): ValidateFunction {
   let fn = cache.get(schema);
   if (!fn) {
+    ajv ??= addFormats(new Ajv({ allErrors: true, strict: false }));
     fn = ajv.compile(schema);
     cache.set(schema, fn);
   }

@@ -2,7 +2,7 @@
 // delivered in a policy bundle's data. Always validated: a bad catalog is refused, not half-used.
 import { readFileSync } from 'node:fs';
 import { Catalog } from '../../../wire/src/catalog.ts';
-import { validate } from '../../../wire/src/validate.ts';
+import { validateTrusted } from '../../../wire/src/validate-trusted.ts';
 import { installPath } from '../../../wire/src/install-root.ts';
 
 export const DEFAULT_CATALOG_PATH = installPath('policies/data/catalog.json');
@@ -11,7 +11,7 @@ let cached: Catalog | null = null;
 
 /** Validates a catalog object (e.g. `data.warden.catalog` from a verified bundle). */
 export function parseCatalog(value: unknown, what = 'catalog'): Catalog {
-  const c = validate(Catalog, value, what);
+  const c = validateTrusted(Catalog, value, what);
   const ids = new Set<string>();
   for (const t of c.tools) {
     if (ids.has(t.id)) throw new Error(`invalid ${what}: duplicate tool id '${t.id}'`);

@@ -4,7 +4,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Catalog, LayoutOs } from '../../../wire/src/catalog.ts';
 import { Inventory, INVENTORY_SCHEMA_VERSION } from '../../../wire/src/inventory.ts';
-import { validate } from '../../../wire/src/validate.ts';
+import { validateTrusted } from '../../../wire/src/validate-trusted.ts';
 import { loadCatalog } from '../catalog/load.ts';
 import { aggregate } from './aggregate.ts';
 import { detectTool, type DetectContext } from './detectors.ts';
@@ -103,5 +103,5 @@ export async function scanInventory(opts: ScanOptions = {}): Promise<Inventory> 
     findings,
     skipped: fs.skipped,
   };
-  return validate(Inventory, inv, 'inventory');
+  return validateTrusted(Inventory, inv, 'inventory');
 }

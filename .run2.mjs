@@ -1,0 +1,2 @@
+const esbuild = await import('/work/wt/agentfoot/node_modules/esbuild/lib/main.js');
+await esbuild.build({ entryPoints: ['/tmp/agentfoot/prof2.ts'], bundle: true, platform: 'node', format: 'esm', outfile: '/tmp/agentfoot/prof2.mjs', logLevel: 'warning', external: ['systeminformation'], splitting: false, banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
