@@ -27,6 +27,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDemoRoot } from '../agent/src/demo-root.ts';
 import { NODE_FLAGS } from '../agent/src/service/definitions.ts';
+import { MALLOC_ENV } from '../agent/src/service/malloc-env.ts';
+import { DAEMON_ONLY_FLAGS } from '../agent/src/sync/daemon.ts';
 import { compilerBundle, defaultPolicySources } from '../server/src/bundle-compile.ts';
 import { compileSources } from '../server/src/policy/fleet-policy.ts';
 import type { BanList } from '../wire/src/banlist.ts';
@@ -58,7 +60,7 @@ function cpuSeconds(pid: number): number {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** RSS of `node [flags] -e script` 3 s after start. */
 async function nodeRss(flags: string[], script: string): Promise<number> {
-  const c = spawn(process.execPath, [...flags, '--input-type=module', '-e', script], { stdio: 'ignore' });
+  const c = spawn(process.execPath, [...flags, '--input-type=module', '-e', script], { stdio: 'ignore', env: { ...process.env, ...MALLOC_ENV } });
   await sleep(3000);
   const mb = rssMb(c.pid!);
   c.kill();
@@ -84,9 +86,25 @@ const banList = (extra: BanList['rules'] = []): BanList => {
 };
 
 /** JSON log lines of the agent (daemon and cycle children share stderr). */
-type LogLine = { msg?: string; trigger?: string; wall_ms?: number; peak_rss_mb?: number | null; watch_targets?: number | null; pid?: number };
+type LogLine = { msg?: string; trigger?: string; wall_ms?: number; peak_rss_mb?: number | null; cpu_ms?: number | null; watch_targets?: number | null; pid?: number };
+
+/** Writes the process's getrusage at exit (user + system CPU ms, maxRSS MB) as a last stderr line. */
+const RUSAGE_AT_EXIT = `data:text/javascript,${encodeURIComponent("process.on('exit', () => { const u = process.resourceUsage(); process.stderr.write('\\nrusage ' + JSON.stringify({ cpu_ms: (u.userCPUTime + u.systemCPUTime) / 1000, max_rss_mb: u.maxRSS / 1024 }) + '\\n'); });")}`;
+/** CPU ms and peak RSS of `node [flags] [args]` from start to exit, median of n runs (one at a time). */
+function startCost(flags: string[], args: string[], n = 7): { cpuMs: number; rssMb: number } {
+  const runs: { cpu_ms: number; max_rss_mb: number }[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = spawnSync(process.execPath, [...flags, '--import', RUSAGE_AT_EXIT, ...args], { encoding: 'utf8', env: { ...process.env, ...MALLOC_ENV } });
+    const line = /rusage (\{.*\})/.exec(r.stderr)?.[1];
+    if (!line) throw new Error(`no rusage from node ${args.join(' ')}: ${r.stderr}`);
+    runs.push(JSON.parse(line) as { cpu_ms: number; max_rss_mb: number });
+  }
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  return { cpuMs: med(runs.map((x) => x.cpu_ms)), rssMb: med(runs.map((x) => x.max_rss_mb)) };
+}
 
 const t = tempDir('bench-agent-idle');
+let cycleCpuMs: number | null = null;
 const server = await startServer({ dataDir: join(t.dir, 'server'), compile: compilerBundle(sources, async () => wasm) });
 try {
   await applyBanList(server, banList());
@@ -106,7 +124,8 @@ try {
     writeFileSync(join(gemini, 'cli.js'), "process.stdout.write('up\\n'); setInterval(() => {}, 1000);\n");
     const flags = [...NODE_FLAGS, ...EXTRA_FLAGS];
     const args = [...flags, 'bin/warden-agent.js', 'run', '--server', server.url, '--state', join(t.dir, `state${i}`), '--root', root, '--os', 'linux', '--cron', '0 0 1 1 *', '--watch'];
-    const child = spawn(process.execPath, args, { env: { ...process.env, ...env, WARDEN_ENROLL_SECRET: server.enrollSecret }, stdio: ['ignore', 'ignore', 'pipe'] });
+    // The environment of the systemd unit (agent/src/service/definitions.ts): the malloc setting.
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...MALLOC_ENV, ...env, WARDEN_ENROLL_SECRET: server.enrollSecret }, stdio: ['ignore', 'ignore', 'pipe'] });
     let logs = '';
     const lines: LogLine[] = [];
     child.stderr.on('data', (c: Buffer) => {
@@ -172,12 +191,13 @@ try {
       const after = rssMb(child.pid!);
       const idleMax = Math.max(...samples, after);
       const daemonPeak = statusMb(child.pid!, 'VmHWM');
-      say(`ban change → pushed → cycle child (fetch, verify, scan, evaluate, enforce, report): ${cyc.wall_ms} ms, child peak RSS ${cyc.peak_rss_mb} MB; change to report on the server ${e2eMs.toFixed(0)} ms (includes the server's build); daemon idle ${IDLE_MS / 1000} s later ${after.toFixed(1)} MB (daemon's own peak ${daemonPeak.toFixed(1)} MB); ${loadLine()}`);
+      say(`ban change → pushed → cycle child (fetch, verify, scan, evaluate, enforce, report): ${cyc.wall_ms} ms, child peak RSS ${cyc.peak_rss_mb} MB, child CPU ${cyc.cpu_ms} ms; change to report on the server ${e2eMs.toFixed(0)} ms (includes the server's build); daemon idle ${IDLE_MS / 1000} s later ${after.toFixed(1)} MB (daemon's own peak ${daemonPeak.toFixed(1)} MB); ${loadLine()}`);
       if (label.startsWith('bundled')) {
         report({ name: 'agent idle RSS (watch on, max over the idle minute)', value: Math.round(idleMax * 10) / 10, unit: 'MB', goal: { op: '<=', value: 50 }, how: 'highest VmRSS of the `warden-agent run` daemon sampled between cycles (after 1 and 2 cycles), process watch on (--watch on a demo root; it kills a tool the bench starts)' });
         report({ name: 'agent idle CPU (watch on)', value: Math.round(cpuPct * 1000) / 1000, unit: '%', goal: { op: '<=', value: 0.5 }, how: `daemon utime+stime over ${CPU_MS / 1000} s idle, watch polling /proc every 500 ms, % of one core` });
         report({ name: 'agent cycle peak RSS', value: Math.round(cyc.peak_rss_mb ?? NaN), unit: 'MB', goal: null, how: 'maxRSS of the cycle child on a pushed ban change (exits after the cycle)' });
         report({ name: 'agent cycle wall time', value: Math.round(cyc.wall_ms ?? NaN), unit: 'ms', goal: null, how: 'cycle child spawn → exit: fetch + verify + scan + evaluate + enforce + report' });
+        cycleCpuMs = cyc.cpu_ms ?? null;
       }
     } catch (e) {
       say(`[${label}] failed: ${(e as Error).message}\n${lines.map((l) => JSON.stringify(l)).join('\n')}`);
@@ -188,6 +208,20 @@ try {
       await new Promise((r) => child.once('exit', r));
     }
   }
+  // What starting a process per cycle costs: a cycle child that does nothing (node starts, loads the
+  // agent bundle, prints its usage, exits) against node alone and against the whole cycle above.
+  const cycleFlags = [...NODE_FLAGS, ...EXTRA_FLAGS].filter((f) => !DAEMON_ONLY_FLAGS.includes(f));
+  const bareStart = startCost(cycleFlags, ['-e', '0']);
+  const idleChild = startCost(cycleFlags, ['build/warden-agent.mjs', '--help']);
+  const every = 5; // minutes: the default check-in schedule '*/5 * * * *' (wire/src/config.ts)
+  say(
+    `\nCPU of a process per cycle (${cycleFlags.join(' ')}, ${Object.entries(MALLOC_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}; median of 7, one at a time): ` +
+      `node alone starting and exiting ${bareStart.cpuMs.toFixed(0)} ms (${bareStart.rssMb.toFixed(1)} MB peak); a cycle child that does nothing (loads build/warden-agent.mjs, exits) ${idleChild.cpuMs.toFixed(0)} ms (${idleChild.rssMb.toFixed(1)} MB peak)` +
+      (cycleCpuMs !== null ? `; the pushed cycle above ${cycleCpuMs} ms, so starting the child is ${((idleChild.cpuMs / cycleCpuMs) * 100).toFixed(0)} % of a cycle's CPU` : '') +
+      `; at one cycle every ${every} min the start costs ${((idleChild.cpuMs / (every * 60_000)) * 100).toFixed(3)} % of one core on average`,
+  );
+  report({ name: 'agent cycle child start CPU (does nothing)', value: Math.round(idleChild.cpuMs), unit: 'ms', goal: null, how: `user+system CPU of node starting with the cycle's flags, loading build/warden-agent.mjs and exiting (median of 7); node alone: ${bareStart.cpuMs.toFixed(0)} ms; ÷ ${every} min (default schedule) = ${((idleChild.cpuMs / (every * 60_000)) * 100).toFixed(3)} % of a core` });
+  if (cycleCpuMs !== null) report({ name: 'agent cycle CPU', value: cycleCpuMs, unit: 'ms', goal: null, how: 'user+system CPU of the cycle child on a pushed ban change, from its start to the result (getrusage in the child)' });
   // Where idle RSS goes: node itself, the daemon's code loaded, and the whole agent's code loaded.
   const flags = [...NODE_FLAGS, ...EXTRA_FLAGS];
   const bare = await nodeRss(flags, 'setInterval(() => {}, 1e6)');

@@ -9,11 +9,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MALLOC_ENV } from '../agent/src/service/malloc-env.ts';
 import { loadLine, report } from './machine.ts';
 
 const HOMES = 5;
 const CATALOG = fileURLToPath(new URL('../policies/data/catalog.json', import.meta.url));
-/** V8 flags the service definitions start the agent with (agent/src/service/definitions.ts). */
+/** V8 flags the agent's cycle child (which scans) runs with (agent/src/service/definitions.ts, sync/daemon.ts). */
 const SERVICE_FLAGS = ['--max-semi-space-size=1', '--optimize-for-size'];
 const UNRELATED = 50_000;
 
@@ -71,13 +72,18 @@ async function main(): Promise<void> {
     const measure = fileURLToPath(new URL('./inventory-measure.ts', import.meta.url));
     const bundle = await bundleMeasure(measure);
     const call = (mod: string) => `import(${JSON.stringify(pathToFileURL(mod).href)}).then((m) => m.measure(${JSON.stringify(root)}, ${JSON.stringify(CATALOG)}))`;
-    const modes: [string, string[]][] = [
-      ['tsx, default V8 flags (as `npx warden-agent` runs)', ['--import', 'tsx', '--expose-gc', '--input-type=module', '-e', call(measure)]],
-      [`tsx, service flags ${SERVICE_FLAGS.join(' ')}`, ['--import', 'tsx', ...SERVICE_FLAGS, '--expose-gc', '--input-type=module', '-e', call(measure)]],
+    const mallocEnv = Object.entries(MALLOC_ENV).map(([k, v]) => `${k}=${v}`).join(' ');
+    const modes: [string, string[], Record<string, string>][] = [
+      ['tsx, default V8 flags (as `npx warden-agent` runs)', ['--import', 'tsx', '--expose-gc', '--input-type=module', '-e', call(measure)], {}],
+      [`tsx, service flags ${SERVICE_FLAGS.join(' ')}`, ['--import', 'tsx', ...SERVICE_FLAGS, '--expose-gc', '--input-type=module', '-e', call(measure)], {}],
     ];
-    if (bundle) modes.push(['bundled to one JS file, plain node, service flags', [...SERVICE_FLAGS, '--expose-gc', '--input-type=module', '-e', call(bundle)]]);
-    for (const [label, args] of modes) {
-      const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+    if (bundle) {
+      modes.push([`bundled to one JS file, plain node, service flags, without ${mallocEnv}`, [...SERVICE_FLAGS, '--expose-gc', '--input-type=module', '-e', call(bundle)], {}]);
+      // Last, and reported: as the daemon starts its cycle child (the process that scans).
+      modes.push([`bundled to one JS file, plain node, service flags, ${mallocEnv} (as the cycle child runs)`, [...SERVICE_FLAGS, '--expose-gc', '--input-type=module', '-e', call(bundle)], { ...MALLOC_ENV }]);
+    }
+    for (const [label, args, env] of modes) {
+      const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, ...env } });
       if (r.status !== 0) throw new Error(`scan child failed: ${r.stderr}`);
       const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number | number[]>;
       const f = (x: number) => x.toFixed(0);
@@ -89,11 +95,11 @@ async function main(): Promise<void> {
           `peak RSS: ${(m.peak_rss_mb as number).toFixed(1)} MB   (goal ≤ 80 MB; the bare process started at ${(m.base_rss_mb as number).toFixed(1)} MB)\n` +
           `agent idle RSS after scanning: ${(m.idle_rss_mb as number).toFixed(1)} MB\n`,
       );
-      if (label.startsWith('bundled')) {
+      if (label.startsWith('bundled') && label.endsWith('(as the cycle child runs)')) {
         const scan = (m.cold_scan_ms as number) + (m.catalog_ms as number);
         report({ name: 'scan of the catalog + 50,000 files, cold (bundled)', value: Math.round(scan), unit: 'ms', goal: { op: '<=', value: 1000 }, how: 'first scan in a fresh process, catalog load included' });
         report({ name: 'scan, warm (bundled)', value: Math.round(Math.min(...warm)), unit: 'ms', goal: { op: '<=', value: 1000 }, how: 'best of the later scans in the same process' });
-        report({ name: 'scan peak RSS (bundled)', value: Math.round(m.peak_rss_mb as number), unit: 'MB', goal: { op: '<=', value: 80 }, how: 'maxRSS of the scanning process' });
+        report({ name: 'scan peak RSS (bundled)', value: Math.round(m.peak_rss_mb as number), unit: 'MB', goal: { op: '<=', value: 80 }, how: `maxRSS of the scanning process (1 cold + 3 warm scans), flags and ${mallocEnv} of the cycle child` });
       }
     }
     process.stdout.write(`${loadLine()}\n`);

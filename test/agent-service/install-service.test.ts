@@ -37,6 +37,8 @@ test('linux: a systemd unit that runs `warden-agent run --server URL` and passes
   const unit = readFileSync(join(dir, 'warden-agent.service'), 'utf8');
   assert.match(unit, new RegExp(`^ExecStart=${process.execPath.replace(/[/.]/g, '\\$&')} ${NODE_FLAGS.join(' ')} ${AGENT.replace(/[/.]/g, '\\$&')} run --server https://warden.example.com:8443$`, 'm'));
   for (const line of ['[Unit]', '[Service]', '[Install]', 'WantedBy=multi-user.target', 'Restart=on-failure', 'NoNewPrivileges=yes', 'After=network-online.target']) assert.ok(unit.includes(line), line);
+  // glibc hands V8's freed compile memory back (agent/src/service/malloc-env.ts): the daemon's own environment.
+  assert.match(unit, /^Environment=MALLOC_MMAP_THRESHOLD_=32768$/m);
   assert.match(r.stdout, /systemctl enable --now warden-agent/);
   const sa = systemdAnalyze();
   if (!sa) return; // reported by the next test's skip reason

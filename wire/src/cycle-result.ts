@@ -53,6 +53,8 @@ export const CycleResult = Type.Object(
     next_check_in_at: Type.Union([Type.String({ maxLength: 40 }), Type.Null()]),
     /** Peak RSS of the cycle process (VmHWM), MB; null where the OS does not say. */
     peak_rss_mb: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+    /** CPU time (user + system) the cycle process used from its start (node's own start included), ms. */
+    cpu_ms: Type.Optional(Type.Integer({ minimum: 0 })),
   },
   { additionalProperties: false },
 );

@@ -25,7 +25,7 @@ function registerFormats(): void {
     const def = fullFormats[name];
     const v = typeof def === 'object' && !(def instanceof RegExp) ? def.validate : def;
     if (v instanceof RegExp) FormatRegistry.Set(name, (s) => v.test(s));
-    else if (typeof v === 'function') FormatRegistry.Set(name, (s) => v(s) === true);
+    else if (typeof v === 'function') FormatRegistry.Set(name, (s) => (v as (s: string) => boolean)(s) === true);
   }
 }
 

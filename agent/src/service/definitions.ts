@@ -9,6 +9,7 @@
 // config file with restricted permissions, never in a unit, plist or command line.
 import { build as buildPlist } from 'plist';
 import type { LayoutOs } from '../../../wire/src/catalog.ts';
+import { MALLOC_ENV } from './malloc-env.ts';
 
 export type ServiceSpec = {
   os: LayoutOs;
@@ -79,6 +80,8 @@ RestartSec=10
 StandardOutput=journal
 StandardError=journal
 Environment=WARDEN_LOG_LEVEL=info
+# glibc returns V8's freed compile memory to the system (agent/src/service/malloc-env.ts).
+${Object.entries(MALLOC_ENV).map(([k, v]) => `Environment=${k}=${v}`).join('\n')}
 StateDirectory=warden
 StateDirectoryMode=0700
 WorkingDirectory=/var/lib/warden

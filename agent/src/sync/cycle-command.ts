@@ -82,6 +82,7 @@ export default async function cycle(args: string[]): Promise<number> {
   await agent.stop();
   const active = agent.activeBundle();
   const plan = pipeline.watchPlan();
+  const usage = process.resourceUsage();
   Object.assign(result, {
     error: r.error,
     device_id: agent.deviceId,
@@ -91,7 +92,8 @@ export default async function cycle(args: string[]): Promise<number> {
     queued: r.queued,
     watch: plan ? { targets: plan.targets, interval_ms: plan.intervalMs } : null,
     next_check_in_at: nextCheckIn(config),
-    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 102.4) / 10,
+    peak_rss_mb: Math.round(usage.maxRSS / 102.4) / 10,
+    cpu_ms: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000),
   } satisfies Partial<CycleResult>);
   emit(result);
   // Whatever a library left open (a keep-alive socket) must not keep the cycle process alive.

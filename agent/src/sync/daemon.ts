@@ -18,6 +18,7 @@ import { lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CycleResult, MAX_CYCLE_RESULT_BYTES } from '../../../wire/src/cycle-result.ts';
 import { validateLight } from '../../../wire/src/validate-light.ts';
+import { MALLOC_ENV } from '../service/malloc-env.ts';
 import { enforceState } from '../enforce/state.ts';
 import { ProcessWatch, defaultWatchInterval, loadWatchList, watchKillEvent, type WatchKill } from '../enforce/watch.ts';
 import { spoolEvent } from '../enforce/watch-spool.ts';
@@ -232,7 +233,8 @@ export class AgentDaemon {
     return new Promise<CycleOutcome>((resolve) => {
       const flags = execArgv.filter((f) => !DAEMON_ONLY_FLAGS.includes(f));
       const child = spawn(node, [...flags, entry, '__cycle', trigger, this.lastFailure ?? '', ...runArgs], {
-        env: { ...process.env, ...env, WARDEN_CYCLE_RESULT_FD: '3' },
+        // The malloc setting (service/malloc-env.ts) unless the daemon's environment chose another.
+        env: { ...MALLOC_ENV, ...process.env, ...env, WARDEN_CYCLE_RESULT_FD: '3' },
         stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
         windowsHide: true,
       });
@@ -293,7 +295,7 @@ export class AgentDaemon {
     }
     this.lastFailure = o.failure;
     const error = o.failure ?? r?.fatal ?? r?.error ?? null;
-    const fields = { trigger: o.trigger, wall_ms: Math.round(o.wallMs), peak_rss_mb: r?.peak_rss_mb ?? null, decisions: r?.decisions ?? 0, events: r?.events ?? 0, watch_targets: r?.watch?.targets.length ?? null };
+    const fields = { trigger: o.trigger, wall_ms: Math.round(o.wallMs), peak_rss_mb: r?.peak_rss_mb ?? null, cpu_ms: r?.cpu_ms ?? null, decisions: r?.decisions ?? 0, events: r?.events ?? 0, watch_targets: r?.watch?.targets.length ?? null };
     if (o.failure) this.log('error', 'cycle failed', { ...fields, error: o.failure, exit_code: o.exitCode });
     else this.log(error ? 'warn' : 'info', error ? 'cycle incomplete; will retry' : 'cycle done', { ...fields, ...(error ? { error } : {}) });
     this.history.push(o);
