@@ -83,20 +83,24 @@ const SMALL = `package t
 plain := count([1, 2, 3])
 bad := graphql.parse_query("{")
 ok := graphql.parse_query("{ a }").Operations[0].SelectionSet[0].Name
+valid := graphql.is_valid("{ a }", "type Query { a: Int }")
 `;
 async function small(mode: 'opa' | 'strict'): Promise<Uint8Array> {
-  const r = await compile({ modules: [{ file: 't.rego', source: SMALL }], entrypoints: ['t/plain', 't/bad', 't/ok'], builtinErrors: mode, externalBuiltins: [...HOST_BUILTIN_NAMES] });
+  const r = await compile({ modules: [{ file: 't.rego', source: SMALL }], entrypoints: ['t/plain', 't/bad', 't/ok', 't/valid'], builtinErrors: mode, externalBuiltins: [...HOST_BUILTIN_NAMES] });
   assert.ok(r.wasm, r.diagnostics.map(formatDiagnostic).join('\n'));
   return r.wasm;
 }
 
-test('a policy that calls no graphql builtin never loads graphql-js; the first graphql call does', async () => {
+test('a policy that calls no graphql builtin never loads graphql-js; parsing does not either, the first validation does', async () => {
   const policy = await loadHostedPolicy(await small('opa'));
   policy.setData({});
   assert.deepEqual(policy.evaluate({}, 't/plain'), [{ result: 3 }]);
   assert.equal(graphqlLoaded(), false);
   assert.equal(graphqlInRequireCache(), false, 'graphql-js is not in the require cache');
+  // Lexing and parsing are warden's own (gqlparser's grammar): no graphql-js.
   assert.deepEqual(policy.evaluate({}, 't/ok'), [{ result: 'a' }]);
+  assert.equal(graphqlLoaded(), false);
+  assert.deepEqual(policy.evaluate({}, 't/valid'), [{ result: true }]);
   assert.equal(graphqlLoaded(), true);
   assert.equal(graphqlInRequireCache(), true);
 });

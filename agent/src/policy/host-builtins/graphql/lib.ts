@@ -1,5 +1,6 @@
-// graphql-js (the GraphQL reference implementation), loaded on the first call of a graphql.*
-// builtin only: a policy that never calls one never loads the library. Under tsx or plain node it is
+// graphql-js (the GraphQL reference implementation), for validation (schemas and queries against
+// them), loaded on the first validation only: a policy that never validates never loads the library
+// (lexing and parsing are ./lexer.ts and ./parse.ts). Under tsx or plain node it is
 // node_modules/graphql. The agent bundle (scripts/build-agent.js) does not hold it — that would add
 // its source text to every agent's resident memory — but ships it beside itself as
 // build/warden-graphql.cjs, which the bundle names through WARDEN_GRAPHQL_SIDECAR (an esbuild define).

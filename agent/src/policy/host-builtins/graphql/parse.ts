@@ -1,32 +1,22 @@
 // Parses GraphQL query and schema documents into OPA's AST (./ast.ts) with OPA's errors. The
-// tokens come from graphql-js's Lexer; the grammar is gqlparser's (what OPA runs), which differs
+// tokens come from ./lexer.ts (gqlparser's lexing); the grammar is gqlparser's (what OPA runs), which differs
 // from graphql-js's parser in ways OPA's answers show: an empty document is valid, `()` is an empty
 // argument list, a query document holds only operations and fragments, `{}` is "expected at least
 // one definition", and a string token is placed after its opening quote. Errors are
 // `GraphQLParseError`s carrying gqlparser's message and line:column.
-import type { Token } from 'graphql';
 import {
   VK,
   type GArgument, type GArgumentDefinition, type GDefinition, type GDirective, type GDirectiveDefinition, type GEnumValue,
   type GFieldDefinition, type GFragmentDefinition, type GOperation, type GOperationType, type GQueryDocument, type GSchemaDefinition,
   type GSchemaDocument, type GSelection, type GType, type GValue, type GVariableDefinition, type Pos,
 } from './ast.ts';
-import { graphql } from './lib.ts';
+import { Lexer, type Tok } from './lexer.ts';
 
 export class GraphQLParseError extends Error {
   constructor(message: string, readonly pos: Pos) {
     super(message);
     this.name = 'GraphQLParseError';
   }
-}
-
-interface Tok {
-  /** graphql-js's TokenKind text, which is gqlparser's too ('Name', '{', '<EOF>', …), or '<Invalid>'. */
-  kind: string;
-  value: string;
-  pos: Pos;
-  /** The lexer's own message, for an invalid token. */
-  lexError?: string;
 }
 
 /** Go's strconv.Quote, as gqlparser prints token values. */
@@ -54,65 +44,23 @@ const LOCATIONS = new Set([
   'INPUT_OBJECT', 'INPUT_FIELD_DEFINITION',
 ]);
 
-/** Code points in body[from, to) (negative when to < from): gqlparser counts columns in runes. */
-function runes(body: string, from: number, to: number): number {
-  if (to < from) return -runes(body, to, from);
-  let n = 0;
-  for (let i = from; i < to; i++) {
-    const c = body.charCodeAt(i);
-    if (c < 0xdc00 || c > 0xdfff || i === from) n++;
-  }
-  return n;
-}
-
 class Parser {
-  private readonly lexer: InstanceType<ReturnType<typeof graphql>['Lexer']>;
+  private readonly lexer: Lexer;
   private peeked: Tok | null = null;
   private prev: Tok | null = null;
 
-  constructor(private readonly body: string) {
-    const g = graphql();
-    this.lexer = new g.Lexer(new g.Source(body));
-  }
-
-  private tok(t: Token): Tok {
-    const value = t.value ?? '';
-    // Columns as gqlparser: runes from the line start; strings start after their opening quotes,
-    // and a block string is placed on the line where it ends.
-    const lineStart = t.start - (t.column - 1);
-    let line = t.line;
-    let column = runes(this.body, lineStart, t.start) + 1;
-    if (t.kind === 'String') column += 1;
-    else if (t.kind === 'BlockString') {
-      const text = this.body.slice(t.start, t.end);
-      let last = -1;
-      const re = /\r\n|\r|\n/g;
-      for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-        line++;
-        last = t.start + m.index + m[0].length;
-      }
-      column = last < 0 ? column + 3 : runes(this.body, last, t.start + 3) + 1;
-    }
-    return { kind: t.kind, value, pos: { Line: line, Column: column } };
+  constructor(body: string) {
+    this.lexer = new Lexer(body);
   }
 
   peek(): Tok {
-    if (this.peeked === null) {
-      try {
-        this.peeked = this.tok(this.lexer.lookahead());
-      } catch (e) {
-        const loc = (e as { locations?: { line: number; column: number }[] }).locations?.[0];
-        const msg = e instanceof Error ? e.message.replace(/^Syntax Error: /, '') : String(e);
-        this.peeked = { kind: '<Invalid>', value: '', pos: { Line: loc?.line ?? 1, Column: loc?.column ?? 1 }, lexError: msg };
-      }
-    }
+    this.peeked ??= this.lexer.read();
     return this.peeked;
   }
 
   next(): Tok {
     const t = this.peek();
     if (t.lexError !== undefined) throw new GraphQLParseError(t.lexError, t.pos);
-    this.lexer.advance();
     this.peeked = null;
     this.prev = t;
     return t;
