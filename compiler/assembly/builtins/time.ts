@@ -8,6 +8,8 @@ import {
 import { opa_array_append } from '../collections';
 import { civil_from_days, cy, cm, cd, weekday, days_from_civil, fdiv, fmod } from '../lib/civil';
 import { tz_lookup, tz_offset, TZ_UNKNOWN } from '../lib/tz';
+// The linker sets it when the host answers for zones the runtime's table lacks (../lib/tz.ts).
+export { opa_rt_tz_host } from '../lib/tz';
 import { parse_duration, dur_ok } from '../lib/duration';
 import { time_parse, time_format, date_to_ns, parsed_ns, TP_OK, TP_RANGE } from '../lib/timefmt';
 import { buf_begin, buf_byte, buf_end } from '../lib/buf';

@@ -1,10 +1,33 @@
 // A small built-in time zone table: WASM has no zoneinfo database, so only UTC, fixed offsets and a
 // few common zones with their current daylight-saving rules (EU since 1996, US since 2007) are
-// known. "Local" is UTC (the sandbox has no local zone).
+// known here. "Local" is UTC (the sandbox has no local zone). Any other IANA zone is asked of the
+// host when the linker set opa_rt_tz_host (a policy calling a zone-taking time builtin, compiled
+// for a host that supplies `warden.tz_offset`: the host's zoneinfo, every rule and its history, as
+// Go's tzdata in OPA); without it, such a zone is unknown.
 
 import { days_from_civil, weekday, civil_from_days, cy, fdiv } from './civil';
+import { opa_string, opa_number_int, vtype, num_to_f64, TYPE_NUMBER } from '../value';
 
 export const TZ_UNKNOWN: i32 = -1;
+/** The zone last looked up is the host's (its name in hostZone). */
+const TZ_HOST: i32 = 0x7fff0000;
+
+/**
+ * 1 + the builtins() id of the host's `warden.tz_offset(zone, unix_seconds)` (the UTC offset in
+ * seconds, undefined for an unknown zone); 0 when the host is not asked. Set by the linker.
+ */
+export let opa_rt_tz_host: i32 = 0;
+
+@external('env', 'opa_builtin2')
+declare function host_builtin2(id: i32, ctx: i32, a: usize, b: usize): usize;
+
+let hostZone: usize = 0;
+
+/** The host's offset (seconds) of the zone value at unix seconds, or null when it has none. */
+function host_offset(zone: usize, unix: i64): usize {
+  const r = host_builtin2(opa_rt_tz_host - 1, 0, zone, opa_number_int(unix));
+  return r != 0 && vtype(r) == TYPE_NUMBER ? r : 0;
+}
 
 const RULE_NONE = 0;
 const RULE_EU = 1;
@@ -53,7 +76,10 @@ export function tz_lookup(p: usize, n: usize): i32 {
   else if (eq(p, n, 'Europe/Moscow')) zoneOff = 180;
   else if (eq(p, n, 'Europe/Istanbul')) zoneOff = 180;
   else if (eq(p, n, 'America/Sao_Paulo')) zoneOff = -180;
-  else return TZ_UNKNOWN;
+  else if (opa_rt_tz_host != 0) {
+    hostZone = opa_string(p, <u32>n);
+    return host_offset(hostZone, 0) != 0 ? TZ_HOST : TZ_UNKNOWN;
+  } else return TZ_UNKNOWN;
   return (zoneRule << 16) | ((zoneOff + 1440) & 0xffff);
 }
 
@@ -74,6 +100,10 @@ function sunday(y: i64, m: i32, nth: i32, secOfDay: i64): i64 {
 
 /** UTC offset in seconds of zone id at the instant `unix` (seconds). */
 export function tz_offset(id: i32, unix: i64): i64 {
+  if (id == TZ_HOST) {
+    const r = host_offset(hostZone, unix);
+    return r != 0 ? <i64>num_to_f64(r) : 0;
+  }
   const rule = id >> 16;
   const std = <i64>((id & 0xffff) - 1440) * 60;
   if (rule == RULE_NONE) return std;

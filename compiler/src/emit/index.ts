@@ -46,6 +46,13 @@ const SDK_OWN_BUILTINS = new Set([...SDK_BUILTINS].filter((n) => n !== 'time.now
  */
 export const HOST_PREFIX = 'host:';
 
+/**
+ * The host builtin answering a time zone's UTC offset at an instant (`warden.tz_offset(zone,
+ * unix_seconds)`), for the zones the runtime's table lacks; asked only by these builtins.
+ */
+export const TZ_HOST_BUILTIN = 'warden.tz_offset';
+const ZONE_BUILTINS = new Set(['time.date', 'time.clock', 'time.weekday', 'time.format', 'time.diff']);
+
 /** The SDK supplies 5 pages; active data beyond this needs the passive-segment start function. */
 const SDK_PAGES = 5;
 const PAGE = 65536;
@@ -185,8 +192,17 @@ function link(b: Binaryen, m: Module, policy: ir.Policy, opts: EmitOptions): Uin
   const sdkIds = new Map<string, number>();
   const sdkImports = new Set<number>();
   const externals = new Set(opts.externalBuiltins ?? []);
+  /** Sets the initial value of one of the runtime's exported i32 globals. */
+  const setGlobal = (exportName: string, value: number): void => {
+    const g = globalExports.get(exportName);
+    if (g === undefined) throw new EmitError(`runtime does not export ${exportName} (rebuild with npm run build)`);
+    m.removeGlobal(g);
+    m.addGlobal(g, b.i32, true, m.i32.const(value));
+  };
+  let zonesUsed = false;
   const builtin = (name: string, arity: number, loc: ir.Location | undefined): BuiltinTarget => {
     const fn = fnExports.get(builtinExportName(name));
+    if (ZONE_BUILTINS.has(name)) zonesUsed = true;
     if (fn !== undefined) return { kind: 'runtime', fn };
     if (SDK_BUILTINS.has(name) || externals.has(name)) {
       if (arity > 4) throw new EmitError(`builtin ${name}: the SDK's opa_builtinN supports at most 4 arguments`, loc);
@@ -263,6 +279,12 @@ function link(b: Binaryen, m: Module, policy: ir.Policy, opts: EmitOptions): Uin
     m.addFunction(name, b.none, b.i32, [], m.call(rt('opa_json_parse').name, [m.i32.const(pool.cstring(text)), m.i32.const(len)], b.i32));
     m.addFunctionExport(name, exportName);
   };
+  // Zones beyond the runtime's table come from the host, when it offers them.
+  if (zonesUsed && externals.has(TZ_HOST_BUILTIN)) {
+    const id = sdkIds.size;
+    sdkIds.set(TZ_HOST_BUILTIN, id);
+    setGlobal('opa_rt_tz_host', id + 1);
+  }
   jsonFn('warden$builtins', 'builtins', Object.fromEntries(sdkIds));
   jsonFn('warden$entrypoints', 'entrypoints', entrypointIds);
 
@@ -298,12 +320,7 @@ function link(b: Binaryen, m: Module, policy: ir.Policy, opts: EmitOptions): Uin
   m.addGlobal(heapGlobal, b.i32, true, m.i32.const(heapBase));
 
   // Builtin error mode: the runtime's flags are globals whose initial values are set here.
-  const setFlag = (exportName: string): void => {
-    const g = globalExports.get(exportName);
-    if (g === undefined) throw new EmitError(`runtime does not export ${exportName} (builtinErrors: '${errorMode}')`);
-    m.removeGlobal(g);
-    m.addGlobal(g, b.i32, true, m.i32.const(1));
-  };
+  const setFlag = (exportName: string): void => setGlobal(exportName, 1);
   if (errorMode === 'strict') setFlag('opa_rt_strict_builtin_errors');
   else setFlag('opa_rt_lenient_type_errors');
 

@@ -8,6 +8,7 @@
 import { GRAPHQL_BUILTINS } from './graphql/index.ts';
 import { GLOB_BUILTIN_NAMES, JWT_BUILTIN_NAMES, RANDOM_BUILTIN_NAMES, SDK_SHADOW_BUILTIN_NAMES, X509_BUILTIN_NAMES, type InlineBuiltinName } from './names.ts';
 import { HostedPolicy, type HostImplementations, type HostTable } from './session.ts';
+import { tzOffset } from './tz.ts';
 
 export { HOST_BUILTIN_NAMES, type HostBuiltinName } from './names.ts';
 export { HostedPolicy } from './session.ts';
@@ -18,6 +19,7 @@ export type HostBuiltin = (...args: unknown[]) => unknown;
 const IMPLEMENTATIONS: Record<InlineBuiltinName, HostBuiltin> = {
   // The host's clock: a sandboxed module cannot read it.
   'time.now_ns': (): number => Date.now() * 1e6,
+  'warden.tz_offset': tzOffset,
   ...(GRAPHQL_BUILTINS as Record<keyof typeof GRAPHQL_BUILTINS, HostBuiltin>),
 };
 

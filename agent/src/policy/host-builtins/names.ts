@@ -33,6 +33,8 @@ export const SHADOW_PREFIX = 'host:';
 /** Builtins with inline implementations in ./index.ts. */
 export const INLINE_BUILTIN_NAMES = [
   'time.now_ns',
+  // Not a Rego builtin: the policy runtime asks it for zones beyond its own table (./tz.ts).
+  'warden.tz_offset',
   'graphql.parse', 'graphql.parse_and_verify', 'graphql.parse_query', 'graphql.parse_schema', 'graphql.is_valid', 'graphql.schema_is_valid',
 ] as const;
 
