@@ -4,7 +4,9 @@
 // and message; regorus: the OPA code of the problem its message names, see expect-error.ts).
 // Known failures live in conformance-known-failures.json with each case's reason, checked in both
 // directions: an unlisted failure fails the test, so does a listed case that now passes (remove
-// it from the list), and so does a listed case failing for another reason than recorded.
+// it from the list), and so does a listed case failing for another reason than recorded. An OPA
+// case whose expected result OPA has since changed upstream is compared with OPA's current one,
+// listed with its source in conformance-upstream.json and named in the output.
 //
 // Environment: WARDEN_CONFORMANCE_FILTER=substr runs only matching case ids (no list check for
 // the others); WARDEN_CONFORMANCE_WRITE=1 rewrites the list from this run (maintainers only).
@@ -77,6 +79,8 @@ test('conformance corpora compile and evaluate in the opa-wasm SDK', { timeout: 
 
   const lines = report(cases, results);
   for (const l of lines) t.diagnostic(l);
+  // Cases compared with OPA's current answer (test/compiler/conformance-upstream.json), named.
+  for (const c of cases) if (c.upstream) t.diagnostic(`compared with OPA's current expected result: ${c.id} (${results.get(c.id)?.status ?? 'not run'}; ${c.upstream})`);
   for (const c of cases) {
     const o = results.get(c.id);
     if (o?.status === 'inexpressible') t.diagnostic(`inexpressible ${c.id}: ${o.detail ?? ''}`);
