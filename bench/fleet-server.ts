@@ -35,7 +35,10 @@ try {
 }
 
 const store = (await openStore({ dataDir, ...(database ? { database } : {}), ...(pgSchema ? { pgSchema } : {}) })) as SqlRepository;
-const app = await buildServer({ store, exceptionSweepMs: 0 });
+// BENCH_AUTH_CACHE_MS=0 (bench/fleet.ts --auth-cache cold): every request verifies its credential,
+// as an agent checking in every minute or more always does in production (the cache lives 30 s).
+const authCacheMs = process.env.BENCH_AUTH_CACHE_MS === undefined ? undefined : Number(process.env.BENCH_AUTH_CACHE_MS);
+const app = await buildServer({ store, exceptionSweepMs: 0, ...(authCacheMs !== undefined ? { authCacheMs } : {}) });
 await installBundleDistribution(app, {
   dataDir: join(dataDir, 'keys'),
   compile,

@@ -66,6 +66,8 @@ export interface ServerOptions {
   /** How often the fleet's compliance is sampled for the console's chart (default 60 s; 0 = never).
    * A sample is stored when it differs from the last one, and at least hourly. */
   complianceSampleMs?: number;
+  /** How long a verified credential is remembered (default 30 s; 0 = verify every request). */
+  authCacheMs?: number;
   /** Evaluates ban lists against device inventories (impact preview, compliance report). */
   evaluator?: PolicyEvaluator;
   /** Folder of the built admin console (default build/console of the install root). */
@@ -142,7 +144,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   // parameters are text by nature, so only they are coerced.
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
 
-  const auth = new Authenticator(opts.store, now);
+  const auth = new Authenticator(opts.store, now, opts.authCacheMs);
   const driver = (opts.store as { driver?: SqlDriver }).driver;
   if (!driver) throw new Error('buildServer needs a SQL store (openStore)');
   const core: WardenCore = {

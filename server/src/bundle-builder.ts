@@ -13,11 +13,11 @@
 // a key rotation the same bundle is also signed by the previous key with seq 2 × it − 1 and
 // `next_key` naming the current key: an agent still pinning the previous key gets that copy, switches
 // its pin, and then accepts the current key's copy, whose seq is one higher.
-import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { packBundle, type BundleFiles } from '../../wire/src/bundle-archive.ts';
 import { signBundle, type SigningKey, type SigningKeys } from '../../wire/src/bundle-signing.ts';
 import { withOrder } from '../../wire/src/bundle-order.ts';
+import { bundleEtag } from '../../wire/src/bundle-etag.ts';
 import type { SqlDriver } from './store/sql-driver.ts';
 
 export interface BundleVariant {
@@ -93,7 +93,7 @@ export function variantFor(b: SignedBundle, keyId: string | undefined): BundleVa
   return { keyId: b.keyId, etag: b.etag, archive: b.archive };
 }
 
-const etagOf = (archive: Buffer): string => `"${createHash('sha256').update(archive).digest('hex').slice(0, 40)}"`;
+const etagOf = bundleEtag;
 
 export class BundleService extends EventEmitter<{ bundle: [SignedBundle] }> {
   private cur: SignedBundle | null = null;

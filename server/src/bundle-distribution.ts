@@ -68,6 +68,7 @@ export async function installBundleDistribution(app: FastifyInstance, opts: Bund
     authenticateDevice,
     hub,
     listen: (channel, onMessage) => driver.listen(channel, onMessage),
+    onApplied: (deviceId, revision) => app.warden.store.recordBundleApplied(deviceId, app.warden.now(), revision),
     ...(opts.jitterPerAgentMs !== undefined ? { jitterPerAgentMs: opts.jitterPerAgentMs } : {}),
     ...(opts.maxJitterMs !== undefined ? { maxJitterMs: opts.maxJitterMs } : {}),
   });

@@ -177,4 +177,54 @@ for (const kind of STORE_KINDS) {
       await f.close();
     }
   });
+
+  test(`applied on the push socket: 30 devices at once in one batch — revision, applied time and last seen move, the status stays, the next check-in is written in full (${kind.name})${pgNote}`, async () => {
+    const f = await startFleet(kind);
+    try {
+      const devices = await Promise.all(Array.from({ length: 30 }, (_, i) => enroll(f.url, f.enrollSecret, `applied-${i}`)));
+      const verdict = { compliance: 'noncompliant' as const, strictestAction: 'block' as const, bannedTools: ['cursor'] };
+      const status = { agent_version: '1.0.0', errors: ['scan: EACCES'] };
+      await Promise.all(devices.map((d) => f.store.setDeviceStatus(d.deviceId, 1_000, 'rev-1', status, verdict)));
+      const before = await Promise.all(devices.map((d) => row(f, d.deviceId)));
+      const events0 = await Promise.all(devices.map((d) => healthEvents(f, d.deviceId)));
+      let transactions = 0;
+      const real = f.store.driver.transaction.bind(f.store.driver);
+      f.store.driver.transaction = (fn) => {
+        transactions++;
+        return real(fn);
+      };
+      // Device 0 acknowledges the revision it already reported: nothing but last_seen_at moves.
+      await Promise.all(devices.map((d, i) => f.store.recordBundleApplied(d.deviceId, 2_000 + i, i === 0 ? 'rev-1' : 'rev-2')));
+      assert.equal(transactions, 1, 'one transaction for the batch');
+      f.store.driver.transaction = real;
+      for (const [i, d] of devices.entries()) {
+        const r = await row(f, d.deviceId);
+        const b = before[i] as DeviceRow;
+        assert.equal(r.last_seen_at, 2_000 + i);
+        assert.equal(r.status_json, b.status_json, 'the status the last check-in reported stays');
+        assert.equal(r.compliance, 'noncompliant', 'and its verdict');
+        if (i === 0) {
+          assert.deepEqual([r.bundle_revision, r.bundle_applied_at, r.status_hash], ['rev-1', 1_000, b.status_hash], 'same revision: applied time and digest kept');
+          assert.equal(await healthEvents(f, d.deviceId), events0[i]);
+          continue;
+        }
+        assert.deepEqual([r.bundle_revision, r.bundle_applied_at, r.status_hash], ['rev-2', 2_000 + i, ''], 'the digest described the old revision: emptied');
+        assert.equal(await healthEvents(f, d.deviceId), (events0[i] as number) + 1, 'one health event for the new revision');
+      }
+      const last = await f.store.driver.get<{ data_json: string }>("SELECT data_json FROM integration_events WHERE type = 'agent.health' AND device_id = ? ORDER BY seq DESC LIMIT 1", [devices[1]!.deviceId]);
+      const data = JSON.parse(String(last?.data_json)) as Record<string, unknown>;
+      assert.deepEqual([data.bundle_revision, data.previous_bundle_revision, data.errors, data.compliance], ['rev-2', 'rev-1', ['scan: EACCES'], 'noncompliant']);
+
+      // The agent's next check-in, its status otherwise unchanged: written in full (not taken for a repeat), digest stored again.
+      const writes = countWrites(f);
+      await f.store.setDeviceStatus(devices[1]!.deviceId, 5_000, 'rev-2', status, verdict);
+      assert.equal(writes().recorded, 0);
+      const after = await row(f, devices[1]!.deviceId);
+      assert.match(after.status_hash ?? '', /^[A-Za-z0-9_-]{43}$/);
+      assert.deepEqual([after.bundle_revision, after.bundle_applied_at, after.last_seen_at], ['rev-2', 2_001, 5_000]);
+      assert.equal(await healthEvents(f, devices[1]!.deviceId), (events0[1] as number) + 1, 'no second health event: nothing changed since the applied frame');
+    } finally {
+      await f.close();
+    }
+  });
 }

@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createDemoRoot } from '../../agent/src/demo-root.ts';
@@ -18,7 +18,7 @@ import { AgentDaemon, ownCodeProblem, type CycleOutcome } from '../../agent/src/
 import { compilerBundle, defaultPolicySources } from '../../server/src/bundle-compile.ts';
 import { compileSources } from '../../server/src/policy/fleet-policy.ts';
 import type { BanList } from '../../wire/src/banlist.ts';
-import { applyBanList, eventually, startServer, tempDir, type TestServer } from './helpers.ts';
+import { applyBanList, bundleDownloads, eventually, startServer, tempDir, type TestServer } from './helpers.ts';
 
 const linux = process.platform === 'linux';
 const REPO = process.cwd();
@@ -148,9 +148,19 @@ test('run: each cycle runs in a child that exits; the daemon watch kills the blo
     const spool = join(t.dir, 'state-a', 'outbox', 'watch');
     assert.equal(readdirSync(spool).length, 1, 'the kill is spooled durably until a cycle takes it');
 
-    // A policy change is pushed: the next cycle (a new child) uploads the spooled kill.
+    // A policy change is pushed — the signed archive itself, on the daemon's socket: the next cycle (a
+    // new child) verifies and applies it without a download, the daemon answers "applied" on the
+    // socket, and the cycle uploads the spooled kill.
+    const downloads = await bundleDownloads(server);
+    const [sent, applied] = [server.dist.hub.bundlesSent, server.dist.hub.applied];
     const next = await changePolicy();
     await eventually(async () => (await server.store.listDevices()).find((x) => x.id === device.id)?.bundleRevision === next, 'the pushed cycle applied the change', 60_000);
+    await d.waitLog((l) => l.msg === 'cycle done' && l.trigger === 'push:bundle', 'the cycle the pushed archive triggered');
+    await d.waitLog((l) => l.msg === 'bundle applied' && (l as { via?: string }).via === 'push', 'the cycle child applied the pushed archive');
+    assert.equal(server.dist.hub.bundlesSent, sent + 1, 'the archive went over the socket');
+    await eventually(async () => server.dist.hub.applied === applied + 1, 'the daemon answered applied on the socket', 10_000);
+    assert.equal(await bundleDownloads(server), downloads, 'no download for the pushed bundle');
+    assert.ok(!existsSync(join(t.dir, 'state-a', 'push-bundle.tar.gz')), 'the cycle took the pushed archive');
     const events = await eventually(async () => {
       const e = await server.store.queryEvents({ deviceId: device.id, kind: 'watch_kill' });
       return e.length > 0 ? e : null;

@@ -12,6 +12,7 @@ import type { SqlRepository } from '../../server/src/store/sql-repository.ts';
 import { installBundleDistribution, type BundleDistribution } from '../../server/src/bundle-distribution.ts';
 import type { CompileBundle } from '../../server/src/bundle-builder.ts';
 import { rotateEnrollSecret } from '../../server/src/routes/access.ts';
+import { BUNDLE_PATH } from '../../server/src/routes/bundles.ts';
 import type { SigningKey } from '../../wire/src/bundle-signing.ts';
 import type { BanList } from '../../wire/src/banlist.ts';
 import { AGENT_CONFIG_DEFAULTS, type AgentConfig } from '../../wire/src/config.ts';
@@ -119,4 +120,10 @@ export async function eventually<T>(fn: () => Promise<T | null | undefined | fal
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** Bundle downloads the server answered with 200 so far (its request histogram). */
+export async function bundleDownloads(server: TestServer): Promise<number> {
+  const m = (await server.app.warden.metrics.registry.getSingleMetric('warden_http_request_duration_seconds')?.get()) as { values: { metricName?: string; labels: Record<string, unknown>; value: number }[] } | undefined;
+  return (m?.values ?? []).filter((v) => v.metricName?.endsWith('_count') && v.labels.route === BUNDLE_PATH && v.labels.status === '200').reduce((n, v) => n + v.value, 0);
 }

@@ -1,6 +1,8 @@
 // The resident agent process (`warden-agent run`): holds only what must run between cycles — the
 // process watch (kills a banned tool started again), the schedule (a timer to the next check-in) and
-// the push connection (a new bundle or a nudge triggers a cycle) — and runs every cycle in a
+// the push connection (a new bundle or a nudge triggers a cycle; a signed archive the socket delivers
+// is written to the state folder, unverified, for the cycle to verify and apply like a download, and
+// the daemon answers "applied" on the socket once the cycle reports that bundle in force) — and runs every cycle in a
 // short-lived child process: the agent's own installed file with the hidden `__cycle` command
 // (cycle-command.ts), which syncs, scans, evaluates, enforces, reports, prints a compact result
 // (wire/src/cycle-result.ts) on a private pipe and exits, taking axios, opa-wasm, systeminformation,
@@ -25,7 +27,10 @@ import { spoolEvent } from '../enforce/watch-spool.ts';
 import { pushUrl } from './api-paths.ts';
 import { Backoff } from './backoff.ts';
 import { NudgeGate, NUDGE_DEFAULTS } from './nudge-gate.ts';
-import { PushClient, type PushNotice } from './push-client.ts';
+import { PushClient, pushedBundlePath, type PushNotice } from './push-client.ts';
+import { bundleEtag } from '../../../wire/src/bundle-etag.ts';
+import { MAX_PUSHED_BUNDLE_BYTES } from '../../../wire/src/push-protocol.ts';
+import { writeFileAtomic } from './state-files.ts';
 import type { LogFn } from './sync-agent.ts';
 
 /** The daemon's part of the agent configuration (the cycle child reads and validates all of it). */
@@ -104,6 +109,16 @@ function pushCredential(stateDir: string, server: string): string | null {
   }
 }
 
+/** The pinned key's id, sent with the push connection so a server mid-rotation picks the copy it verifies (a hint only: the cycle verifies). */
+function pinnedKeyId(stateDir: string): string | null {
+  try {
+    const id = (JSON.parse(readFileSync(`${stateDir}/bundle-key.json`, 'utf8')) as Record<string, unknown>).key_id;
+    return typeof id === 'string' && /^ed25519:[0-9a-f]{16}$/.test(id) ? id : null;
+  } catch {
+    return null;
+  }
+}
+
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class AgentDaemon {
@@ -119,6 +134,8 @@ export class AgentDaemon {
   private stopped = false;
   /** The bundle in force as the last cycle reported it (a push naming another etag triggers a cycle). */
   private etag: string | null = null;
+  /** ETag of the archive the push socket delivered last, answered "applied" once a cycle reports it in force. */
+  private pushedEtag: string | null = null;
   /** The last cycle failure, reported by the next cycle at its check-in. */
   private lastFailure: string | null = null;
   private readonly listeners = new Set<(o: CycleOutcome) => void>();
@@ -180,6 +197,7 @@ export class AgentDaemon {
         onState: (up, err) => this.log(up ? 'info' : 'warn', up ? 'push connected' : 'push disconnected', err ? { error: err } : {}),
         backoffMinMs: this.config.backoff_min_ms,
         backoffMaxMs: this.config.backoff_max_ms,
+        bundles: { maxBytes: MAX_PUSHED_BUNDLE_BYTES, keyId: () => pinnedKeyId(this.config.state_dir), onArchive: (a) => this.onPushedArchive(a) },
       });
       this.push.start();
     }
@@ -202,6 +220,22 @@ export class AgentDaemon {
   /** The watch's current targets (tests). */
   get watching(): ProcessWatch | null {
     return this.watch;
+  }
+
+  /** Unverified bytes: left for the cycle process, which verifies them against the pinned key like a download. */
+  private onPushedArchive(archive: Buffer): void {
+    const etag = bundleEtag(archive);
+    if (etag === this.etag) {
+      this.push?.applied(etag);
+      return;
+    }
+    try {
+      writeFileAtomic(pushedBundlePath(this.config.state_dir), archive, 0o600);
+    } catch (e) {
+      this.log('warn', 'pushed bundle not stored; the cycle downloads it', { error: (e as Error).message });
+    }
+    this.pushedEtag = etag;
+    void this.trigger('push:bundle');
   }
 
   private onPush(n: PushNotice): void {
@@ -287,6 +321,10 @@ export class AgentDaemon {
     const r = o.result;
     if (r) {
       if (r.bundle) this.etag = r.bundle.etag;
+      if (r.bundle && r.bundle.etag === this.pushedEtag) {
+        this.push?.applied(r.bundle.etag);
+        this.pushedEtag = null;
+      }
       if (r.watch && this.watch) {
         this.watch.setInterval(r.watch.interval_ms ?? defaultWatchInterval(this.watch.source.kind));
         this.watch.setTargets(r.watch.targets);

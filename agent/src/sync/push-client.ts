@@ -2,8 +2,17 @@
 // new bundle exists" or, per device, "check in soon" (a nudge: IT decided one of this device's
 // exception requests); the agent then checks in, fetches and verifies the normal way, so nothing
 // arriving here is ever executed or trusted as policy or state. Anything else is dropped unread.
+// With `bundles` set, the agent asks the server to send new signed bundles themselves as binary
+// frames (wire/src/push-protocol.ts): they are handed on as bytes, to be verified against the pinned
+// key like a download (a forged or truncated one is refused there), and a frame past the limit closes
+// the connection (reconnect with backoff). `applied(etag)` answers on the same socket once applied.
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { Backoff, sleep } from './backoff.ts';
+import { PUSH_BUNDLES_HEADER, PUSH_KEY_HEADER, type PushApplied } from '../../../wire/src/push-protocol.ts';
+
+/** Where the daemon (daemon.ts) leaves a signed archive its push socket received, for the next cycle to verify and apply. */
+export const pushedBundlePath = (stateDir: string): string => join(stateDir, 'push-bundle.tar.gz');
 
 export type PushNotice = { type: 'hello' | 'bundle'; revision: string | null; etag: string | null } | { type: 'nudge' };
 
@@ -12,6 +21,8 @@ export interface PushClientOptions {
   credential: () => string | null;
   onNotice: (n: PushNotice) => void;
   onState?: (connected: boolean, error?: string) => void;
+  /** Take signed bundles over the socket: archives up to maxBytes go to onArchive (unverified bytes). */
+  bundles?: { maxBytes: number; keyId: () => string | null; onArchive: (archive: Buffer) => void };
   backoffMinMs: number;
   backoffMaxMs: number;
 }
@@ -52,6 +63,14 @@ export class PushClient {
     this.ws?.terminate();
   }
 
+  /** Tells the server the bundle with this ETag was verified and applied (false: no open socket; the check-in reports it). */
+  applied(etag: string): boolean {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(JSON.stringify({ type: 'applied', etag } satisfies PushApplied));
+    return true;
+  }
+
   private async loop(): Promise<void> {
     while (!this.ac.signal.aborted) {
       const cred = this.opts.credential();
@@ -67,7 +86,13 @@ export class PushClient {
   /** Resolves when the connection ends, with the reason when it failed. */
   private connectOnce(credential: string): Promise<string | undefined> {
     return new Promise((resolve) => {
-      const ws = new WebSocket(this.opts.url, { headers: { authorization: `Bearer ${credential}` }, maxPayload: 64 * 1024, handshakeTimeout: 15_000 });
+      const b = this.opts.bundles;
+      const headers: Record<string, string> = { authorization: `Bearer ${credential}` };
+      const keyId = b?.keyId() ?? null;
+      if (b) headers[PUSH_BUNDLES_HEADER] = String(b.maxBytes);
+      if (b && keyId) headers[PUSH_KEY_HEADER] = keyId;
+      const maxPayload = Math.max(64 * 1024, b?.maxBytes ?? 0);
+      const ws = new WebSocket(this.opts.url, { headers, maxPayload, handshakeTimeout: 15_000 });
       this.ws = ws;
       let error: string | undefined;
       ws.on('open', () => {
@@ -76,6 +101,10 @@ export class PushClient {
         this.opts.onState?.(true);
       });
       ws.on('message', (data, isBinary) => {
+        if (isBinary && b) {
+          b.onArchive(Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data));
+          return;
+        }
         const n = parseNotice(data, isBinary);
         if (n) this.opts.onNotice(n);
       });
@@ -83,8 +112,9 @@ export class PushClient {
         error = `push refused: HTTP ${res.statusCode ?? 0}`;
         ws.terminate();
       });
-      ws.on('error', (e) => {
-        error = error ?? `push connection failed: ${e.message}`;
+      ws.on('error', (e: Error & { code?: string }) => {
+        const oversized = e.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
+        error = error ?? (oversized ? `push frame larger than ${maxPayload} bytes refused; reconnecting` : `push connection failed: ${e.message}`);
       });
       ws.on('close', () => {
         this.connected = false;

@@ -11,7 +11,7 @@
 // secret is configured, is sealed to a server that proved the pinned key (wire/src/enroll-seal.ts).
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { AgentConfig } from '../../../wire/src/config.ts';
@@ -20,6 +20,8 @@ import type { EnforcementEvent } from '../../../wire/src/event.ts';
 import type { Decision } from '../../../wire/src/decision.ts';
 import { MAX_REPORTED_DECISIONS, type DecisionSummary, type VaultEntrySummary } from '../../../wire/src/agent-status.ts';
 import { keyIdOf } from '../../../wire/src/bundle-signing.ts';
+import { bundleEtag } from '../../../wire/src/bundle-etag.ts';
+import { MAX_PUSHED_BUNDLE_BYTES } from '../../../wire/src/push-protocol.ts';
 import { AgentClient, ServerError } from './client.ts';
 import { BundleCache, type ActiveBundle } from './bundle-cache.ts';
 import { EnrollSealError } from '../../../wire/src/enroll-seal.ts';
@@ -28,7 +30,7 @@ import { SyncStatusFile, type SyncState } from './sync-status.ts';
 import { DurableQueue } from './queue.ts';
 import { Backoff, sleep } from './backoff.ts';
 import { hardwareId, loadCredential, saveCredential, type StoredCredential } from './credential.ts';
-import { PushClient, type PushNotice } from './push-client.ts';
+import { PushClient, pushedBundlePath, type PushNotice } from './push-client.ts';
 import { NudgeGate, NUDGE_DEFAULTS } from './nudge-gate.ts';
 import { readJsonFile, writeFileAtomic } from './state-files.ts';
 import { MembershipCache, accountsOf, type DeviceMemberships } from './memberships.ts';
@@ -116,6 +118,8 @@ export class SyncAgent {
   private readonly pendingInventoryPath: string;
   private readonly sentInventoryPath: string;
   private push: PushClient | null = null;
+  /** A signed archive the push socket delivered, not yet verified (the next cycle's refreshBundle takes it). */
+  private pushed: Buffer | null = null;
   /** Push nudges (IT decided an exception request) → a jittered, rate-limited check-in. */
   private nudges: NudgeGate | null = null;
   private task: ScheduledTask | null = null;
@@ -299,6 +303,7 @@ export class SyncAgent {
         onState: (up, err) => this.log(up ? 'info' : 'warn', up ? 'push connected' : 'push disconnected', err ? { error: err } : {}),
         backoffMinMs: this.config.backoff_min_ms,
         backoffMaxMs: this.config.backoff_max_ms,
+        bundles: { maxBytes: MAX_PUSHED_BUNDLE_BYTES, keyId: () => this.pin?.key_id ?? null, onArchive: (a) => this.onPushedArchive(a) },
       });
       this.push.start();
     }
@@ -316,6 +321,36 @@ export class SyncAgent {
     this.pipeline.close?.();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.running?.catch(() => undefined);
+  }
+
+  /** A signed archive from the push socket: applied by a cycle, after the same checks as a download. */
+  private onPushedArchive(archive: Buffer): void {
+    const etag = bundleEtag(archive);
+    if (etag === this.cache?.current()?.etag) {
+      this.push?.applied(etag);
+      return;
+    }
+    this.pushed = archive;
+    void this.trigger('push:bundle');
+  }
+
+  /** The pushed archive waiting for this cycle: handed over in memory, or left by the daemon in the state folder. */
+  private takePushed(): Buffer | null {
+    const mem = this.pushed;
+    this.pushed = null;
+    if (mem) return mem;
+    const file = pushedBundlePath(this.config.state_dir);
+    if (!existsSync(file)) return null;
+    try {
+      const size = statSync(file).size;
+      if (size > MAX_PUSHED_BUNDLE_BYTES) throw new Error(`${size} bytes, more than ${MAX_PUSHED_BUNDLE_BYTES}`);
+      return readFileSync(file);
+    } catch (e) {
+      this.log('warn', 'pushed bundle unreadable; downloading instead', { error: (e as Error).message });
+      return null;
+    } finally {
+      rmSync(file, { force: true });
+    }
   }
 
   private onPush(n: PushNotice): void {
@@ -461,18 +496,25 @@ export class SyncAgent {
     const cache = this.cache;
     if (!cache) return null;
     const before = cache.current();
-    let dl;
-    try {
-      dl = await this.client.fetchBundle(before?.etag || null);
-    } catch (e) {
-      if (e instanceof ServerError && e.status === 404) return before ? { revision: before.revision, changed: false, error: null } : null;
-      throw e;
+    // A bundle the push socket delivered is verified and applied exactly like a download (the socket
+    // is not trusted more than HTTP); without one, the download (ETag: unchanged → 304).
+    const archive = this.takePushed();
+    let dl: { archive: Buffer; etag: string } | null = archive ? { archive, etag: bundleEtag(archive) } : null;
+    if (!dl) {
+      try {
+        dl = await this.client.fetchBundle(before?.etag || null);
+      } catch (e) {
+        if (e instanceof ServerError && e.status === 404) return before ? { revision: before.revision, changed: false, error: null } : null;
+        throw e;
+      }
     }
     if (!dl) return before ? { revision: before.revision, changed: false, error: null } : null;
     try {
       const r = await cache.accept(dl.archive, dl.etag);
       this.lastBundleError = null;
-      if (r.changed) this.log('info', 'bundle applied', { revision: r.bundle.revision, seq: r.bundle.seq });
+      if (r.changed) this.log('info', 'bundle applied', { revision: r.bundle.revision, seq: r.bundle.seq, via: archive ? 'push' : 'download' });
+      // Told on the socket it came by (the daemon, holding the socket for a cycle process, tells it itself).
+      if (archive) this.push?.applied(r.bundle.etag);
       // On disk first, then the pin: a crash in between is completed at the next start.
       if (r.nextKey) this.rotate(r.nextKey, 'named by the bundle just applied');
       return { revision: r.bundle.revision, changed: r.changed, error: null };

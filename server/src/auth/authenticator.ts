@@ -1,13 +1,15 @@
-// Resolves the Authorization header to a Principal. scrypt costs ~tens of ms, too much for every
-// check-in, so a verified credential is remembered for a short TTL keyed by its SHA-256 (the raw
-// token is never kept). Revocation on this node drops the cache entry at once; other nodes see it
-// within the TTL.
+// Resolves the Authorization header to a Principal. Device and API credentials carry 256 random bits
+// and are stored as a salted SHA-256 (secrets.ts), so the uncached path is one primary-key read and a
+// hash; a verified credential is still remembered for a short TTL keyed by its SHA-256 (the raw token
+// is never kept) — it spares the read for a console session's bursts, while an agent checking in
+// every minute or more always takes the uncached path. Revocation on this node drops the cache entry
+// at once; other nodes see it within the TTL (cacheMs 0: no cache at all).
 import { createHash } from 'node:crypto';
 import type { Repository } from '../store/types.ts';
 import type { Principal } from './principal.ts';
 import { credentialKind, parseCredential, verifySecret } from './secrets.ts';
 
-const TTL_MS = 30_000;
+export const AUTH_CACHE_MS = 30_000;
 export const REVOKE_CHANNEL = 'warden_revoke';
 
 export interface RevokedSubject {
@@ -22,6 +24,8 @@ export class Authenticator {
   constructor(
     private readonly store: Repository,
     private readonly now: () => number = Date.now,
+    /** How long a verified credential is remembered; 0 verifies every request. */
+    private readonly cacheMs: number = AUTH_CACHE_MS,
   ) {}
 
   static bearer(header: string | undefined): string | null {
@@ -33,15 +37,16 @@ export class Authenticator {
   async resolve(header: string | undefined): Promise<Principal | null> {
     const token = Authenticator.bearer(header);
     if (!token) return null;
+    if (this.cacheMs <= 0) return (await this.verify(token, this.now()))?.p ?? null;
     const key = createHash('sha256').update(token).digest('base64url');
     const hit = this.cache.get(key);
     const now = this.now();
     if (hit && hit.until > now) return hit.p;
     if (hit) this.cache.delete(key);
     const v = await this.verify(token, now);
-    if (v) {
+    if (v && this.cacheMs > 0) {
       if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
-      this.cache.set(key, { p: v.p, until: Math.min(now + TTL_MS, v.expiresAt ?? Infinity) });
+      this.cache.set(key, { p: v.p, until: Math.min(now + this.cacheMs, v.expiresAt ?? Infinity) });
     }
     return v?.p ?? null;
   }

@@ -1,7 +1,11 @@
 // Push: agents hold a WebSocket to GET /api/v1/agent/push (device credential in the Authorization header).
 // The server never sends commands over it, only "a new signed bundle exists" ({type:"bundle", revision,
-// etag}); the agent then checks in and downloads the bundle through the normal, verified path. The one
-// other message is a per-device nudge ({type:"nudge"}, no other field) when IT decides one of that
+// etag}); the agent then checks in and downloads the bundle through the normal, verified path. An agent
+// that asks for it (wire/src/push-protocol.ts) is sent the signed archive itself instead, one binary
+// frame, and answers {type:"applied", etag} once it verified and applied it: a rollout costs the server
+// one frame each way per agent instead of a download and a check-in; the device's bundle revision is
+// recorded from the server's own bundle with that ETag (store.recordBundleApplied). The one other
+// message is a per-device nudge ({type:"nudge"}, no other field) when IT decides one of that
 // device's exception requests (device-nudge.ts): "check in soon", which the agent does the normal way.
 // Large fleets: notifications are spread over a jitter window that grows with the number of connected
 // agents (capped), like Santa's jittered tag pushes, so 10,000 agents do not download at the same
@@ -12,7 +16,8 @@ import type {} from '../fastify-types.ts';
 import type { FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import type { WebSocket } from 'ws';
-import type { BundleService, SignedBundle } from '../bundle-builder.ts';
+import { variantFor, type BundleService, type SignedBundle } from '../bundle-builder.ts';
+import { MAX_PUSHED_BUNDLE_BYTES, PUSH_BUNDLES_HEADER, PUSH_KEY_HEADER, parseApplied } from '../../../wire/src/push-protocol.ts';
 import type { DeviceAuthenticator } from './bundles.ts';
 import { DEVICE_NUDGE_CHANNEL, parseNudge } from '../device-nudge.ts';
 
@@ -30,6 +35,8 @@ export interface PushOptions {
   maxJitterMs?: number;
   /** Ping interval; agents that miss a pong are dropped. */
   pingIntervalMs?: number;
+  /** Records that a device applied the bundle of `revision` (its applied frame named that bundle's ETag). */
+  onApplied?: (deviceId: string, revision: string) => Promise<void>;
   /** Cross-node messages (the SQL driver's LISTEN): device nudges made on any node reach the device's socket here. */
   listen?: (channel: string, onMessage: (payload: string) => void) => Promise<() => Promise<void>>;
 }
@@ -40,6 +47,9 @@ export class PushHub {
   notified = 0;
   /** Nudges sent to sockets (one per open socket of the nudged device). */
   nudged = 0;
+  /** Signed archives sent as binary frames, and applied frames recorded. */
+  bundlesSent = 0;
+  applied = 0;
 
   get connected(): number {
     return this.sockets.size;
@@ -55,6 +65,12 @@ function message(type: 'hello' | 'bundle', b: SignedBundle | null): string {
   return JSON.stringify(m);
 }
 
+/** The archive size an agent takes over the socket (its header, capped by ours); 0: notices only. */
+function pushedBundleLimit(h: string | string[] | undefined): number {
+  if (typeof h !== 'string' || !/^\d{1,10}$/.test(h)) return 0;
+  return Math.min(Number(h), MAX_PUSHED_BUNDLE_BYTES);
+}
+
 export async function pushRoutes(app: FastifyInstance, opts: PushOptions & { hub?: PushHub }): Promise<void> {
   const hub = opts.hub ?? new PushHub();
   const perAgent = opts.jitterPerAgentMs ?? 0.5;
@@ -66,16 +82,22 @@ export async function pushRoutes(app: FastifyInstance, opts: PushOptions & { hub
     await app.register(websocket, { options: { maxPayload: 4096 } });
   }
 
+  // Sockets whose agent takes signed archives over the socket: its limit and pinned key id.
+  const takesBundles = new WeakMap<WebSocket, { max: number; keyId: string | undefined }>();
   const onBundle = (b: SignedBundle): void => {
     const targets = [...hub.sockets.keys()];
     const window = Math.min(targets.length * perAgent, maxJitter);
     const text = message('bundle', b);
     for (const ws of targets) {
       const deliver = (): void => {
-        if (ws.readyState === ws.OPEN) {
-          ws.send(text);
-          hub.notified += 1;
-        }
+        if (ws.readyState !== ws.OPEN) return;
+        const wants = takesBundles.get(ws);
+        const archive = wants ? variantFor(b, wants.keyId).archive : null;
+        if (wants && archive && archive.length <= wants.max) {
+          ws.send(archive, { binary: true });
+          hub.bundlesSent += 1;
+        } else ws.send(text);
+        hub.notified += 1;
       };
       if (window < 1) {
         deliver();
@@ -128,7 +150,7 @@ export async function pushRoutes(app: FastifyInstance, opts: PushOptions & { hub
     {
       websocket: true,
       config: { auth: 'device' },
-      schema: { description: 'WebSocket: the server announces new signed bundles and nudges a device to check in when IT decides its exception requests; nothing else is ever sent', tags: ['agent'] },
+      schema: { description: 'WebSocket: the server announces new signed bundles (or, to an agent that sends x-warden-push-bundles, sends the signed archive as a binary frame, answered by {type:"applied", etag}) and nudges a device to check in when IT decides its exception requests; nothing else is ever sent', tags: ['agent'] },
       // A refused upgrade (401 from the auth hook) is answered on a socket that @fastify/websocket
       // took out of the HTTP server's bookkeeping: nothing would ever close it, leaking one file
       // descriptor per refused attempt and blocking server.close(). End it once the answer is out.
@@ -146,8 +168,24 @@ export async function pushRoutes(app: FastifyInstance, opts: PushOptions & { hub
       hub.sockets.set(socket, device);
       alive.add(socket);
       socket.on('pong', () => alive.add(socket));
-      // Agents have nothing to say on this channel; anything they send is ignored.
-      socket.on('message', () => undefined);
+      const wants = pushedBundleLimit(req.headers[PUSH_BUNDLES_HEADER]);
+      if (wants > 0) {
+        const key = req.headers[PUSH_KEY_HEADER];
+        takesBundles.set(socket, { max: wants, keyId: typeof key === 'string' && key.length <= 64 ? key : undefined });
+      }
+      // The one thing an agent says here: it applied a pushed bundle. Recorded only for a bundle this
+      // server serves (its own revision, not the agent's word), once per bundle and socket; anything
+      // else an agent sends is ignored.
+      let lastApplied = '';
+      socket.on('message', (data, isBinary) => {
+        if (isBinary || !opts.onApplied || !takesBundles.has(socket)) return;
+        const a = parseApplied(data.toString());
+        const cur = opts.bundles.current();
+        if (!a || !cur || a.etag === lastApplied || (a.etag !== cur.etag && a.etag !== cur.bridge?.etag)) return;
+        lastApplied = a.etag;
+        hub.applied += 1;
+        opts.onApplied(device, cur.revision).catch((err: unknown) => app.log.warn({ err, device }, 'applied bundle not recorded; the next check-in reports it'));
+      });
       socket.on('close', () => hub.sockets.delete(socket));
       socket.on('error', () => hub.sockets.delete(socket));
       socket.send(message('hello', opts.bundles.current()));

@@ -4,7 +4,7 @@ import { isUniqueViolation, type SqlDriver, type SqlExecutor, type SqlValue } fr
 import { MIGRATIONS, migrationSql } from './migrations.ts';
 import { InventoryRollupCache } from './inventory-rollup.ts';
 import { BatchCommit } from './group-commit.ts';
-import { writeStatuses, type StatusWrite } from './status-sql.ts';
+import { writeApplied, writeStatuses, type AppliedWrite, type StatusWrite } from './status-sql.ts';
 import { StatusTouches, statusDigest } from './status-touch.ts';
 import { complianceHistory, fleetSummary, inventoryWhere, listFleetDevices, sampleCompliance } from './fleet-sql.ts';
 import { EVENTS_CHANNEL, appendIntegrationEvents, type NewIntegrationEvent } from '../integrations/event-log.ts';
@@ -107,6 +107,8 @@ export class SqlRepository implements Repository {
   private readonly rollup: InventoryRollupCache;
   /** Check-ins' status writes, committed together (group commit): one transaction per batch, not per check-in. */
   private readonly statusWrites: BatchCommit<StatusWrite, boolean>;
+  /** Bundles applied, as agents report them on their push sockets: one transaction per batch. */
+  private readonly appliedWrites: BatchCommit<AppliedWrite, boolean>;
   /** Check-ins repeating the stored status: one statement per batch moves their last_seen_at. */
   readonly statusTouches: StatusTouches;
   /** Per device, the status digest this node last stored or matched (a hint; ~1 MB per 10,000 devices, emptied past 200,000). */
@@ -124,6 +126,15 @@ export class SqlRepository implements Repository {
       (w) => w.id,
     );
     this.statusTouches = new StatusTouches(db);
+    this.appliedWrites = new BatchCommit(
+      db,
+      async (tx, ws) => {
+        const appended = await writeApplied(tx, db.dialect, ws);
+        const last = appended.lastIndexOf(true);
+        return appended.map((_, i) => i === last);
+      },
+      (w) => w.id,
+    );
   }
 
   get dialect() {
@@ -358,6 +369,9 @@ export class SqlRepository implements Repository {
     const appended = await this.statusWrites.run({ id, at, bundleRevision, status, statusJson, digest, verdict });
     this.rememberDigest(id, digest);
     this.announce(appended);
+  }
+  async recordBundleApplied(id: string, at: number, bundleRevision: string): Promise<void> {
+    this.announce(await this.appliedWrites.run({ id, at, bundleRevision }));
   }
   private rememberDigest(id: string, digest: string): void {
     if (this.statusDigests.size >= 200_000 && !this.statusDigests.has(id)) this.statusDigests.clear();

@@ -78,3 +78,55 @@ export async function writeStatuses(tx: SqlExecutor, dialect: Dialect, ws: Statu
   if (real.length > 0) await appendIntegrationEvents(tx, real);
   return events.map((e) => e !== null);
 }
+
+/** A device's report over its push socket that it applied the bundle of this revision (routes/push.ts). */
+export interface AppliedWrite {
+  id: string;
+  at: number;
+  bundleRevision: string;
+}
+
+/**
+ * Records applied bundles, a batch at a time: bundle revision, bundle_applied_at (when the revision
+ * changed) and last_seen_at move; the stored status JSON and verdict stay as the last check-in
+ * reported them, and status_hash is emptied when the revision changed (it described the old one, so
+ * the next check-in is written in full). An agent.health event is appended when the revision changed,
+ * as a check-in reporting it would. Returns, per write, whether an event was appended.
+ */
+export async function writeApplied(tx: SqlExecutor, dialect: Dialect, ws: AppliedWrite[]): Promise<boolean[]> {
+  const prev = new Map<string, Row>();
+  const SETS = "last_seen_at = ?, bundle_applied_at = CASE WHEN bundle_revision = ? THEN bundle_applied_at ELSE ? END, status_hash = CASE WHEN bundle_revision = ? THEN status_hash ELSE '' END, bundle_revision = ?";
+  if (dialect === 'postgres') {
+    const rows = await tx.all<Row>(`SELECT ${PREV_COLS} FROM devices WHERE id IN (${ws.map(() => '?').join(', ')}) ORDER BY id FOR UPDATE`, ws.map((w) => w.id));
+    for (const r of rows) prev.set(String(r.id), r);
+    await tx.run(
+      `UPDATE devices SET last_seen_at = CAST(v.column2 AS BIGINT),
+        bundle_applied_at = CASE WHEN devices.bundle_revision = v.column3 THEN devices.bundle_applied_at ELSE CAST(v.column2 AS BIGINT) END,
+        status_hash = CASE WHEN devices.bundle_revision = v.column3 THEN devices.status_hash ELSE '' END,
+        bundle_revision = v.column3
+       FROM (VALUES ${ws.map(() => '(?, ?, ?)').join(', ')}) AS v WHERE devices.id = v.column1`,
+      ws.flatMap((w): SqlValue[] => [w.id, w.at, w.bundleRevision]),
+    );
+  } else {
+    for (const w of ws) {
+      const r = await tx.get<Row>(`SELECT ${PREV_COLS} FROM devices WHERE id = ?`, [w.id]);
+      if (r) prev.set(w.id, r);
+      await tx.run(`UPDATE devices SET ${SETS} WHERE id = ?`, [w.at, w.bundleRevision, w.at, w.bundleRevision, w.bundleRevision, w.id]);
+    }
+  }
+  const events = ws.map((w) => {
+    const p = prev.get(w.id);
+    if (!p) return null;
+    let status: Record<string, unknown> = {};
+    try {
+      const v = JSON.parse(String(p.status_json ?? '{}')) as unknown;
+      if (v && typeof v === 'object' && !Array.isArray(v)) status = v as Record<string, unknown>;
+    } catch {
+      status = {};
+    }
+    return healthChange(w.id, facts(p), w.bundleRevision, status, undefined, w.at);
+  });
+  const real = events.filter((e): e is NewIntegrationEvent => e !== null);
+  if (real.length > 0) await appendIntegrationEvents(tx, real);
+  return events.map((e) => e !== null);
+}

@@ -300,6 +300,8 @@ export interface Repository {
   updateDeviceHost(id: string, hostname: string, platform: string, serial?: string | null): Promise<void>;
   /** verdict: from the decisions the agent reported; absent leaves the device's verdict as it was. */
   setDeviceStatus(id: string, at: number, bundleRevision: string | null, status: Record<string, unknown>, verdict?: DeviceVerdict): Promise<void>;
+  /** The device applied the bundle of `revision` (its push socket said so, naming the server's own bundle): bundle revision and last seen move, the rest of its status stays until its next check-in. */
+  recordBundleApplied(id: string, at: number, bundleRevision: string): Promise<void>;
   /** Devices with their verdicts, filtered and paged, with the total matching count. */
   listFleetDevices(f: FleetDeviceFilter): Promise<{ total: number; devices: Device[] }>;
   /** Fleet-wide counts; seenSince counts active devices seen at or after that instant. */
