@@ -57,6 +57,30 @@ function cpuSeconds(pid: number): number {
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / TICKS;
 }
+/**
+ * A process's resident memory by kind: /proc/PID/status (anonymous, file-backed, shared) and, from
+ * /proc/PID/smaps, how much of the file-backed part is the node executable and of the anonymous part
+ * malloc's heap.
+ */
+function rssByKind(pid: number): string {
+  const st = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (f: string) => Number(new RegExp(`${f}:\\s+(\\d+)`).exec(st)?.[1] ?? 0);
+  let exe = 0;
+  let brk = 0;
+  let cur = '';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const m = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (m) cur = m[1] ?? '';
+    else if (line.startsWith('Rss:')) {
+      const v = Number(/(\d+)/.exec(line)?.[1] ?? 0);
+      if (cur === process.execPath || cur.endsWith('/node')) exe += v;
+      else if (cur === '[heap]') brk += v;
+    }
+  }
+  const mb = (k: number) => (k / 1024).toFixed(1);
+  const exact = Number(/^Rss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? NaN);
+  return `VmRSS ${mb(kb('VmRSS'))}, smaps_rollup Rss ${mb(exact)}: file-backed ${mb(kb('RssFile'))} (the node executable's pages ${mb(exe)}), anonymous ${mb(kb('RssAnon'))} (malloc's heap ${mb(brk)}; the rest V8's heap, stacks, mmapped malloc), shared ${mb(kb('RssShmem'))}`;
+}
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** RSS of `node [flags] -e script` 3 s after start. */
 async function nodeRss(flags: string[], script: string): Promise<number> {
@@ -176,7 +200,9 @@ try {
       const cpuPct = ((cpuSeconds(child.pid!) - c0) / ((performance.now() - w0) / 1000)) * 100;
       const cyclesIn = lines.filter((l) => l.msg === 'cycle done' || l.msg === 'cycle failed' || l.msg === 'cycle incomplete; will retry').length - cycles0;
       const sorted = [...samples].sort((x, y) => x - y);
+      say(`where the idle daemon's RSS is (MB): ${rssByKind(child.pid!)}`);
       say(`idle RSS (watch on) over ${(IDLE_MS + CPU_MS) / 1000} s, ${samples.length} samples: median ${sorted[sorted.length >> 1]!.toFixed(1)} MB, max ${sorted.at(-1)!.toFixed(1)} MB   (goal ≤ 50 MB)`);
+      say(`idle samples (MB): ${samples.map((x) => x.toFixed(1)).join(" ")}; now ${rssByKind(child.pid!)}`);
       say(`idle CPU (watch on, polling) over ${CPU_MS / 1000} s: ${cpuPct.toFixed(3)} % of one core${cyclesIn ? ` (${cyclesIn} cycles ran meanwhile!)` : ', no cycle ran'}   (goal ≤ 0.5 %); ${loadLine()}`);
 
       // A pushed ban change: one whole cycle in a child.

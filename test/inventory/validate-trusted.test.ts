@@ -14,6 +14,8 @@ import { scanInventory } from '../../agent/src/inventory/scan.ts';
 import { Catalog } from '../../wire/src/catalog.ts';
 import { Decisions } from '../../wire/src/decision.ts';
 import { Inventory } from '../../wire/src/inventory.ts';
+import { PolicyInput } from '../../wire/src/policy-input.ts';
+import { buildPolicyInput } from '../../agent/src/policy/input.ts';
 import { validate, ValidationError } from '../../wire/src/validate.ts';
 import { validateTrusted } from '../../wire/src/validate-trusted.ts';
 import { mulberry32 } from '../support/prng.ts';
@@ -59,7 +61,7 @@ function outcome(fn: () => unknown): string {
   }
 }
 
-function agreeOnCorruptions(schema: typeof Catalog | typeof Inventory, value: Json, seed: number, n: number): { refused: number } {
+function agreeOnCorruptions(schema: typeof Catalog | typeof Inventory | typeof PolicyInput, value: Json, seed: number, n: number): { refused: number } {
   const rnd = mulberry32(seed);
   let refused = 0;
   for (let i = 0; i < n; i++) {
@@ -83,13 +85,16 @@ test('the catalog: validate-trusted refuses exactly what ajv refuses, with the s
   assert.throws(() => parseCatalog(noTools, 'catalog X'), /^ValidationError: invalid catalog X: \(root\) must have required property 'tools'$/);
 });
 
-test("the inventory: validate-trusted refuses exactly what ajv refuses, scanned_at's date-time format included", async () => {
+test("the inventory and the policy input: validate-trusted refuses exactly what ajv refuses, scanned_at's date-time format included", async () => {
   const root = mkdtempSync(join(tmpdir(), 'warden-trusted-'));
   try {
     createDemoRoot(root, 'linux');
     const inv = (await scanInventory({ root, os: 'linux', processes: false })) as unknown as Json;
     assert.ok((inv as { findings: Json[] }).findings.length > 0);
     agreeOnCorruptions(Inventory, inv, 5, 300);
+    // The policy input the agent builds from it (agent/src/policy/input.ts checks it the same way).
+    const input = buildPolicyInput(inv as never, { id: 'dev-1', groups: ['eng'], userGroups: {} }, new Date(), []) as unknown as Json;
+    agreeOnCorruptions(PolicyInput, input, 9, 200);
     const badDate = { ...(inv as Record<string, Json>), scanned_at: '2026-02-30T10:00:00Z' };
     assert.throws(() => validateTrusted(Inventory, badDate, 'inventory'), /^ValidationError: invalid inventory: \/scanned_at must match format "date-time"$/);
   } finally {

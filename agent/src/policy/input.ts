@@ -5,7 +5,7 @@ import type { PolicyException } from '../../../wire/src/banlist.ts';
 import { PolicyInput, type PolicyFinding } from '../../../wire/src/policy-input.ts';
 import type { BypassSignal } from '../../../wire/src/bypass.ts';
 import { utcTime } from '../../../wire/src/utc-time.ts';
-import { validate } from '../../../wire/src/validate.ts';
+import { validateTrusted } from '../../../wire/src/validate-trusted.ts';
 import { coerceSemver } from './semver.ts';
 
 export interface DeviceFacts {
@@ -64,5 +64,5 @@ export function buildPolicyInput(inv: Inventory, device: DeviceFacts, now: Date,
     findings,
     exceptions,
   };
-  return validate(PolicyInput, input, 'policy input');
+  return validateTrusted(PolicyInput, input, 'policy input');
 }
