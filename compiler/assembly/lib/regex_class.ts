@@ -1,6 +1,8 @@
-// Character-class range sets for the regex engine: building [lo, hi] i32 pairs for Perl, POSIX and a
-// few Unicode classes, and matching a rune against a set (with optional negation and case folding).
+// Character-class range sets for the regex engine: building [lo, hi] i32 pairs for Perl, POSIX and
+// Unicode classes (Go's categories and scripts: ./unitables.ts), and matching a rune against a set
+// (with optional negation and case folding).
 import { to_lower, to_upper } from './utf8';
+import { UNI_TABLES, UNI_INDEX, UNI_NAMES, UNI_DATA } from './unitables';
 
 // Ranges are appended to a caller-provided area; `rc_count` tracks how many pairs it holds.
 export let rc_base: usize = 0;
@@ -50,18 +52,6 @@ const PUNCT = memory.data<i32>([0x21, 0x2f, 0x3a, 0x40, 0x5b, 0x60, 0x7b, 0x7e])
 const PSPACE = memory.data<i32>([0x09, 0x0d, 0x20, 0x20]);
 const UPPER = memory.data<i32>([0x41, 0x5a]);
 const XDIGIT = memory.data<i32>([0x30, 0x39, 0x41, 0x46, 0x61, 0x66]);
-// Coarse Unicode classes (main blocks only).
-const U_LETTER = memory.data<i32>([0x41, 0x5a, 0x61, 0x7a, 0xaa, 0xaa, 0xb5, 0xb5, 0xba, 0xba, 0xc0, 0xd6, 0xd8, 0xf6,
-  0xf8, 0x2c1, 0x370, 0x373, 0x376, 0x377, 0x37b, 0x37d, 0x386, 0x386, 0x388, 0x3ff, 0x400, 0x481, 0x48a, 0x52f,
-  0x531, 0x556, 0x561, 0x587, 0x5d0, 0x5ea, 0x620, 0x64a, 0x3041, 0x3096, 0x30a1, 0x30fa, 0x4e00, 0x9fff, 0xac00, 0xd7a3]);
-const U_UPPER = memory.data<i32>([0x41, 0x5a, 0xc0, 0xd6, 0xd8, 0xde, 0x391, 0x3a9, 0x400, 0x42f]);
-const U_LOWER = memory.data<i32>([0x61, 0x7a, 0xb5, 0xb5, 0xdf, 0xf6, 0xf8, 0xff, 0x3ac, 0x3ce, 0x430, 0x45f]);
-const U_DIGIT = memory.data<i32>([0x30, 0x39, 0x660, 0x669, 0x6f0, 0x6f9, 0x966, 0x96f, 0xff10, 0xff19]);
-const U_GREEK = memory.data<i32>([0x370, 0x373, 0x375, 0x377, 0x37a, 0x37d, 0x37f, 0x37f, 0x384, 0x384, 0x386, 0x386, 0x388, 0x3e1, 0x3f0, 0x3ff, 0x1f00, 0x1ffe]);
-const U_CYRILLIC = memory.data<i32>([0x400, 0x484, 0x487, 0x52f]);
-const U_HAN = memory.data<i32>([0x2e80, 0x2fd5, 0x3005, 0x3007, 0x3021, 0x3029, 0x3400, 0x4dbf, 0x4e00, 0x9fff, 0xf900, 0xfad9, 0x20000, 0x2fa1d]);
-const U_LATIN = memory.data<i32>([0x41, 0x5a, 0x61, 0x7a, 0xaa, 0xaa, 0xba, 0xba, 0xc0, 0xd6, 0xd8, 0xf6, 0xf8, 0x2b8, 0x1e00, 0x1eff]);
-
 /** Perl class by letter d/w/s (lowercase); negated for D/W/S. */
 export function rc_add_perl(c: i32): bool {
   const neg = c < 0x61;
@@ -99,18 +89,64 @@ export function rc_add_posix(p: usize, n: usize, neg: bool): bool {
   return true;
 }
 
-/** Unicode class name (\pL, \p{Greek}, ...); coarse block-based approximation. */
+// Varint reader over the generated tables (./unitables.ts).
+let vp: usize = 0;
+function varint(): i32 {
+  let v = 0;
+  let shift = 0;
+  let b = 0x80;
+  while ((b & 0x80) != 0) {
+    b = <i32>load<u8>(vp++);
+    v |= (b & 0x7f) << shift;
+    shift += 7;
+  }
+  return v;
+}
+
+/** Index of the generated table named [p, p+n), or -1. */
+function uni_table(p: usize, n: usize): i32 {
+  for (let i = 0; i < UNI_TABLES; i++) {
+    const at = UNI_INDEX + (<usize>i * 12);
+    if (<usize>load<u32>(at, 4) != n) continue;
+    const name = UNI_NAMES + <usize>load<u32>(at);
+    let same = true;
+    for (let j: usize = 0; j < n; j++) {
+      if (load<u8>(name + j) != load<u8>(p + j)) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return i;
+  }
+  return -1;
+}
+
+/**
+ * Unicode class name (\pL, \p{Greek}, \p{Lu}, …): Go's general categories and scripts, from the
+ * generated tables (sorted, disjoint ranges), as given or complemented; "Any" is every code point.
+ */
 export function rc_add_unicode(p: usize, n: usize, neg: bool): bool {
-  if (name_is(p, n, 'L')) add_table(U_LETTER, 23, neg);
-  else if (name_is(p, n, 'Lu')) add_table(U_UPPER, 5, neg);
-  else if (name_is(p, n, 'Ll')) add_table(U_LOWER, 6, neg);
-  else if (name_is(p, n, 'N') || name_is(p, n, 'Nd')) add_table(U_DIGIT, 5, neg);
-  else if (name_is(p, n, 'Greek')) add_table(U_GREEK, 9, neg);
-  else if (name_is(p, n, 'Cyrillic')) add_table(U_CYRILLIC, 2, neg);
-  else if (name_is(p, n, 'Han')) add_table(U_HAN, 7, neg);
-  else if (name_is(p, n, 'Latin')) add_table(U_LATIN, 8, neg);
-  else if (name_is(p, n, 'Any')) add_table(ASCII, 0, !neg);
-  else return false;
+  if (name_is(p, n, 'Any')) {
+    add_table(ASCII, 0, !neg);
+    return true;
+  }
+  const t = uni_table(p, n);
+  if (t < 0) return false;
+  vp = UNI_DATA + <usize>load<u32>(UNI_INDEX + (<usize>t * 12), 8);
+  const count = varint();
+  let prev = -1;
+  let next = 0;
+  for (let i = 0; i < count; i++) {
+    const lo = prev + 1 + varint();
+    const hi = lo + varint();
+    prev = hi;
+    if (!neg) rc_add(lo, hi);
+    else {
+      if (lo > next) rc_add(next, lo - 1);
+      next = hi + 1;
+    }
+  }
+  if (neg && next <= 0x10ffff) rc_add(next, 0x10ffff);
   return true;
 }
 

@@ -3,6 +3,7 @@
 import { lib_alloc } from './alloc';
 import { decode_rune, rune_width } from './utf8';
 import { rc_begin, rc_add, rc_add_perl, rc_add_posix, rc_add_unicode, rc_count } from './regex_class';
+import { UNI_MAX_PAIRS } from './unitables';
 
 export const N_EMPTY = 0;
 export const N_LIT = 1; // x = rune, flags & F_FOLD
@@ -82,7 +83,10 @@ export function re_parse(p: usize, len: usize): usize {
   let parens = 1;
   for (let i: usize = 0; i < len; i++) if (load<u8>(p + i) == 0x28) parens++;
   re_names = lib_alloc(<usize>parens << 3);
-  tmp_area = lib_alloc((len + 8) * 8 * 13);
+  // Class ranges: at most 13 per pattern byte, plus a whole Unicode table (or its complement) per \p / \P.
+  let tables: usize = 0;
+  for (let i: usize = 0; i + 1 < len; i++) if (load<u8>(p + i) == 0x5c && (load<u8>(p + i + 1) | 0x20) == 0x70) tables++;
+  tmp_area = lib_alloc((len + 8) * 8 * 13 + tables * <usize>(UNI_MAX_PAIRS + 1) * 8);
   memory.fill(re_names, 0, <usize>parens << 3);
   // Reject invalid UTF-8 in the pattern, as Go does.
   let q = p;

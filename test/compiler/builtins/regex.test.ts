@@ -77,6 +77,39 @@ test('regex: invalid patterns are errors (Go RE2 rules)', () => {
   }
 });
 
+test("regex: \\p classes are Go's Unicode categories and scripts, exactly", () => {
+  const cases: [string, string, number][] = [
+    ['^\\p{Lu}$', '\u0100', 1], // Ā: an upper-case letter outside Latin-1
+    ['^\\p{Lu}$', 'a', 0],
+    ['^\\p{Lt}$', '\u01c5', 1], // ǅ: title case, a letter
+    ['^\\pL+$', '\u01c5\u00df\u0101\u4e2d', 1],
+    ['^\\pL$', '\u0661', 0], // ١ is a digit
+    ['^\\p{Nd}+$', '\u0661\u0662', 1],
+    ['^\\pN$', '\u00bd', 1], // ½: No is a number too
+    ['^\\p{Nd}$', '\u00bd', 0],
+    ['^\\p{Zs}$', '\u00a0', 1],
+    ['^\\p{P}+$', '\u00bf!\u2014', 1],
+    ['^\\p{Sc}$', '\u20ac', 1],
+    ['^\\p{Greek}+$', '\u03b1\u03b2\u1f00', 1],
+    ['^\\P{Greek}$', 'a', 1],
+    ['^\\P{Greek}$', '\u03b1', 0],
+    ['^\\p{^Greek}$', 'a', 1],
+    ['^\\p{Hiragana}$', '\u3042', 1],
+    ['^\\p{Arabic}+$', '\u0627\u0644', 1],
+    ['^\\p{Han}$', '\u6f22', 1],
+    ['^\\p{Latin}$', '\u0101', 1],
+    ['^\\p{Cyrillic}$', '\u044f', 1],
+    ['^[\\p{Lu}\\d]+$', 'A1\u0100', 1],
+    ['^[^\\p{L}]+$', '12!', 1],
+    ['^[\\P{L}]$', 'x', 0],
+    ['^(?i)\\p{Lu}$', 'a', 1], // case folding applies to classes
+    ['^\\p{Any}$', '\u{1f600}', 1],
+  ];
+  for (const [pat, text, want] of cases) assert.equal(match(pat, text), want, `${pat} on ${JSON.stringify(text)}`);
+  // Names Go does not know are errors, case-sensitively (and scripts added after Unicode 15.0).
+  for (const pat of ['\\p{Foo}', '\\p{greek}', '\\p{lu}', '\\p{Garay}', '\\pX']) assert.equal(match(pat, 'a'), -1, pat);
+});
+
 test('find_all_string_submatch semantics incl. empty matches', () => {
   assert.deepEqual(findAll('a(x*)b', '-ab-axxb-'), [['ab', ''], ['axxb', 'xx']]);
   assert.deepEqual(findAll('a*', 'baaab'), [[''], ['aaa'], ['']]);
