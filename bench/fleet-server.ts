@@ -76,7 +76,7 @@ const profile = async (m: { cmd?: string; name?: string }): Promise<void> => {
 process.on('message', (m: { cmd?: string; name?: string }) => {
   if (m.cmd === 'prof-start' || m.cmd === 'prof-stop') void profile(m);
   if (m.cmd === 'rss') process.send?.({ rss: process.memoryUsage().rss, peakRss });
-  if (m.cmd === 'cpu') process.send?.({ cpu: process.cpuUsage(), touches: { ...store.statusTouches.stats } });
+  if (m.cmd === 'cpu') process.send?.({ cpu: process.cpuUsage(), touches: { ...store.statusTouches.stats }, lookups: { ...(store.credentialLookups?.stats ?? { queries: 0, lookups: 0 }) } });
   if (m.cmd === 'stop') {
     clearInterval(sampler);
     void (async () => {

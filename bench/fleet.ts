@@ -5,7 +5,8 @@
 //                                     agent's push socket and it answers "applied" there; off: notice + HTTP download + check-in)
 //                                    [--auth-cache cold|warm]   (cold, the default: the server verifies every
 //                                     request's credential, as for agents that check in every ≥ 60 s; warm: its 30 s cache)
-//                                    [--server-cpu-prof <folder>]   (the server's V8 CPU profile, to find where its µs go)
+//                                    [--server-cpu-prof <folder>]   (the server's and the load generator's V8 CPU profiles
+//                                     of the check-in window and of the rollout, to find where their µs go)
 //
 // The server runs in a child process (bench/fleet-server.ts) so its RSS is its own. Each simulated
 // agent speaks the real protocol: enroll (the agent's own client), download + verify the signed
@@ -27,7 +28,8 @@
 // PostgreSQL: --db postgres uses WARDEN_TEST_PG_URL (a fresh schema, dropped afterwards).
 import { fork } from 'node:child_process';
 import http from 'node:http';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -124,8 +126,18 @@ const rss = (): Promise<{ rss: number; peakRss: number }> =>
   });
 
 /** Starts or stops (and writes) the server's CPU profile of one phase when --server-cpu-prof asked for it. */
+// ...and the load generator's own (generator-<phase>.cpuprofile, same folder): where the simulated agents' CPU goes.
+const genProfiler = values['server-cpu-prof'] ? new Session() : null;
+genProfiler?.connect();
 const serverProfile = async (cmd: 'prof-start' | 'prof-stop', name: string): Promise<void> => {
-  if (!values['server-cpu-prof']) return;
+  if (!values['server-cpu-prof'] || !genProfiler) return;
+  if (cmd === 'prof-start') {
+    await genProfiler.post('Profiler.enable');
+    await genProfiler.post('Profiler.start');
+  } else {
+    const { profile } = await genProfiler.post('Profiler.stop');
+    writeFileSync(join(values['server-cpu-prof'], `generator-${name}.cpuprofile`), JSON.stringify(profile));
+  }
   await new Promise((resolve) => {
     child.once('message', resolve);
     child.send({ cmd, name });
@@ -135,11 +147,11 @@ const serverProfile = async (cmd: 'prof-start' | 'prof-stop', name: string): Pro
 /** Check-ins that repeated the stored status: batches run, check-ins recorded by them, check-ins sent on to the full write. */
 type Touches = { batches: number; recorded: number; missed: number };
 /** The server process's CPU time so far (user + system, µs), and its status-repeat counters. */
-const serverCpu = (): Promise<{ us: number; touches: Touches }> =>
+const serverCpu = (): Promise<{ us: number; touches: Touches; lookups: { queries: number; lookups: number } }> =>
   new Promise((resolve) => {
     child.once('message', (m) => {
-      const { cpu: c, touches } = m as { cpu: NodeJS.CpuUsage; touches: Touches };
-      resolve({ us: c.user + c.system, touches });
+      const { cpu: c, touches, lookups } = m as { cpu: NodeJS.CpuUsage; touches: Touches; lookups: { queries: number; lookups: number } };
+      resolve({ us: c.user + c.system, touches, lookups });
     });
     child.send({ cmd: 'cpu' });
   });
@@ -256,6 +268,7 @@ const lat: number[] = [];
 let errors = 0;
 await serverProfile('prof-start', 'checkins');
 const cpu0 = await serverCpu();
+const genCpu0 = process.cpuUsage();
 const until = performance.now() + SECONDS * 1000;
 let rr = 0;
 await Promise.all(
@@ -275,6 +288,7 @@ await Promise.all(
 const checkinsPerS = lat.length / SECONDS;
 // CPU the server spent per check-in: what the machine's load cannot inflate much, and what bounds
 // the rate one server core could sustain were it not shared with the load generator and others.
+const genCpu1 = process.cpuUsage(genCpu0);
 const cpu1 = await serverCpu();
 const cpuPerCheckin = cpu1.us - cpu0.us;
 const touched = { batches: cpu1.touches.batches - cpu0.touches.batches, recorded: cpu1.touches.recorded - cpu0.touches.recorded, missed: cpu1.touches.missed - cpu0.touches.missed };
@@ -282,7 +296,13 @@ await serverProfile('prof-stop', 'checkins');
 const usPerCheckin = cpuPerCheckin / Math.max(1, lat.length);
 const authHow = values['auth-cache'] === 'cold' ? 'credential verified on every request (cold cache, as agents checking in every ≥ 60 s meet it)' : "credential cache warm (the server's 30 s cache)";
 say(`  check-ins:         ${checkinsPerS.toFixed(0)}/s sustained over ${SECONDS} s (${CONC} concurrent, node:http keep-alive client; ${authHow}), p50 ${ms(pct(lat, 50))}, p99 ${ms(pct(lat, 99))}, errors ${errors}`);
-say(`  server CPU:        ${usPerCheckin.toFixed(0)} µs per check-in (user + system) → one server core alone could take ~${(1e6 / usPerCheckin).toFixed(0)}/s`);
+const genUsPerCheckin = (genCpu1.user + genCpu1.system) / Math.max(1, lat.length);
+say(`  server CPU:        ${usPerCheckin.toFixed(0)} µs per check-in (user + system) → one server core alone could take ~${(1e6 / usPerCheckin).toFixed(0)}/s; the load generator spent ${genUsPerCheckin.toFixed(0)} µs per check-in on the same cores`);
+if (cpu1.lookups.lookups > cpu0.lookups.lookups) {
+  const q = cpu1.lookups.queries - cpu0.lookups.queries;
+  const l = cpu1.lookups.lookups - cpu0.lookups.lookups;
+  say(`  credentials:       ${l} device credential lookups in ${q} queries (${(l / Math.max(1, q)).toFixed(1)} per query)`);
+}
 say(`  repeats:           ${touched.recorded} check-ins repeated the stored status (last_seen_at only, ${touched.batches} batched writes, ${(touched.recorded / Math.max(1, touched.batches)).toFixed(1)} per write); ${touched.missed} written in full`);
 
 // 4. Every agent holds the push WebSocket.

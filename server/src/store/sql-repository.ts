@@ -4,6 +4,7 @@ import { isUniqueViolation, type SqlDriver, type SqlExecutor, type SqlValue } fr
 import { MIGRATIONS, migrationSql } from './migrations.ts';
 import { InventoryRollupCache } from './inventory-rollup.ts';
 import { BatchCommit } from './group-commit.ts';
+import { CredentialLookups } from './credential-lookup.ts';
 import { writeApplied, writeStatuses, type AppliedWrite, type StatusWrite } from './status-sql.ts';
 import { StatusTouches, statusDigest } from './status-touch.ts';
 import { complianceHistory, fleetSummary, inventoryWhere, listFleetDevices, sampleCompliance } from './fleet-sql.ts';
@@ -111,6 +112,8 @@ export class SqlRepository implements Repository {
   private readonly appliedWrites: BatchCommit<AppliedWrite, boolean>;
   /** Check-ins repeating the stored status: one statement per batch moves their last_seen_at. */
   readonly statusTouches: StatusTouches;
+  /** Device credential lookups gathered into one query per turn (PostgreSQL; null on SQLite). */
+  readonly credentialLookups: CredentialLookups | null;
   /** Per device, the status digest this node last stored or matched (a hint; ~1 MB per 10,000 devices, emptied past 200,000). */
   private readonly statusDigests = new Map<string, string>();
   constructor(private readonly db: SqlDriver) {
@@ -126,6 +129,7 @@ export class SqlRepository implements Repository {
       (w) => w.id,
     );
     this.statusTouches = new StatusTouches(db);
+    this.credentialLookups = db.dialect === 'postgres' ? new CredentialLookups(db) : null;
     this.appliedWrites = new BatchCommit(
       db,
       async (tx, ws) => {
@@ -329,6 +333,8 @@ export class SqlRepository implements Repository {
     return r ? toDevice(r) : null;
   }
   async getDeviceCredential(credentialId: string): Promise<{ id: string; state: 'active' | 'revoked'; credentialHash: string } | null> {
+    // PostgreSQL: lookups arriving together share one query (a round trip each otherwise); SQLite is in-process.
+    if (this.credentialLookups) return this.credentialLookups.get(credentialId);
     const r = await this.db.get<Row>('SELECT id, state, credential_hash FROM devices WHERE credential_id = ?', [credentialId]);
     return r ? { id: str(r.id), state: str(r.state) === 'active' ? 'active' : 'revoked', credentialHash: str(r.credential_hash) } : null;
   }
