@@ -131,6 +131,13 @@ test('rand.intn and uuid.rfc4122 keep one value per arguments within an evaluati
   ctx = { cache: new Map(), nowNs: Date.now() * 1e6 };
   assert.notEqual(call(rand, 'uuid.rfc4122', 'k'), u, 'a new evaluation draws again');
   assert.throws(() => call(rand, 'rand.intn', 'k', 1.5), /operand 2 must be integer/);
+  // OPA takes the absolute value of a negative bound, and any int64 bound; here up to 2^53 - 1.
+  for (const n of [-7, 2 ** 48, Number.MAX_SAFE_INTEGER]) {
+    const draws = Array.from({ length: 20 }, (_, i) => call(rand, 'rand.intn', `big${n}/${i}`, n) as number);
+    assert.ok(draws.every((v) => Number.isSafeInteger(v) && v >= 0 && v < Math.abs(n)), `${n}: ${draws.join(',')}`);
+    if (Math.abs(n) > 2 ** 48) assert.ok(draws.some((v) => v >= 2 ** 40), 'draws use the whole range');
+  }
+  assert.throws(() => call(rand, 'rand.intn', 'k', 2 ** 60), (e: unknown) => e instanceof BuiltinError && e.message === 'operand 2 is too large (at most 2^53 - 1)');
 });
 
 test('a malformed key is an error that does not quote the key', () => {
