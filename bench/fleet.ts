@@ -11,7 +11,7 @@
 // The server runs in a child process (bench/fleet-server.ts) so its RSS is its own. Each simulated
 // agent speaks the real protocol: enroll (the agent's own client), download + verify the signed
 // bundle (ed25519, every file hash), report status, hold the push WebSocket. Bundle downloads and
-// check-ins go through a lean node:http client (bench/fleet-http.ts: keep-alive pool, each agent's
+// check-ins go through a lean client (bench/fleet-http.ts: an undici keep-alive pool, each agent's
 // own credential, bodies built once) rather than the agent's axios client, which cost the one
 // generator process more CPU per request than the server spent. Prints:
 //   - check-ins/s sustained and latency p50/p99 (status POSTs from `concurrency` workers for `seconds`)
@@ -28,7 +28,7 @@
 // PostgreSQL: --db postgres uses WARDEN_TEST_PG_URL (a fresh schema, dropped afterwards).
 import { fork } from 'node:child_process';
 import http from 'node:http';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +37,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import axios from 'axios';
 import { AgentClient } from '../agent/src/sync/client.ts';
-import { LeanAgent, LeanHttp } from './fleet-http.ts';
+import { LEAN_CLIENT, LeanAgent, LeanHttp } from './fleet-http.ts';
 import { Backoff, sleep } from '../agent/src/sync/backoff.ts';
 import { keyIdOf, openSignedBundle } from '../wire/src/bundle-signing.ts';
 import { bundleEtag } from '../wire/src/bundle-etag.ts';
@@ -69,6 +69,26 @@ const pgUrl = process.env.WARDEN_TEST_PG_URL;
 if (values.db === 'postgres' && !pgUrl) {
   process.stderr.write('bench/fleet: --db postgres needs WARDEN_TEST_PG_URL (bash scripts/ci-postgres.sh prints one)\n');
   process.exit(2);
+}
+
+/** CPU time (µs) of every postgres process on this machine so far (Linux /proc; null elsewhere or with SQLite): the database's share of a check-in, other users' queries included. */
+function postgresCpuUs(): number | null {
+  if (values.db !== 'postgres' || process.platform !== 'linux') return null;
+  const tick = 1e6 / 100; // USER_HZ
+  let us = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = st.lastIndexOf(')');
+      if (!st.slice(st.indexOf('(') + 1, close).startsWith('postgres')) continue;
+      const f = st.slice(close + 2).split(' ');
+      us += (Number(f[11]) + Number(f[12])) * tick;
+    } catch {
+      // gone
+    }
+  }
+  return us;
 }
 
 const pct = (xs: number[], p: number): number => {
@@ -161,7 +181,7 @@ const serverCpu = (): Promise<{ us: number; touches: Touches; lookups: { queries
 // Idle connections are all kept (maxFreeSockets): a fleet's agents each keep theirs, and the default
 // (256) made the generator reconnect hundreds of sockets after every burst.
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 1024 });
-const leanHttp = new LeanHttp(server, httpAgent);
+const leanHttp = new LeanHttp(server, 1024);
 
 interface Sim {
   client: AgentClient;
@@ -269,6 +289,7 @@ let errors = 0;
 await serverProfile('prof-start', 'checkins');
 const cpu0 = await serverCpu();
 const genCpu0 = process.cpuUsage();
+const pgCpu0 = postgresCpuUs();
 const until = performance.now() + SECONDS * 1000;
 let rr = 0;
 await Promise.all(
@@ -289,15 +310,17 @@ const checkinsPerS = lat.length / SECONDS;
 // CPU the server spent per check-in: what the machine's load cannot inflate much, and what bounds
 // the rate one server core could sustain were it not shared with the load generator and others.
 const genCpu1 = process.cpuUsage(genCpu0);
+const pgCpu1 = postgresCpuUs();
 const cpu1 = await serverCpu();
 const cpuPerCheckin = cpu1.us - cpu0.us;
 const touched = { batches: cpu1.touches.batches - cpu0.touches.batches, recorded: cpu1.touches.recorded - cpu0.touches.recorded, missed: cpu1.touches.missed - cpu0.touches.missed };
 await serverProfile('prof-stop', 'checkins');
 const usPerCheckin = cpuPerCheckin / Math.max(1, lat.length);
 const authHow = values['auth-cache'] === 'cold' ? 'credential verified on every request (cold cache, as agents checking in every ≥ 60 s meet it)' : "credential cache warm (the server's 30 s cache)";
-say(`  check-ins:         ${checkinsPerS.toFixed(0)}/s sustained over ${SECONDS} s (${CONC} concurrent, node:http keep-alive client; ${authHow}), p50 ${ms(pct(lat, 50))}, p99 ${ms(pct(lat, 99))}, errors ${errors}`);
+say(`  check-ins:         ${checkinsPerS.toFixed(0)}/s sustained over ${SECONDS} s (${CONC} concurrent, ${LEAN_CLIENT}; ${authHow}), p50 ${ms(pct(lat, 50))}, p99 ${ms(pct(lat, 99))}, errors ${errors}`);
 const genUsPerCheckin = (genCpu1.user + genCpu1.system) / Math.max(1, lat.length);
-say(`  server CPU:        ${usPerCheckin.toFixed(0)} µs per check-in (user + system) → one server core alone could take ~${(1e6 / usPerCheckin).toFixed(0)}/s; the load generator spent ${genUsPerCheckin.toFixed(0)} µs per check-in on the same cores`);
+const pgNote = pgCpu0 !== null && pgCpu1 !== null ? `, PostgreSQL's processes ${((pgCpu1 - pgCpu0) / Math.max(1, lat.length)).toFixed(0)} µs (all postgres processes on the machine, others' queries included)` : '';
+say(`  server CPU:        ${usPerCheckin.toFixed(0)} µs per check-in (user + system) → one server core alone could take ~${(1e6 / usPerCheckin).toFixed(0)}/s; on the same cores the load generator spent ${genUsPerCheckin.toFixed(0)} µs per check-in${pgNote}`);
 if (cpu1.lookups.lookups > cpu0.lookups.lookups) {
   const q = cpu1.lookups.queries - cpu0.lookups.queries;
   const l = cpu1.lookups.lookups - cpu0.lookups.lookups;
@@ -402,7 +425,7 @@ say(`  evaluated sample:  ${sampled.length} agents (every ${Math.floor(N / SAMPL
 say(`  server RSS:        ${mb(rssConnected.rss)} with ${N} agents connected, peak ${mb(rssEnd.peakRss)} (plain node, compiler in a child process)`);
 say(`  machine:           ${machine()}; ${loadLine()}`);
 const where = `${info.dialect === 'postgres' ? 'PostgreSQL' : 'SQLite'}, ${N.toLocaleString('en-US')} agents`;
-report({ name: `check-ins/s (${where})`, value: Math.round(checkinsPerS), unit: '/s', goal: { op: '>=', value: 5000 }, how: `status POSTs from ${CONC} workers for ${SECONDS} s (node:http client, ${values['auth-cache']} auth cache), load generator on the same machine` });
+report({ name: `check-ins/s (${where})`, value: Math.round(checkinsPerS), unit: '/s', goal: { op: '>=', value: 5000 }, how: `status POSTs from ${CONC} workers for ${SECONDS} s (${LEAN_CLIENT}, ${values['auth-cache']} auth cache), load generator on the same machine` });
 report({ name: `server CPU per check-in (${where})`, value: Math.round(usPerCheckin), unit: 'µs', goal: { op: '<=', value: 200 }, how: `server process CPU during the check-in window ÷ check-ins; ≤ 200 µs is what 5,000/s on one core needs` });
 report({ name: `ban → applied p50 (${where})`, value: Math.round(pct(apply, 50)), unit: 'ms', goal: null, how: `admin PUT until each agent had verified the new bundle and reported it (${PUSH_BUNDLES ? 'bundle and "applied" on the push socket' : 'HTTP download + check-in'})` });
 report({ name: `ban → applied p99 (${where})`, value: Math.round(pct(apply, 99)), unit: 'ms', goal: { op: '<=', value: 5000 }, how: `every agent; ${sampled.length} of them also evaluated it (${blocked} blocked Cursor)` });
@@ -416,5 +439,6 @@ await Promise.all(evaluators.map((w) => w.terminate()));
 child.send({ cmd: 'stop' });
 await new Promise((r) => child.once('exit', r));
 httpAgent.destroy();
+await leanHttp.close();
 rmSync(dir, { recursive: true, force: true });
 process.exit(apply.length === N && blocked === sampled.length && onServed === N ? 0 : 1);
