@@ -1,7 +1,8 @@
 // yaml.unmarshal on the host: invalid YAML is OPA's eval_builtin_error with go-yaml's message
 // (OPA's test case jsonbuiltins/yaml unmarshal error: `yaml: line 1: did not find`), undefined
-// by default; valid YAML reads as the SDK reads it. Through compiled policies, in both modes: the
-// module calls the host's version, not the SDK's (which would be undefined without a message).
+// by default; valid YAML reads as the SDK reads it. Through compiled policies, in both modes: with
+// strict builtin errors the module calls the host's version (the SDK's own would be undefined
+// without a message); in OPA's default mode the SDK's, so the module runs on any host.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compile, formatDiagnostic } from '../../compiler/src/index.ts';
@@ -31,15 +32,24 @@ test('valid YAML reads as JSON values', () => {
   assert.equal(yamlUnmarshal(''), null);
 });
 
+// One module per builtin error mode, shared by the tests below.
+const SOURCE = 'package t\nv := yaml.unmarshal(input.doc)\n';
+const modules = new Map<string, Promise<Uint8Array>>();
+function moduleFor(builtinErrors: 'strict' | 'opa'): Promise<Uint8Array> {
+  let m = modules.get(builtinErrors);
+  if (!m) {
+    m = compile({ modules: [{ file: 't.rego', source: SOURCE }], entrypoints: ['t/v'], builtinErrors, externalBuiltins: [...HOST_BUILTIN_NAMES] }).then((r) => {
+      assert.ok(r.wasm, r.diagnostics.map(formatDiagnostic).join('\n'));
+      return r.wasm;
+    });
+    modules.set(builtinErrors, m);
+  }
+  return m;
+}
+
 test('a compiled policy gets the error in strict mode and undefined by default', async () => {
-  const source = `package t
-v := yaml.unmarshal(input.doc)
-`;
-  const modes = ['strict', 'opa'] as const;
-  const [strict, lax] = await Promise.all(modes.map(async (builtinErrors) => {
-    const r = await compile({ modules: [{ file: 't.rego', source }], entrypoints: ['t/v'], builtinErrors, externalBuiltins: [...HOST_BUILTIN_NAMES] });
-    assert.ok(r.wasm, r.diagnostics.map(formatDiagnostic).join('\n'));
-    const p = await loadHostedPolicy(r.wasm);
+  const [strict, lax] = await Promise.all((['strict', 'opa'] as const).map(async (mode) => {
+    const p = await loadHostedPolicy(await moduleFor(mode));
     p.setData({});
     return p;
   }));
@@ -48,3 +58,35 @@ v := yaml.unmarshal(input.doc)
     && e.message === "t.rego:2:6: eval_builtin_error: yaml.unmarshal: yaml: line 1: did not find expected ',' or ']'");
   assert.deepEqual(lax!.evaluate({ doc: '[1,2,3' }), []);
 });
+
+test("the module names the host's yaml.unmarshal only in strict mode", async () => {
+  const table = async (mode: 'strict' | 'opa'): Promise<string[]> => {
+    const wasm = await moduleFor(mode);
+    const { instance } = await Wasm.instantiate(wasm, { env: stubImports(wasm) });
+    const ex = instance.exports as { builtins: () => number; opa_json_dump: (a: number) => number; memory: { buffer: ArrayBuffer } };
+    const at = ex.opa_json_dump(ex.builtins());
+    const mem = new Uint8Array(ex.memory.buffer);
+    let end = at;
+    while (mem[end] !== 0) end++;
+    return Object.keys(JSON.parse(new TextDecoder().decode(mem.subarray(at, end))) as object);
+  };
+  assert.deepEqual(await table('strict'), ['host:yaml.unmarshal']);
+  assert.deepEqual(await table('opa'), ['yaml.unmarshal']);
+});
+
+interface WasmApi {
+  Module: { new (b: Uint8Array): object; imports(m: object): { name: string; kind: string }[] };
+  Memory: new (d: { initial: number }) => { buffer: ArrayBuffer };
+  instantiate(b: Uint8Array, i: object): Promise<{ instance: { exports: unknown } }>;
+}
+const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** Imports that are never called while reading the builtins() table. */
+function stubImports(wasm: Uint8Array): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const imp of Wasm.Module.imports(new Wasm.Module(wasm))) {
+    if (imp.kind === 'function') out[imp.name] = () => 0;
+    else if (imp.kind === 'memory') out[imp.name] = new Wasm.Memory({ initial: 5 });
+  }
+  return out;
+}

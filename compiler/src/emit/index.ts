@@ -185,10 +185,13 @@ function link(b: Binaryen, m: Module, policy: ir.Policy, opts: EmitOptions): Uin
   }
   const pool = new ConstPool((staticEnd + 7) & ~7);
 
+  const errorMode = opts.builtinErrors ?? (opts.strictBuiltinErrors === true ? 'strict' : 'opa');
   // Builtins: runtime export first, else the host's (externalBuiltins) or the SDK's JS
   // implementation via opa_builtinN. The SDK looks its own builtins up before the host's by name,
   // so a host builtin that replaces an SDK one (yaml.unmarshal, for OPA's error) is listed in the
-  // module's builtins() table as `host:<name>`, a name the SDK does not have.
+  // module's builtins() table as `host:<name>`, a name the SDK does not have. Only with strict
+  // builtin errors, the one mode where the two differ (both make an error undefined otherwise): a
+  // module in OPA's default mode runs on any host, older warden agents included.
   const sdkIds = new Map<string, number>();
   const sdkImports = new Set<number>();
   const externals = new Set(opts.externalBuiltins ?? []);
@@ -206,7 +209,7 @@ function link(b: Binaryen, m: Module, policy: ir.Policy, opts: EmitOptions): Uin
     if (fn !== undefined) return { kind: 'runtime', fn };
     if (SDK_BUILTINS.has(name) || externals.has(name)) {
       if (arity > 4) throw new EmitError(`builtin ${name}: the SDK's opa_builtinN supports at most 4 arguments`, loc);
-      const tableName = externals.has(name) && SDK_OWN_BUILTINS.has(name) ? HOST_PREFIX + name : name;
+      const tableName = errorMode === 'strict' && externals.has(name) && SDK_OWN_BUILTINS.has(name) ? HOST_PREFIX + name : name;
       let id = sdkIds.get(tableName);
       if (id === undefined) {
         id = sdkIds.size;
@@ -228,7 +231,6 @@ function link(b: Binaryen, m: Module, policy: ir.Policy, opts: EmitOptions): Uin
     if (funcs.has(f.name)) throw new EmitError(`duplicate function ${f.name} in IR`);
     funcs.set(f.name, { wasmName: `warden$f${i}`, func: f });
   });
-  const errorMode = opts.builtinErrors ?? (opts.strictBuiltinErrors === true ? 'strict' : 'opa');
   const callLocGlobal = errorMode === 'strict' ? globalExports.get('opa_rt_call_loc') : undefined;
   if (errorMode === 'strict' && callLocGlobal === undefined) throw new EmitError('runtime does not export opa_rt_call_loc (rebuild with npm run build)');
   const ctx: GenContext = { b, m, pool, policy, funcs, rt, builtin, ...(callLocGlobal !== undefined ? { callLocGlobal } : {}) };

@@ -24,8 +24,9 @@ export const GLOB_BUILTIN_NAMES = ['regex.globs_match'] as const;
 
 /**
  * Builtins the SDK implements too, whose host version gives OPA's answer (./yaml.ts: invalid YAML is
- * an error with go-yaml's message, not a silent undefined). A compiled module names them
- * `host:<name>` (SHADOW_PREFIX) in its builtins() table, since the SDK looks its own up first.
+ * an error with go-yaml's message, not a silent undefined). A module compiled with strict builtin
+ * errors names them `host:<name>` (SHADOW_PREFIX) in its builtins() table, since the SDK looks its
+ * own up first; in OPA's default mode (an error is undefined either way) it calls the SDK's.
  */
 export const SDK_SHADOW_BUILTIN_NAMES = ['yaml.unmarshal'] as const;
 export const SHADOW_PREFIX = 'host:';
