@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { build, buildBinary } from 'plist';
-import { compareVersions, distMetadata, infoPlist, jarPluginXml } from '../../agent/src/inventory/manifests.ts';
+import { compareVersions, distMetadata, infoPlist, jarPluginXml, loadPlistParsers } from '../../agent/src/inventory/manifests.ts';
 import { zipOne } from '../../agent/src/inventory/materialize.ts';
 import { ScanFs } from '../../agent/src/inventory/scanfs.ts';
 
@@ -38,7 +38,10 @@ function deflatedZip(name: string, data: Buffer): Buffer {
   return Buffer.concat([local, n, comp, cd, n, end]);
 }
 
-test('manifest readers: jars, METADATA, plists; bad ones recorded', () => {
+test('manifest readers: jars, METADATA, plists; bad ones recorded', async () => {
+  // The plist parsers load on demand (scanInventory loads them for a layout with .app bundles).
+  assert.throws(() => infoPlist(new ScanFs(tmpdir()), join(tmpdir(), 'none.plist')), /the plist parsers are not loaded/);
+  await loadPlistParsers();
   const dir = mkdtempSync(join(tmpdir(), 'warden-man-'));
   try {
     const fs = new ScanFs(dir);

@@ -2,8 +2,21 @@
 // (with the reason recorded by ScanFs) when the manifest is missing, too large or malformed.
 import { closeSync, fstatSync, readSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
-import { parse as parsePlist, parseBinary as parseBinaryPlist } from 'plist';
 import type { ScanFs } from './scanfs.ts';
+
+type PlistParsers = { parse: (xml: string) => unknown; parseBinary: (buf: Buffer) => unknown };
+let plist: PlistParsers | null = null;
+
+/**
+ * Loads plist's parsers for infoPlist(). Loaded on demand: with xmldom they hold ~3 MB once loaded,
+ * and only a layout whose catalog signatures read an Info.plist (macOS .app bundles) needs them;
+ * scanInventory loads them for such a scan.
+ */
+export async function loadPlistParsers(): Promise<void> {
+  if (plist) return;
+  const m = await import('plist');
+  plist = { parse: m.parse, parseBinary: m.parseBinary };
+}
 
 const VERSION_RE = /^[0-9A-Za-z][0-9A-Za-z.+_~-]{0,63}$/;
 
@@ -56,15 +69,17 @@ function quietly<T>(fn: () => T): T {
 
 /** Info.plist, XML or binary. */
 export function infoPlist(fs: ScanFs, file: string): { version: string | null; bundleId: string | null } | null {
+  const parsers = plist;
+  if (!parsers) throw new Error('infoPlist: the plist parsers are not loaded (await loadPlistParsers() first)');
   const buf = fs.readFile(file);
   if (!buf) return null;
   let obj: unknown;
   try {
     if (buf.subarray(0, 6).toString('latin1') === 'bplist') {
-      obj = parseBinaryPlist(buf);
+      obj = parsers.parseBinary(buf);
     } else {
       if (buf.includes(0)) throw new Error('binary content that is not a binary plist');
-      obj = quietly(() => parsePlist(buf.toString('utf8')));
+      obj = quietly(() => parsers.parse(buf.toString('utf8')));
     }
   } catch {
     // The parser's message can quote the file; the reason must not carry its content.

@@ -16,6 +16,7 @@ import { detectPathBinaries } from './path-binaries.ts';
 import { InstallProver } from '../proof/install-proof.ts';
 import { listProcesses, matchProcesses, type ProcFacts } from './processes.ts';
 import { ScanFs, type ReadHook } from './scanfs.ts';
+import { loadPlistParsers } from './manifests.ts';
 
 export type ScanOptions = {
   /** Folder treated as the filesystem root. Default '/'. */
@@ -55,6 +56,7 @@ export async function scanInventory(opts: ScanOptions = {}): Promise<Inventory> 
   const os = opts.os ?? hostOs();
   const catalog = opts.catalog ?? loadCatalog();
   const realRoot = root === '/';
+  if (catalog.tools.some((t) => t.signatures[os].some((s) => s.detector === 'app_bundle'))) await loadPlistParsers();
   const fs = new ScanFs(root, opts.onRead);
   const layout = new Layout(fs, os, catalog);
   const homes = findHomes(fs, os);
