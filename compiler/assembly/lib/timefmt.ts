@@ -1,5 +1,6 @@
 // Go reference-time layouts ("2006-01-02T15:04:05Z07:00"): tokenizer, Parse and Format, enough of
 // Go's time package for OPA's time.parse_ns, time.parse_rfc3339_ns and time.format.
+import { tz_abbr } from './tz';
 import { days_from_civil, civil_from_days, cy, cm, cd, weekday, days_in_month, fdiv, fmod, wall_to_unix } from './civil';
 import { buf_byte } from './buf';
 
@@ -454,8 +455,11 @@ export function time_format(ns: i64, off: i64, lp: usize, ln: usize): void {
     else if (t == T_PM) { buf_byte(hour >= 12 ? 80 : 65); buf_byte(77); }
     else if (t == T_pm) { buf_byte(hour >= 12 ? 112 : 97); buf_byte(109); }
     else if (t == T_TZ) {
-      if (off == 0) { buf_byte(85); buf_byte(84); buf_byte(67); }
-      else fmt_offset(off, false, false, false);
+      // The zone's abbreviation (Go's from tzdata); a host zone's is its offset as tzdata writes
+      // one without letters: +08, +0545.
+      const a = tz_abbr;
+      if (a.length > 0) for (let k = 0; k < a.length; k++) buf_byte(<u8>a.charCodeAt(k));
+      else fmt_offset(off, false, false, (off % 3600) == 0);
     } else if (t == T_ISO_TZ || t == T_NUM_TZ) {
       if (t == T_ISO_TZ && off == 0) buf_byte(90);
       else fmt_offset(off, tz_colon, tz_secs, tz_short);

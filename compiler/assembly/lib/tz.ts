@@ -41,43 +41,68 @@ function eq(p: usize, n: usize, s: string): bool {
 
 let zoneOff: i32 = 0;
 let zoneRule: i32 = 0;
+// Go's (tzdata's) abbreviations of the zone looked up last: standard and daylight time.
+let zoneStd = 'UTC';
+let zoneDst = '';
+
+/**
+ * The abbreviation of the last tz_offset answer (time.format's MST), as Go prints it; '' for a
+ * host zone, whose abbreviation is its offset in tzdata's numeric form (see tz_abbr_numeric).
+ */
+export let tz_abbr = 'UTC';
+
+function abbr(std: string, dst: string): void {
+  zoneStd = std;
+  zoneDst = dst;
+}
 
 /** Looks a zone name up; returns an id >= 0 (opaque) or TZ_UNKNOWN. */
 export function tz_lookup(p: usize, n: usize): i32 {
   zoneRule = RULE_NONE;
-  if (n == 0 || eq(p, n, 'UTC') || eq(p, n, 'Local') || eq(p, n, 'GMT') || eq(p, n, 'Etc/UTC') || eq(p, n, 'Zulu')) zoneOff = 0;
+  abbr('UTC', '');
+  if (n == 0 || eq(p, n, 'UTC') || eq(p, n, 'Local') || eq(p, n, 'Etc/UTC') || eq(p, n, 'Zulu')) zoneOff = 0;
+  else if (eq(p, n, 'GMT')) { zoneOff = 0; abbr('GMT', ''); }
   else if (eq(p, n, 'CET') || eq(p, n, 'Europe/Berlin') || eq(p, n, 'Europe/Paris') || eq(p, n, 'Europe/Amsterdam') ||
     eq(p, n, 'Europe/Madrid') || eq(p, n, 'Europe/Rome') || eq(p, n, 'Europe/Stockholm') || eq(p, n, 'Europe/Vienna') ||
     eq(p, n, 'Europe/Zurich') || eq(p, n, 'Europe/Brussels') || eq(p, n, 'Europe/Warsaw') || eq(p, n, 'Europe/Prague') ||
-    eq(p, n, 'Europe/Oslo') || eq(p, n, 'Europe/Copenhagen') || eq(p, n, 'MET')) {
-    zoneOff = 60; zoneRule = RULE_EU;
-  } else if (eq(p, n, 'WET') || eq(p, n, 'Europe/London') || eq(p, n, 'Europe/Dublin') || eq(p, n, 'Europe/Lisbon')) {
-    zoneOff = 0; zoneRule = RULE_EU;
+    eq(p, n, 'Europe/Oslo') || eq(p, n, 'Europe/Copenhagen')) {
+    zoneOff = 60; zoneRule = RULE_EU; abbr('CET', 'CEST');
+  } else if (eq(p, n, 'MET')) {
+    zoneOff = 60; zoneRule = RULE_EU; abbr('MET', 'MEST');
+  } else if (eq(p, n, 'WET') || eq(p, n, 'Europe/Lisbon')) {
+    zoneOff = 0; zoneRule = RULE_EU; abbr('WET', 'WEST');
+  } else if (eq(p, n, 'Europe/London')) {
+    zoneOff = 0; zoneRule = RULE_EU; abbr('GMT', 'BST');
+  } else if (eq(p, n, 'Europe/Dublin')) {
+    zoneOff = 0; zoneRule = RULE_EU; abbr('GMT', 'IST');
   } else if (eq(p, n, 'EET') || eq(p, n, 'Europe/Helsinki') || eq(p, n, 'Europe/Athens') || eq(p, n, 'Europe/Kiev') ||
     eq(p, n, 'Europe/Kyiv') || eq(p, n, 'Europe/Bucharest') || eq(p, n, 'Europe/Sofia') || eq(p, n, 'Europe/Riga') ||
     eq(p, n, 'Europe/Vilnius') || eq(p, n, 'Europe/Tallinn')) {
-    zoneOff = 120; zoneRule = RULE_EU;
+    zoneOff = 120; zoneRule = RULE_EU; abbr('EET', 'EEST');
   } else if (eq(p, n, 'America/New_York') || eq(p, n, 'US/Eastern') || eq(p, n, 'EST5EDT') || eq(p, n, 'America/Toronto')) {
-    zoneOff = -300; zoneRule = RULE_US;
+    zoneOff = -300; zoneRule = RULE_US; abbr('EST', 'EDT');
   } else if (eq(p, n, 'America/Chicago') || eq(p, n, 'US/Central') || eq(p, n, 'CST6CDT')) {
-    zoneOff = -360; zoneRule = RULE_US;
+    zoneOff = -360; zoneRule = RULE_US; abbr('CST', 'CDT');
   } else if (eq(p, n, 'America/Denver') || eq(p, n, 'US/Mountain') || eq(p, n, 'MST7MDT')) {
-    zoneOff = -420; zoneRule = RULE_US;
+    zoneOff = -420; zoneRule = RULE_US; abbr('MST', 'MDT');
   } else if (eq(p, n, 'America/Los_Angeles') || eq(p, n, 'US/Pacific') || eq(p, n, 'PST8PDT') || eq(p, n, 'America/Vancouver')) {
-    zoneOff = -480; zoneRule = RULE_US;
-  } else if (eq(p, n, 'EST')) zoneOff = -300;
-  else if (eq(p, n, 'MST') || eq(p, n, 'America/Phoenix')) zoneOff = -420;
-  else if (eq(p, n, 'HST') || eq(p, n, 'Pacific/Honolulu')) zoneOff = -600;
-  else if (eq(p, n, 'Asia/Tokyo') || eq(p, n, 'Japan')) zoneOff = 540;
-  else if (eq(p, n, 'Asia/Seoul')) zoneOff = 540;
-  else if (eq(p, n, 'Asia/Shanghai') || eq(p, n, 'Asia/Hong_Kong') || eq(p, n, 'Asia/Singapore') || eq(p, n, 'Asia/Taipei') || eq(p, n, 'PRC')) zoneOff = 480;
-  else if (eq(p, n, 'Asia/Kolkata') || eq(p, n, 'Asia/Calcutta')) zoneOff = 330;
-  else if (eq(p, n, 'Asia/Dubai')) zoneOff = 240;
-  else if (eq(p, n, 'Europe/Moscow')) zoneOff = 180;
-  else if (eq(p, n, 'Europe/Istanbul')) zoneOff = 180;
-  else if (eq(p, n, 'America/Sao_Paulo')) zoneOff = -180;
+    zoneOff = -480; zoneRule = RULE_US; abbr('PST', 'PDT');
+  } else if (eq(p, n, 'EST')) { zoneOff = -300; abbr('EST', ''); }
+  else if (eq(p, n, 'MST') || eq(p, n, 'America/Phoenix')) { zoneOff = -420; abbr('MST', ''); }
+  else if (eq(p, n, 'HST') || eq(p, n, 'Pacific/Honolulu')) { zoneOff = -600; abbr('HST', ''); }
+  else if (eq(p, n, 'Asia/Tokyo') || eq(p, n, 'Japan')) { zoneOff = 540; abbr('JST', ''); }
+  else if (eq(p, n, 'Asia/Seoul')) { zoneOff = 540; abbr('KST', ''); }
+  else if (eq(p, n, 'Asia/Shanghai') || eq(p, n, 'Asia/Taipei') || eq(p, n, 'PRC')) { zoneOff = 480; abbr('CST', ''); }
+  else if (eq(p, n, 'Asia/Hong_Kong')) { zoneOff = 480; abbr('HKT', ''); }
+  else if (eq(p, n, 'Asia/Singapore')) { zoneOff = 480; abbr('+08', ''); }
+  else if (eq(p, n, 'Asia/Kolkata') || eq(p, n, 'Asia/Calcutta')) { zoneOff = 330; abbr('IST', ''); }
+  else if (eq(p, n, 'Asia/Dubai')) { zoneOff = 240; abbr('+04', ''); }
+  else if (eq(p, n, 'Europe/Moscow')) { zoneOff = 180; abbr('MSK', ''); }
+  else if (eq(p, n, 'Europe/Istanbul')) { zoneOff = 180; abbr('+03', ''); }
+  else if (eq(p, n, 'America/Sao_Paulo')) { zoneOff = -180; abbr('-03', ''); }
   else if (opa_rt_tz_host != 0) {
     hostZone = opa_string(p, <u32>n);
+    abbr('', '');
     return host_offset(hostZone, 0) != 0 ? TZ_HOST : TZ_UNKNOWN;
   } else return TZ_UNKNOWN;
   return (zoneRule << 16) | ((zoneOff + 1440) & 0xffff);
@@ -101,9 +126,16 @@ function sunday(y: i64, m: i32, nth: i32, secOfDay: i64): i64 {
 /** UTC offset in seconds of zone id at the instant `unix` (seconds). */
 export function tz_offset(id: i32, unix: i64): i64 {
   if (id == TZ_HOST) {
+    tz_abbr = '';
     const r = host_offset(hostZone, unix);
     return r != 0 ? <i64>num_to_f64(r) : 0;
   }
+  const off = table_offset(id, unix);
+  tz_abbr = off != <i64>((id & 0xffff) - 1440) * 60 && zoneDst.length > 0 ? zoneDst : zoneStd;
+  return off;
+}
+
+function table_offset(id: i32, unix: i64): i64 {
   const rule = id >> 16;
   const std = <i64>((id & 0xffff) - 1440) * 60;
   if (rule == RULE_NONE) return std;

@@ -73,3 +73,24 @@ test('add_date / diff / format', () => {
   assert.equal(callRaw('time.format', `[${T},"CET","Mon Jan _2 15:04:05 2006"]`), '"Sun Dec 24 19:58:45 2023"');
   assert.equal(callRaw('time.format', `[${T},"UTC","2006-01-02 03:04pm .000 Z07:00"]`), '"2023-12-24 06:58pm .734 Z"');
 });
+
+test("time.format's MST is the zone's abbreviation, as Go prints it from tzdata", () => {
+  const winter = T; // 2023-12-24
+  const summer = '1688169600000000000'; // 2023-07-01
+  const fmt = (ns: string, zone: string): string => callRaw('time.format', `[${ns},"${zone}","MST"]`);
+  assert.equal(callRaw('time.format', `[${winter},"UTC","MST"]`), '"UTC"');
+  assert.equal(fmt(winter, 'Europe/Berlin'), '"CET"');
+  assert.equal(fmt(summer, 'Europe/Berlin'), '"CEST"');
+  assert.equal(fmt(winter, 'Europe/London'), '"GMT"');
+  assert.equal(fmt(summer, 'Europe/London'), '"BST"');
+  assert.equal(fmt(summer, 'Europe/Dublin'), '"IST"');
+  assert.equal(fmt(summer, 'Europe/Lisbon'), '"WEST"');
+  assert.equal(fmt(winter, 'America/New_York'), '"EST"');
+  assert.equal(fmt(summer, 'America/Los_Angeles'), '"PDT"');
+  assert.equal(fmt(summer, 'America/Phoenix'), '"MST"');
+  assert.equal(fmt(winter, 'Asia/Tokyo'), '"JST"');
+  assert.equal(fmt(winter, 'Asia/Kolkata'), '"IST"');
+  assert.equal(fmt(winter, 'Asia/Singapore'), '"+08"', 'tzdata has no letters for it');
+  assert.equal(fmt(winter, 'America/Sao_Paulo'), '"-03"');
+  assert.equal(callRaw('time.format', `[${summer},"Europe/Berlin","2006-01-02 15:04 MST -0700"]`), '"2023-07-01 02:00 CEST +0200"');
+});
