@@ -13,7 +13,7 @@ import { installBundleDistribution, type BundleDistribution } from '../../server
 import type { CompileBundle } from '../../server/src/bundle-builder.ts';
 import { rotateEnrollSecret } from '../../server/src/routes/access.ts';
 import { BUNDLE_PATH } from '../../server/src/routes/bundles.ts';
-import type { SigningKey } from '../../wire/src/bundle-signing.ts';
+import type { SigningKey, SigningKeys } from '../../wire/src/bundle-signing.ts';
 import type { BanList } from '../../wire/src/banlist.ts';
 import { AGENT_CONFIG_DEFAULTS, type AgentConfig } from '../../wire/src/config.ts';
 
@@ -44,7 +44,7 @@ export interface ServerSetup {
   dataDir: string;
   compile: CompileBundle;
   port?: number;
-  signingKey?: SigningKey;
+  signingKey?: SigningKey | SigningKeys;
   database?: string;
   pgSchema?: string;
   enrollSecret?: string;
@@ -122,8 +122,8 @@ export async function eventually<T>(fn: () => Promise<T | null | undefined | fal
   }
 }
 
-/** Bundle downloads the server answered with 200 so far (its request histogram). */
-export async function bundleDownloads(server: TestServer): Promise<number> {
+/** Bundle requests the server answered with `status` (default 200: downloads) so far (its request histogram). */
+export async function bundleDownloads(server: TestServer, status = '200'): Promise<number> {
   const m = (await server.app.warden.metrics.registry.getSingleMetric('warden_http_request_duration_seconds')?.get()) as { values: { metricName?: string; labels: Record<string, unknown>; value: number }[] } | undefined;
-  return (m?.values ?? []).filter((v) => v.metricName?.endsWith('_count') && v.labels.route === BUNDLE_PATH && v.labels.status === '200').reduce((n, v) => n + v.value, 0);
+  return (m?.values ?? []).filter((v) => v.metricName?.endsWith('_count') && v.labels.route === BUNDLE_PATH && v.labels.status === status).reduce((n, v) => n + v.value, 0);
 }

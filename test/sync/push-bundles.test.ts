@@ -92,7 +92,7 @@ async function relay(target: TestServer): Promise<{ url: string; wss: WebSocketS
   };
 }
 
-test('push delivery from whatever answers at the server address: foreign, forged and truncated archives refused, an oversized frame closes the socket, a genuine bundle applies', async () => {
+test('push delivery from whatever answers at the server address: foreign, forged and truncated archives refused (the download then finds nothing newer), an oversized frame closes the socket, a genuine bundle applies', async () => {
   const t = tempDir('push-bundles-impostor');
   const server = await startServer({ dataDir: join(t.dir, 'server'), compile: transportCompile });
   const r = await relay(server);
@@ -114,11 +114,10 @@ test('push delivery from whatever answers at the server address: foreign, forged
     assert.equal(c.headers[PUSH_BUNDLES_HEADER], String(MAX_PUSHED_BUNDLE_BYTES));
     assert.equal(c.headers[PUSH_KEY_HEADER], agent.pinnedKey()?.key_id);
 
-    // The real server's next bundle, and copies of it an attacker makes.
-    await applyBanList(server, banClaude);
-    const genuine = server.dist.bundles.current();
-    assert.ok(genuine && genuine.revision !== first.bundle?.revision);
-    const files = await unpackBundle(genuine.archive);
+    // Copies an attacker makes of the bundle in force.
+    const current = server.dist.bundles.current();
+    assert.ok(current && current.etag === active.etag);
+    const files = await unpackBundle(current.archive);
     files.delete(SIGNATURES_FILE);
     const allowAll = new Map(files);
     allowAll.set('data.json', Buffer.from(JSON.stringify({ rules: [] })));
@@ -131,7 +130,7 @@ test('push delivery from whatever answers at the server address: foreign, forged
     header.kid = agent.pinnedKey()?.key_id;
     forgedFiles.set(SIGNATURES_FILE, Buffer.from(JSON.stringify({ signatures: [`${Buffer.from(JSON.stringify(header)).toString('base64url')}.${p}.${s}`] })));
     const forged = packBundle(forgedFiles);
-    const truncated = genuine.archive.subarray(0, Math.floor(genuine.archive.length / 2));
+    const truncated = current.archive.subarray(0, Math.floor(current.archive.length / 2));
 
     const cases: [string, Buffer, RegExp][] = [
       ['foreign key', foreign, /is signed with key '.*', not the pinned key/],
@@ -140,11 +139,13 @@ test('push delivery from whatever answers at the server address: foreign, forged
     ];
     for (const [what, archive, error] of cases) {
       const before = agent.history.length;
+      const checks = await bundleDownloads(server, '304');
       c.ws.send(archive, { binary: true });
       const cycle = await agent.waitFor((x) => agent.history.indexOf(x) >= before && x.trigger === 'push:bundle', 15_000);
       assert.equal(cycle.bundle?.changed, false, what);
       assert.match(cycle.bundle?.error ?? '', error, what);
       assert.equal(agent.activeBundle()?.etag, active.etag, `${what}: the last good bundle stays`);
+      assert.equal(await bundleDownloads(server, '304'), checks + 1, `${what}: then the download was asked (nothing newer: 304)`);
     }
     assert.ok(logs.filter((l) => l.msg === 'bundle refused; keeping the last good bundle').length >= 3);
     assert.deepEqual(c.said, [], 'nothing refused is answered as applied');
@@ -155,7 +156,10 @@ test('push delivery from whatever answers at the server address: foreign, forged
     assert.ok(logs.some((l) => l.msg === 'push disconnected' && /push frame larger than \d+ bytes refused/.test(String(l.fields?.error))));
     assert.equal(agent.activeBundle()?.etag, active.etag);
 
-    // The genuine bundle, whoever carried it: verified against the pinned key, applied, answered.
+    // The real server's next bundle, whoever carried it: verified against the pinned key, applied, answered.
+    await applyBanList(server, banClaude);
+    const genuine = server.dist.bundles.current();
+    assert.ok(genuine && genuine.revision !== first.bundle?.revision);
     const c2 = conns[1]!;
     c2.ws.send(genuine.archive, { binary: true });
     await agent.waitFor((x) => x.trigger === 'push:bundle' && x.bundle?.changed === true, 15_000);
@@ -208,6 +212,46 @@ test('push delivery is opt-in: a socket that did not ask gets the text notice; a
     await eventually(async () => (await server.store.getDevice(agent.deviceId as string))?.bundleRevision === cur.revision, 'the revision recorded from the server’s own bundle');
     for (const s of [plain, wants, tiny]) s.ws.terminate();
   } finally {
+    await server.close();
+    t.cleanup();
+  }
+});
+
+test('push delivery across a key rotation: the bridge applies, the socket is opened again naming the new key, the next bundle is pushed in the copy the new pin verifies', async () => {
+  const t = tempDir('push-bundles-rotation');
+  const k1 = generateSigningKey();
+  const k2 = generateSigningKey();
+  const dataDir = join(t.dir, 'server');
+  let server = await startServer({ dataDir, compile: transportCompile, signingKey: k1 });
+  const port = server.port;
+  const logs: { msg: string; fields?: Record<string, unknown> }[] = [];
+  const agent = new SyncAgent(agentConfig(server, join(t.dir, 'agent')), pipeline, (_l, msg, fields) => logs.push({ msg, ...(fields ? { fields } : {}) }));
+  try {
+    await agent.start();
+    await agent.waitFor((r) => r.bundle !== null && r.error === null, 15_000);
+    assert.equal(agent.pinnedKey()?.key_id, k1.keyId);
+    await eventually(async () => server.dist.hub.connected === 1, 'push socket');
+
+    // The server restarts mid-rotation: current k2, bridge copies signed by k1 naming k2.
+    await server.close();
+    server = await startServer({ dataDir, compile: transportCompile, signingKey: { current: k2, previous: k1 }, port, enrollSecret: server.enrollSecret });
+    const s2 = server;
+    await agent.waitFor(() => agent.pinnedKey()?.key_id === k2.keyId, 30_000);
+    await eventually(async () => {
+      const rotated = logs.findIndex((l) => l.msg === 'bundle key rotated by a bundle signed with the pinned key');
+      return rotated >= 0 && logs.slice(rotated).some((l) => l.msg === 'push connected') && s2.dist.hub.connected === 1;
+    }, 'the socket opened again after the rotation', 15_000);
+
+    await applyBanList(s2, banClaude);
+    const want = s2.dist.bundles.current();
+    assert.ok(want?.bridge);
+    const r = await agent.waitFor((c) => c.trigger === 'push:bundle', 15_000);
+    assert.deepEqual(r.bundle, { revision: want.revision, changed: true, error: null });
+    assert.equal(agent.activeBundle()?.etag, want.etag, "the new key's copy, not the bridge");
+    assert.ok(!logs.some((l) => l.msg === 'bundle refused; keeping the last good bundle'), 'no copy was refused');
+    await eventually(async () => s2.dist.hub.applied === 1, 'applied recorded');
+  } finally {
+    await agent.stop();
     await server.close();
     t.cleanup();
   }

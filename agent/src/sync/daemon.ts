@@ -325,6 +325,8 @@ export class AgentDaemon {
         this.push?.applied(r.bundle.etag);
         this.pushedEtag = null;
       }
+      // A cycle that rotated the pinned key: the socket named the old one (the server picks the copy it pushes by it).
+      this.push?.refreshKey();
       if (r.watch && this.watch) {
         this.watch.setInterval(r.watch.interval_ms ?? defaultWatchInterval(this.watch.source.kind));
         this.watch.setTargets(r.watch.targets);

@@ -46,6 +46,8 @@ export function parseNotice(data: WebSocket.RawData, isBinary = false): PushNoti
 
 export class PushClient {
   private ws: WebSocket | null = null;
+  /** The pinned key id the open socket named. */
+  private keyId: string | null = null;
   private readonly ac = new AbortController();
   private readonly backoff: Backoff;
   connected = false;
@@ -61,6 +63,12 @@ export class PushClient {
   stop(): void {
     this.ac.abort();
     this.ws?.terminate();
+  }
+
+  /** Opens the socket again when the pinned key changed since it was opened (a rotation): the server picks the bundle copy it pushes by the key the socket named. */
+  refreshKey(): void {
+    const b = this.opts.bundles;
+    if (b && this.ws && b.keyId() !== this.keyId) this.ws.close(1000, 'pinned key changed');
   }
 
   /** Tells the server the bundle with this ETag was verified and applied (false: no open socket; the check-in reports it). */
@@ -89,6 +97,7 @@ export class PushClient {
       const b = this.opts.bundles;
       const headers: Record<string, string> = { authorization: `Bearer ${credential}` };
       const keyId = b?.keyId() ?? null;
+      this.keyId = keyId;
       if (b) headers[PUSH_BUNDLES_HEADER] = String(b.maxBytes);
       if (b && keyId) headers[PUSH_KEY_HEADER] = keyId;
       const maxPayload = Math.max(64 * 1024, b?.maxBytes ?? 0);

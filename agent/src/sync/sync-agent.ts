@@ -274,6 +274,8 @@ export class SyncAgent {
     const from = this.pin as PinnedKey;
     this.usePin(rotatePinnedKey(this.config.state_dir, from, nextKey));
     this.log('info', 'bundle key rotated by a bundle signed with the pinned key', { from: from.key_id, to: this.pin?.key_id, how });
+    // The push socket named the old key (the server picks the bundle copy by it): open it again.
+    this.push?.refreshKey();
   }
 
   /** Starts the schedule and push; runs a first cycle at once. */
@@ -495,32 +497,48 @@ export class SyncAgent {
   private async refreshBundle(): Promise<CycleReport['bundle']> {
     const cache = this.cache;
     if (!cache) return null;
-    const before = cache.current();
     // A bundle the push socket delivered is verified and applied exactly like a download (the socket
-    // is not trusted more than HTTP); without one, the download (ETag: unchanged → 304).
+    // is not trusted more than HTTP). One it refused is followed by the download, which may hold
+    // another copy (during a key rotation) or nothing new (304: the refusal is what gets reported).
     const archive = this.takePushed();
-    let dl: { archive: Buffer; etag: string } | null = archive ? { archive, etag: bundleEtag(archive) } : null;
-    if (!dl) {
-      try {
-        dl = await this.client.fetchBundle(before?.etag || null);
-      } catch (e) {
-        if (e instanceof ServerError && e.status === 404) return before ? { revision: before.revision, changed: false, error: null } : null;
-        throw e;
-      }
+    if (archive) {
+      const pushed = await this.applyArchive(cache, archive, bundleEtag(archive), 'push');
+      if (pushed?.error === null) return pushed;
+      const downloaded = await this.download(cache);
+      return downloaded?.changed ? downloaded : pushed;
+    }
+    return this.download(cache);
+  }
+
+  /** Downloads the bundle unless the active one is current (ETag → 304) and applies it. */
+  private async download(cache: BundleCache): Promise<CycleReport['bundle']> {
+    const before = cache.current();
+    let dl;
+    try {
+      dl = await this.client.fetchBundle(before?.etag || null);
+    } catch (e) {
+      if (e instanceof ServerError && e.status === 404) return before ? { revision: before.revision, changed: false, error: null } : null;
+      throw e;
     }
     if (!dl) return before ? { revision: before.revision, changed: false, error: null } : null;
+    return this.applyArchive(cache, dl.archive, dl.etag, 'download');
+  }
+
+  /** Verifies and activates an archive however it came; a refusal keeps the last good bundle and says why. */
+  private async applyArchive(cache: BundleCache, archive: Buffer, etag: string, via: 'push' | 'download'): Promise<CycleReport['bundle']> {
+    const before = cache.current();
     try {
-      const r = await cache.accept(dl.archive, dl.etag);
+      const r = await cache.accept(archive, etag);
       this.lastBundleError = null;
-      if (r.changed) this.log('info', 'bundle applied', { revision: r.bundle.revision, seq: r.bundle.seq, via: archive ? 'push' : 'download' });
+      if (r.changed) this.log('info', 'bundle applied', { revision: r.bundle.revision, seq: r.bundle.seq, via });
       // Told on the socket it came by (the daemon, holding the socket for a cycle process, tells it itself).
-      if (archive) this.push?.applied(r.bundle.etag);
+      if (via === 'push') this.push?.applied(r.bundle.etag);
       // On disk first, then the pin: a crash in between is completed at the next start.
       if (r.nextKey) this.rotate(r.nextKey, 'named by the bundle just applied');
       return { revision: r.bundle.revision, changed: r.changed, error: null };
     } catch (e) {
       this.lastBundleError = (e as Error).message;
-      this.log('error', 'bundle refused; keeping the last good bundle', { error: this.lastBundleError, revision: before?.revision ?? null });
+      this.log('error', 'bundle refused; keeping the last good bundle', { error: this.lastBundleError, revision: before?.revision ?? null, via });
       return { revision: before?.revision ?? '', changed: false, error: this.lastBundleError };
     }
   }
