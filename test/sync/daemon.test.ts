@@ -134,6 +134,10 @@ test('run: each cycle runs in a child that exits; the daemon watch kills the blo
     assert.equal(running.cycle, FULL_BUNDLE, 'the cycle runs the installed full bundle beside the daemon');
     const done = await d.waitLog((l) => l.msg === 'cycle done' && l.trigger === 'start', 'the first cycle');
     assert.equal(done.watch_targets, 1, 'gemini-cli is blocked: one install to watch');
+    // The child says what it cost (bench/agent-idle.ts prints these): its peak RSS and its CPU time.
+    const cost = done as { peak_rss_mb?: unknown; cpu_ms?: unknown };
+    assert.ok(typeof cost.peak_rss_mb === 'number' && cost.peak_rss_mb > 0, `peak_rss_mb ${String(cost.peak_rss_mb)}`);
+    assert.ok(typeof cost.cpu_ms === 'number' && Number.isInteger(cost.cpu_ms) && cost.cpu_ms > 0, `cpu_ms ${String(cost.cpu_ms)}`);
     // The daemon itself runs the small bundle; no cycle child is left behind.
     assert.ok(cmdline(d.child.pid!).some((a) => a.endsWith('bin/warden-agent.js')));
     await eventually(async () => childrenOf(d.child.pid!).length === 0, 'the cycle child exited', 10_000);
