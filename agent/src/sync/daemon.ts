@@ -16,7 +16,7 @@
 // and its watch carry on with the last targets, so a banned tool stays banned offline.
 // This file must stay light: it and its imports are bundled alone (build/warden-agentd.mjs).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CycleResult, MAX_CYCLE_RESULT_BYTES } from '../../../wire/src/cycle-result.ts';
 import { validateLight } from '../../../wire/src/validate-light.ts';
@@ -30,7 +30,6 @@ import { NudgeGate, NUDGE_DEFAULTS } from './nudge-gate.ts';
 import { PushClient, pushedBundlePath, type PushNotice } from './push-client.ts';
 import { bundleEtag } from '../../../wire/src/bundle-etag.ts';
 import { MAX_PUSHED_BUNDLE_BYTES } from '../../../wire/src/push-protocol.ts';
-import { writeFileAtomic } from './state-files.ts';
 import type { LogFn } from './sync-agent.ts';
 
 /** The daemon's part of the agent configuration (the cycle child reads and validates all of it). */
@@ -230,7 +229,13 @@ export class AgentDaemon {
       return;
     }
     try {
-      writeFileAtomic(pushedBundlePath(this.config.state_dir), archive, 0o600);
+      // Renamed into place whole, not fsynced: the copy is untrusted and transient (lost in a crash, the
+      // cycle downloads instead), and a flood of frames from whatever answers at the server address
+      // must not become a flood of synced disk writes; the cycles they trigger coalesce.
+      const file = pushedBundlePath(this.config.state_dir);
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, archive, { mode: 0o600 });
+      renameSync(tmp, file);
     } catch (e) {
       this.log('warn', 'pushed bundle not stored; the cycle downloads it', { error: (e as Error).message });
     }
