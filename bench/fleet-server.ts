@@ -10,6 +10,7 @@ import { installBundleDistribution } from '../server/src/bundle-distribution.ts'
 import { compilerBundle } from '../server/src/bundle-compile.ts';
 import { createUser, issueApiToken, rotateEnrollSecret } from '../server/src/routes/access.ts';
 import type { CompileBundle } from '../server/src/bundle-builder.ts';
+import { DEFAULT_JITTER_PER_AGENT_MS, DEFAULT_MAX_JITTER_MS } from '../server/src/routes/push.ts';
 import { PostgresDriver } from '../server/src/store/postgres-driver.ts';
 import type { SqlRepository } from '../server/src/store/sql-repository.ts';
 
@@ -42,8 +43,8 @@ const app = await buildServer({ store, exceptionSweepMs: 0, ...(authCacheMs !== 
 await installBundleDistribution(app, {
   dataDir: join(dataDir, 'keys'),
   compile,
-  jitterPerAgentMs: Number(process.env.BENCH_JITTER_PER_AGENT_MS ?? '0.25'),
-  maxJitterMs: 10_000,
+  // The server's own defaults (routes/push.ts: 0.25 ms per agent, at most 10 s) unless BENCH_JITTER_PER_AGENT_MS says otherwise.
+  ...(process.env.BENCH_JITTER_PER_AGENT_MS !== undefined ? { jitterPerAgentMs: Number(process.env.BENCH_JITTER_PER_AGENT_MS) } : {}),
 });
 const enrollSecret = await rotateEnrollSecret(store);
 const uid = await createUser(store, 'bench-admin', 'admin', `bench-${Date.now()}-password`, Date.now());
@@ -51,7 +52,8 @@ const { token } = await issueApiToken(store, uid, 'bench', null, Date.now());
 await app.listen({ host: '127.0.0.1', port: 0 });
 const addr = app.server.address();
 const port = typeof addr === 'object' && addr ? addr.port : 0;
-process.stdout.write(`${JSON.stringify({ port, enrollSecret, token, policy, dialect: store.dialect })}\n`);
+const jitter = { perAgentMs: process.env.BENCH_JITTER_PER_AGENT_MS !== undefined ? Number(process.env.BENCH_JITTER_PER_AGENT_MS) : DEFAULT_JITTER_PER_AGENT_MS, maxMs: DEFAULT_MAX_JITTER_MS };
+process.stdout.write(`${JSON.stringify({ port, enrollSecret, token, policy, dialect: store.dialect, jitter })}\n`);
 
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => {

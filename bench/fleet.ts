@@ -129,7 +129,7 @@ const child = fork(serverBundle, [], {
   },
   stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
 });
-const info = await new Promise<{ port: number; enrollSecret: string; token: string; policy: string; dialect: string }>((resolve, reject) => {
+const info = await new Promise<{ port: number; enrollSecret: string; token: string; policy: string; dialect: string; jitter: { perAgentMs: number; maxMs: number } }>((resolve, reject) => {
   let buf = '';
   child.stdout?.on('data', (c: Buffer) => {
     buf += c.toString();
@@ -419,7 +419,7 @@ say(`  ban change:        admin PUT /api/v1/bans answered in ${ms(putMs)} (load 
 const how = PUSH_BUNDLES
   ? `the signed bundle on each agent's push socket (${pushedArchives} archives), verified, "applied" answered on the socket`
   : 'a notice on the push socket, then the bundle download and a check-in over HTTP';
-say(`  rollout path:      ${how}; each non-sampled agent checks its archive (the full signature check once per distinct archive, then the SHA-256 of its own bytes compared with it), the sample verifies + evaluates`);
+say(`  rollout path:      ${how}, spread by the server over min(agents × ${info.jitter.perAgentMs} ms, ${info.jitter.maxMs / 1000} s) = ${(Math.min(N * info.jitter.perAgentMs, info.jitter.maxMs) / 1000).toFixed(1)} s; each non-sampled agent checks its archive (the full signature check once per distinct archive, then the SHA-256 of its own bytes compared with it), the sample verifies + evaluates`);
 say(`  ban → applied:     ${apply.length}/${N} agents, min ${ms(Math.min(...apply))}, p50 ${ms(pct(apply, 50))}, p99 ${ms(pct(apply, 99))}, max ${ms(Math.max(...apply))} (revisions held: ${revisions.size}; failed syncs retried: ${retries}); the server's rollout status counted ${onServed}/${N} on the served bundle at ${ms(recordedMs)}`);
 const usPerApplied = (rolloutServerS * 1e6) / N;
 say(`  rollout CPU:       server ${rolloutServerS.toFixed(1)} s (${usPerApplied.toFixed(0)} µs per agent: ${PUSH_BUNDLES ? 'archive frame out, applied frame in, recorded' : 'notice, bundle download, check-in'} → one free server core would roll out to ${N} agents in ~${((usPerApplied * N) / 1e6).toFixed(1)} s), load generator (${N} simulated agents in this process) ${rolloutBenchS.toFixed(1)} s, over ${rolloutWallS.toFixed(1)} s on ${cpus().length} shared cores`);
