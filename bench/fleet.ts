@@ -71,11 +71,11 @@ if (values.db === 'postgres' && !pgUrl) {
   process.exit(2);
 }
 
-/** CPU time (µs) of every postgres process on this machine so far (Linux /proc; null elsewhere or with SQLite): the database's share of a check-in, other users' queries included. */
-function postgresCpuUs(): number | null {
+/** CPU time (µs) per postgres process on this machine so far (Linux /proc; null elsewhere or with SQLite): the database's share of a check-in, other users' queries included. */
+function postgresCpuUs(): Map<string, number> | null {
   if (values.db !== 'postgres' || process.platform !== 'linux') return null;
   const tick = 1e6 / 100; // USER_HZ
-  let us = 0;
+  const out = new Map<string, number>();
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
@@ -83,11 +83,18 @@ function postgresCpuUs(): number | null {
       const close = st.lastIndexOf(')');
       if (!st.slice(st.indexOf('(') + 1, close).startsWith('postgres')) continue;
       const f = st.slice(close + 2).split(' ');
-      us += (Number(f[11]) + Number(f[12])) * tick;
+      out.set(pid, (Number(f[11]) + Number(f[12])) * tick);
     } catch {
       // gone
     }
   }
+  return out;
+}
+/** CPU the postgres processes alive at `b` spent since `a` (one that exited between is not counted). */
+function postgresCpuDelta(a: Map<string, number> | null, b: Map<string, number> | null): number | null {
+  if (!a || !b) return null;
+  let us = 0;
+  for (const [pid, t] of b) us += Math.max(0, t - (a.get(pid) ?? 0));
   return us;
 }
 
@@ -318,7 +325,8 @@ const usPerCheckin = cpuPerCheckin / Math.max(1, lat.length);
 const authHow = values['auth-cache'] === 'cold' ? 'credential verified on every request (cold cache, as agents checking in every ≥ 60 s meet it)' : "credential cache warm (the server's 30 s cache)";
 say(`  check-ins:         ${checkinsPerS.toFixed(0)}/s sustained over ${SECONDS} s (${CONC} concurrent, ${LEAN_CLIENT}; ${authHow}), p50 ${ms(pct(lat, 50))}, p99 ${ms(pct(lat, 99))}, errors ${errors}`);
 const genUsPerCheckin = (genCpu1.user + genCpu1.system) / Math.max(1, lat.length);
-const pgNote = pgCpu0 !== null && pgCpu1 !== null ? `, PostgreSQL's processes ${((pgCpu1 - pgCpu0) / Math.max(1, lat.length)).toFixed(0)} µs (all postgres processes on the machine, others' queries included)` : '';
+const pgUs = postgresCpuDelta(pgCpu0, pgCpu1);
+const pgNote = pgUs !== null ? `, PostgreSQL's processes ${(pgUs / Math.max(1, lat.length)).toFixed(0)} µs (the machine's postgres processes alive at the end of the window, others' queries included)` : '';
 say(`  server CPU:        ${usPerCheckin.toFixed(0)} µs per check-in (user + system) → one server core alone could take ~${(1e6 / usPerCheckin).toFixed(0)}/s; on the same cores the load generator spent ${genUsPerCheckin.toFixed(0)} µs per check-in${pgNote}`);
 if (cpu1.lookups.lookups > cpu0.lookups.lookups) {
   const q = cpu1.lookups.queries - cpu0.lookups.queries;
