@@ -9,6 +9,7 @@ import { loadToolchain, type Binaryen, type Module, type ModuleDataSegments } fr
 import { ConstPool } from './layout.ts';
 import { FuncGen, type GenContext, type RuntimeFn, type BuiltinTarget } from './codegen.ts';
 import { EmitError } from './errors.ts';
+import { addressConstants, placedSegments, type Segment } from './data-reach.ts';
 
 export { EmitError } from './errors.ts';
 
@@ -349,8 +350,23 @@ function link(b: Binaryen, m: Module, policy: ir.Policy, opts: EmitOptions): Uin
   t = phase('optimize', t);
   if (!m.validate()) throw new EmitError('internal error: generated module failed validation');
   t = phase('validate', t);
-  const out = m.emitBinary();
-  phase('emitBinary', t);
+  let out = m.emitBinary();
+  t = phase('emitBinary', t);
+  // Static data: only what the surviving code can address, without zero runs (data-reach.ts).
+  const current: Segment[] = [];
+  for (let i = 0; i < segs.getNumDataSegments(); i++) {
+    const info = segs.getDataSegmentInfo(segs.getDataSegmentByIndex(i));
+    current.push({ name: info.name, offset: info.offset, data: new Uint8Array(info.data), passive: info.passive });
+  }
+  const placed = placedSegments(current, addressConstants(out));
+  if (placed.length !== current.length || placed.some((s, i) => s !== current[i])) {
+    m.setMemory(initialPages, -1, null, placed.map((s) => ({ name: s.name, offset: s.passive ? 0 : m.i32.const(s.offset), data: s.data, passive: s.passive })),
+      false, false, memoryName);
+    m.addMemoryImport(memoryName, 'env', 'memory');
+    if (!m.validate()) throw new EmitError('internal error: module failed validation after placing its static data');
+    out = m.emitBinary();
+    phase('placeData', t);
+  }
   return out;
 }
 
