@@ -29,6 +29,48 @@ export function opa_println(msg: usize): void {
   host_println(msg);
 }
 
+/**
+ * Aborts with `<file>:<row>:<col>: <msg>` (file and msg NUL-terminated ASCII): generated code
+ * passes the parts, so a policy holds each file name and message once rather than one whole
+ * text per place that can conflict.
+ */
+export function opa_rt_abort_at(file: usize, row: i32, col: i32, msg: usize): void {
+  const fl = cstrlen(file);
+  const ml = cstrlen(msg);
+  const out = malloc(fl + ml + 28);
+  memory.copy(out, file, fl);
+  let n = fl;
+  store<u8>(out + n++, 58); // ':'
+  n = putDecimal(out, n, row);
+  store<u8>(out + n++, 58);
+  n = putDecimal(out, n, col);
+  store<u8>(out + n++, 58);
+  store<u8>(out + n++, 32);
+  memory.copy(out + n, msg, ml);
+  store<u8>(out + n + ml, 0);
+  host_abort(out);
+  unreachable();
+}
+
+function cstrlen(s: usize): usize {
+  let n: usize = 0;
+  while (load<u8>(s + n) != 0) n++;
+  return n;
+}
+
+/** Writes v (≥ 0) in decimal at out + n; returns the new length. */
+function putDecimal(out: usize, n: usize, v: i32): usize {
+  if (v < 0) v = 0;
+  let digits: usize = 1;
+  for (let t = v; t >= 10; t /= 10) digits++;
+  let t = v;
+  for (let i = digits; i > 0; i--) {
+    store<u8>(out + n + i - 1, <u8>(48 + t % 10));
+    t /= 10;
+  }
+  return n + digits;
+}
+
 const ABORT_BUF: usize = memory.data(256);
 
 /** Target of asc's `abort` (--use abort=…): narrows the UTF-16 message to ASCII for opa_abort. */

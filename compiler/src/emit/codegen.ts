@@ -121,12 +121,15 @@ export class FuncGen {
   }
 
   private abort(message: string, loc: ir.Location | undefined): Expr {
-    // The SDK decodes abort messages byte by byte: keep them ASCII.
-    const text = (locationPrefix(loc) + message).replace(/[^\x20-\x7e]/g, '?');
-    return this.m.block(null, [
-      this.call('opa_abort', [this.const(this.ctx.pool.cstring(text))]),
-      this.m.unreachable(),
-    ]);
+    // The SDK decodes abort messages byte by byte: keep them ASCII. With a location, the runtime
+    // writes `<file>:<row>:<col>: <message>` from its parts (opa_rt_abort_at), so the pool holds
+    // the file name and each message once, not one text per place.
+    const ascii = (s: string): string => s.replace(/[^\x20-\x7e]/g, '?');
+    const call = loc
+      ? this.call('opa_rt_abort_at', [this.const(this.ctx.pool.cstring(ascii(loc.file))), this.m.i32.const(Math.max(0, loc.row | 0)),
+        this.m.i32.const(Math.max(0, loc.col | 0)), this.const(this.ctx.pool.cstring(ascii(message)))])
+      : this.call('opa_abort', [this.const(this.ctx.pool.cstring(ascii(message)))]);
+    return this.m.block(null, [call, this.m.unreachable()]);
   }
 
   // ---- blocks ----------------------------------------------------------------------------------

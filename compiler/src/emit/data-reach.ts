@@ -14,7 +14,8 @@
 // followed too. Over-keeping only costs bytes; what is dropped must be unreachable.
 //
 // Memory is zero-initialised (the SDK creates a fresh Memory per instance), so zero bytes need no
-// segment at all: runs of zeros are cut out of the active segments that stay.
+// segment at all: runs of zeros are cut out of the active segments that stay, and what remains is
+// rejoined across gaps shorter than a segment header.
 
 /** How far below a segment a folded address constant may point (largest fold seen: 4 bytes). */
 export const FOLD_SLACK = 64;
@@ -169,8 +170,9 @@ export function addressConstants(wasm: Uint8Array): Set<number> {
 }
 
 /**
- * The segments to place: active ones reachable from `addresses` (closure over pointers inside the
- * placed data), with runs of ZERO_RUN or more zero bytes cut out; passive ones unchanged.
+ * The segments to place: passive ones unchanged, then active ones reachable from `addresses`
+ * (closure over pointers inside the placed data) as one memory image cut at runs of ZERO_RUN or
+ * more zero bytes, in address order.
  */
 export function placedSegments(segments: readonly Segment[], addresses: Iterable<number>): Segment[] {
   const active = segments.filter((s) => !s.passive).sort((a, b) => a.offset - b.offset);
@@ -221,11 +223,34 @@ export function placedSegments(segments: readonly Segment[], addresses: Iterable
       }
     }
   }
+  const pieces = active.filter((s) => live.has(s)).flatMap(withoutZeroRuns);
+  return [...segments.filter((s) => s.passive), ...coalesced(pieces)];
+}
+
+/**
+ * Neighbouring pieces (sorted by address) joined when fewer than ZERO_RUN bytes lie between them:
+ * the gap's zeros cost less than another segment's header.
+ */
+export function coalesced(pieces: readonly Segment[]): Segment[] {
   const out: Segment[] = [];
-  for (const s of segments) {
-    if (s.passive) out.push(s);
-    else if (live.has(s)) out.push(...withoutZeroRuns(s));
+  let run: Segment[] = [];
+  const flush = (): void => {
+    if (run.length === 1) out.push(run[0]!);
+    else if (run.length > 1) {
+      const first = run[0]!;
+      const last = run[run.length - 1]!;
+      const data = new Uint8Array(last.offset + last.data.length - first.offset);
+      for (const s of run) data.set(s.data, s.offset - first.offset);
+      out.push({ name: first.name, offset: first.offset, data, passive: false });
+    }
+    run = [];
+  };
+  for (const s of pieces) {
+    const prev = run[run.length - 1];
+    if (prev !== undefined && s.offset - (prev.offset + prev.data.length) >= ZERO_RUN) flush();
+    run.push(s);
   }
+  flush();
   return out;
 }
 

@@ -173,7 +173,8 @@ test('AssignVarOnceStmt and ObjectInsertOnceStmt raise eval_conflict_error with 
   b.plan('t/obj', [
     { type: 'MakeObjectStmt', target: 6 },
     { type: 'DotStmt', source: L(0), key: b.s('xs'), target: 2 },
-    { type: 'ScanStmt', source: 2, key: 3, value: 4, block: block({ type: 'ObjectInsertOnceStmt', key: b.s('k'), value: L(4), object: 6, location: loc } as ir.LocatedStmt) },
+    // The runtime writes the location from its parts (opa_rt_abort_at): multi-digit numbers, a non-ASCII file name as '?'.
+    { type: 'ScanStmt', source: 2, key: 3, value: 4, block: block({ type: 'ObjectInsertOnceStmt', key: b.s('k'), value: L(4), object: 6, location: { file: 'pé.rego', row: 1207, col: 40 } } as ir.LocatedStmt) },
     ...b.result(6),
   ]);
   const p = await b.load();
@@ -181,7 +182,7 @@ test('AssignVarOnceStmt and ObjectInsertOnceStmt raise eval_conflict_error with 
   assert.throws(() => p.evaluate({ xs: [1, 2] }), (e: unknown) => String(e) === 'policy/conflict.rego:7:3: eval_conflict_error: complete rules must not produce multiple outputs');
   assert.deepEqual(results(p.evaluate({ xs: [2, 2] })), [2], 'instance usable after an abort');
   assert.deepEqual(results(p.evaluate({ xs: ['a', 'a'] }, 't/obj')), [{ k: 'a' }]);
-  assert.throws(() => p.evaluate({ xs: ['a', 'b'] }, 't/obj'), /object keys must be unique/);
+  assert.throws(() => p.evaluate({ xs: ['a', 'b'] }, 't/obj'), (e: unknown) => String(e) === 'p?.rego:1207:40: eval_conflict_error: object keys must be unique');
   assert.deepEqual(results(p.evaluate({ xs: ['b'] }, 't/obj')), [{ k: 'b' }]);
 });
 
