@@ -1,5 +1,6 @@
 // Compiler figures (issue 4): compile time of policies/ warm (in a running process) and cold (a
-// fresh `warden policy build` CLI process), size of the produced policy.wasm, and evaluate()
+// fresh `warden policy build` CLI process), size of the produced policy.wasm and of the fleet
+// bundle (.tar.gz, what a ban change pushes to every agent: issue 17), and evaluate()
 // latency p50/p99 over N calls in the unmodified opa-wasm SDK — a realistic decision (the fleet
 // policy, the example ban list, one device with 10 findings) and the same policy with a 1,000-rule
 // ban list. Each timed decision is one where a ban rule matches (checked before timing: the rule
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
-import { compile, formatDiagnostic } from '../compiler/src/index.ts';
+import { buildBundle, compile, formatDiagnostic } from '../compiler/src/index.ts';
 import { buildPolicyInput } from '../agent/src/policy/input.ts';
 import { banList, inventory50 } from './fixtures.ts';
 import { loadLine, report } from './machine.ts';
@@ -39,6 +40,12 @@ for (let i = 0; i < 8; i++) {
 line(`compile policies/warden.rego in-process: first ${times[0]!.toFixed(0)} ms, warm p50 ${pct(times.slice(2), 50).toFixed(0)} ms (calls 3-8)`);
 report({ name: 'policy compile, warm', value: Math.round(pct(times.slice(2), 50)), unit: 'ms', goal: null, how: 'compile() of policies/warden.rego in a process that compiled before (p50 of calls 3-8)' });
 line(`policy.wasm: ${wasm!.length} bytes (${gzipSync(wasm!).length} gzipped)`);
+// The bundle a ban change pushes to every agent (issue 17: its bytes are rollout time): what
+// `warden policy build -t wasm -e warden/decisions policies/warden.rego` writes, no data.
+const fleet = await buildBundle({ modules, entrypoints: [ENTRY] });
+if (!fleet.bundle || !fleet.wasm) throw new Error(fleet.diagnostics.map((d) => formatDiagnostic(d)).join('\n'));
+line(`fleet bundle: ${fleet.bundle.length} bytes (tar.gz; policy.wasm ${fleet.wasm.length} bytes raw)`);
+report({ name: 'fleet bundle size (gzip)', value: fleet.bundle.length, unit: 'B', goal: { op: '<=', value: 32 * 1024 }, how: `bundle (.tar.gz) of policies/warden.rego, entrypoint ${ENTRY}, no data; policy.wasm ${fleet.wasm.length.toLocaleString('en-US')} B raw` });
 
 // Cold: a fresh CLI process, as an admin runs it.
 const dir = mkdtempSync(join(tmpdir(), 'warden-bench-compiler-'));
