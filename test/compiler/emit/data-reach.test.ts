@@ -3,7 +3,9 @@
 // tables, one with regex.match still answers from them, and zero bytes take no room.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
+import { RUNTIME_WASM_PATH } from '../../../compiler/src/emit/runtime.ts';
 import { compile, formatDiagnostic } from '../../../compiler/src/index.ts';
 import { placedSegments, withoutZeroRuns, coalesced, addressConstants, ZERO_RUN, type Segment } from '../../../compiler/src/emit/data-reach.ts';
 
@@ -142,4 +144,53 @@ test('address constants: i32.const operands, load offsets and global initialiser
   const wa = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly;
   assert.ok(wa.validate(wasm));
   assert.deepEqual([...addressConstants(wasm)].sort((x, y) => x - y), [3000, 5000, 0xfffffffc]);
+});
+
+/** The active data segments of a module (MVP encoding: flag 0, i32.const offset). */
+function activeSegments(wasm: Uint8Array): Segment[] {
+  let p = 8;
+  const leb = (signed = false): number => {
+    let r = 0;
+    let s = 0;
+    let b: number;
+    do {
+      b = wasm[p++]!;
+      r += (b & 0x7f) * 2 ** s;
+      s += 7;
+    } while (b & 0x80);
+    return signed && b & 0x40 ? r - 2 ** s : r;
+  };
+  const out: Segment[] = [];
+  while (p < wasm.length) {
+    const id = wasm[p++]!;
+    const size = leb();
+    const end = p + size;
+    if (id === 11) {
+      const n = leb();
+      for (let i = 0; i < n; i++) {
+        const flag = leb();
+        assert.equal(flag, 0, 'runtime data segments are active, memory 0');
+        assert.equal(wasm[p++], 0x41);
+        const offset = leb(true);
+        assert.equal(wasm[p++], 0x0b);
+        const len = leb();
+        out.push({ name: `s${i}`, offset, data: wasm.subarray(p, p + len), passive: false });
+        p += len;
+      }
+    }
+    p = end;
+  }
+  return out;
+}
+
+test('the whole runtime addresses all of its static data the way placement sees it', () => {
+  // With every runtime function alive, every non-zero byte must be placed: data reached some other
+  // way (an address computed from another table's, a fold further than FOLD_SLACK) would show here
+  // as a segment the runtime's own code does not keep, and would be lost in some policy.
+  const runtime = new Uint8Array(readFileSync(RUNTIME_WASM_PATH));
+  const segs = activeSegments(runtime);
+  assert.ok(segs.length > 100, `${segs.length} segments`);
+  const placed = placedSegments(segs, addressConstants(runtime));
+  const lost = segs.filter((s) => !holds(placed, s)).map((s) => `${s.offset}+${s.data.length}`);
+  assert.deepEqual(lost, []);
 });
