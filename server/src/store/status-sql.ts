@@ -45,9 +45,7 @@ const VERDICT_SETS = ', compliance = ?, strictest_action = ?, banned_tools = ?';
 export async function writeStatuses(tx: SqlExecutor, dialect: Dialect, ws: StatusWrite[]): Promise<boolean[]> {
   const prev = new Map<string, Row>();
   if (dialect === 'postgres') {
-    // Locked in id order, so two nodes writing overlapping batches cannot deadlock.
-    const rows = await tx.all<Row>(`SELECT ${PREV_COLS} FROM devices WHERE id IN (${ws.map(() => '?').join(', ')}) ORDER BY id FOR UPDATE`, ws.map((w) => w.id));
-    for (const r of rows) prev.set(String(r.id), r);
+    await lockPrevious(tx, ws, prev);
     await tx.run(
       `UPDATE devices SET last_seen_at = CAST(v.column2 AS BIGINT),
         bundle_applied_at = CASE WHEN devices.bundle_revision = v.column3 THEN devices.bundle_applied_at ELSE CAST(v.column4 AS BIGINT) END,
@@ -74,9 +72,7 @@ export async function writeStatuses(tx: SqlExecutor, dialect: Dialect, ws: Statu
     const p = prev.get(w.id);
     return p ? healthChange(w.id, facts(p), w.bundleRevision, w.status, w.verdict, w.at) : null;
   });
-  const real = events.filter((e): e is NewIntegrationEvent => e !== null);
-  if (real.length > 0) await appendIntegrationEvents(tx, real);
-  return events.map((e) => e !== null);
+  return appendHealthEvents(tx, events);
 }
 
 /** A device's report over its push socket that it applied the bundle of this revision (routes/push.ts). */
@@ -97,8 +93,7 @@ export async function writeApplied(tx: SqlExecutor, dialect: Dialect, ws: Applie
   const prev = new Map<string, Row>();
   const SETS = "last_seen_at = ?, bundle_applied_at = CASE WHEN bundle_revision = ? THEN bundle_applied_at ELSE ? END, status_hash = CASE WHEN bundle_revision = ? THEN status_hash ELSE '' END, bundle_revision = ?";
   if (dialect === 'postgres') {
-    const rows = await tx.all<Row>(`SELECT ${PREV_COLS} FROM devices WHERE id IN (${ws.map(() => '?').join(', ')}) ORDER BY id FOR UPDATE`, ws.map((w) => w.id));
-    for (const r of rows) prev.set(String(r.id), r);
+    await lockPrevious(tx, ws, prev);
     await tx.run(
       `UPDATE devices SET last_seen_at = CAST(v.column2 AS BIGINT),
         bundle_applied_at = CASE WHEN devices.bundle_revision = v.column3 THEN devices.bundle_applied_at ELSE CAST(v.column2 AS BIGINT) END,
@@ -126,6 +121,17 @@ export async function writeApplied(tx: SqlExecutor, dialect: Dialect, ws: Applie
     }
     return healthChange(w.id, facts(p), w.bundleRevision, status, undefined, w.at);
   });
+  return appendHealthEvents(tx, events);
+}
+
+/** PostgreSQL: the batch's rows as they were, locked in id order (two nodes writing overlapping batches cannot deadlock). */
+async function lockPrevious(tx: SqlExecutor, ws: { id: string }[], prev: Map<string, Row>): Promise<void> {
+  const rows = await tx.all<Row>(`SELECT ${PREV_COLS} FROM devices WHERE id IN (${ws.map(() => '?').join(', ')}) ORDER BY id FOR UPDATE`, ws.map((w) => w.id));
+  for (const r of rows) prev.set(String(r.id), r);
+}
+
+/** Appends the health events a batch produced; per write, whether it had one. */
+async function appendHealthEvents(tx: SqlExecutor, events: (NewIntegrationEvent | null)[]): Promise<boolean[]> {
   const real = events.filter((e): e is NewIntegrationEvent => e !== null);
   if (real.length > 0) await appendIntegrationEvents(tx, real);
   return events.map((e) => e !== null);
