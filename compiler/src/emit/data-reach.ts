@@ -40,22 +40,12 @@ export interface Segment {
 export function addressConstants(wasm: Uint8Array): Set<number> {
   const out = new Set<number>();
   let p = 8;
-  const u32 = (): number => {
-    let r = 0;
-    let s = 0;
-    let b: number;
-    do {
-      b = byte();
-      r += (b & 0x7f) * 2 ** s;
-      s += 7;
-    } while (b & 0x80);
-    return r;
-  };
   const byte = (): number => {
     if (p >= wasm.length) throw new Error('data-reach: truncated module');
     return wasm[p++]!;
   };
-  const sleb32 = (): number => {
+  /** An LEB128 immediate; a signed one is returned as the i32's unsigned address. */
+  const leb = (signed: boolean): number => {
     let r = 0;
     let s = 0;
     let b: number;
@@ -64,9 +54,11 @@ export function addressConstants(wasm: Uint8Array): Set<number> {
       r += (b & 0x7f) * 2 ** s;
       s += 7;
     } while (b & 0x80);
-    if (b & 0x40) r -= 2 ** s;
-    return r >>> 0; // the i32 as an unsigned address
+    if (signed && b & 0x40) r -= 2 ** s;
+    return signed ? r >>> 0 : r;
   };
+  const u32 = (): number => leb(false);
+  const sleb32 = (): number => leb(true);
   const skipLeb = (): void => {
     while (byte() & 0x80) { /* continuation */ }
   };

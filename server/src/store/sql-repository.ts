@@ -104,6 +104,16 @@ const itemValues = (deviceId: string, it: InventoryRow, at: number): SqlValue[] 
   detailText(it, 'vendor_country', 100), detailText(it, 'category', 100), detailText(it, 'user', 200),
 ];
 
+/**
+ * Per write of a committed batch, whether to announce integration events: once, at the batch's last
+ * write that appended any, so webhook dispatchers look once per batch (a NOTIFY per check-in would be
+ * a round trip each).
+ */
+function announceOnce(appended: boolean[]): boolean[] {
+  const last = appended.lastIndexOf(true);
+  return appended.map((_, i) => i === last);
+}
+
 export class SqlRepository implements Repository {
   private readonly rollup: InventoryRollupCache;
   /** Check-ins' status writes, committed together (group commit): one transaction per batch, not per check-in. */
@@ -120,23 +130,14 @@ export class SqlRepository implements Repository {
     this.rollup = new InventoryRollupCache(db);
     this.statusWrites = new BatchCommit(
       db,
-      async (tx, ws) => {
-        const appended = await writeStatuses(tx, db.dialect, ws);
-        // One announcement per committed batch tells webhook dispatchers to look (a NOTIFY per check-in would be a round trip each).
-        const last = appended.lastIndexOf(true);
-        return appended.map((_, i) => i === last);
-      },
+      async (tx, ws) => announceOnce(await writeStatuses(tx, db.dialect, ws)),
       (w) => w.id,
     );
     this.statusTouches = new StatusTouches(db);
     this.credentialLookups = db.dialect === 'postgres' ? new CredentialLookups(db) : null;
     this.appliedWrites = new BatchCommit(
       db,
-      async (tx, ws) => {
-        const appended = await writeApplied(tx, db.dialect, ws);
-        const last = appended.lastIndexOf(true);
-        return appended.map((_, i) => i === last);
-      },
+      async (tx, ws) => announceOnce(await writeApplied(tx, db.dialect, ws)),
       (w) => w.id,
     );
   }
